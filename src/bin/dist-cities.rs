@@ -1,0 +1,218 @@
+//! `dist-cities`: the largest great-circle distance between any two cities of a file, under MPI.
+//!
+//! Rank 0 reads and validates the cities, every rank receives the coordinates, rank 0 scatters
+//! each rank an equal share of the pair index space, every rank finds its farthest pair, and rank 0
+//! gathers and reduces them. Memory per rank is O(n), never O(n^2).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use mpi_examples::cities::{
+    farthest_in_range, read_cities, CityTable, Farthest, Format, Points, ReadOptions, Units,
+};
+use mpi_examples::partition::{pair_at, pair_count, pair_range_for_rank};
+use mpi_examples::report;
+use mpi_examples::spmd::{exit_code, Halt, Spmd};
+use serde::Serialize;
+
+/// Finds the two cities of a file that are farthest apart on the sphere (haversine, R = 6371 km).
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    about,
+    after_help = "Run it in parallel with: mpirun -n 4 dist-cities data/cities.csv"
+)]
+struct Args {
+    /// The city file: CSV with a header row, or the whitespace layout `lat lon name...`.
+    #[arg(default_value = "data/cities.csv")]
+    path: PathBuf,
+    /// File layout; `auto` recognises the whitespace layout by its leading numbers.
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    format: Format,
+    /// CSV field delimiter (one ASCII character; `\t` for tab).
+    #[arg(long, default_value = ",", value_parser = parse_delimiter)]
+    delimiter: u8,
+    /// Latitude column name [default: lat or latitude].
+    #[arg(long)]
+    lat_col: Option<String>,
+    /// Longitude column name [default: lon, lng, long or longitude].
+    #[arg(long)]
+    lon_col: Option<String>,
+    /// City name column [default: name or city].
+    #[arg(long)]
+    name_col: Option<String>,
+    /// Unit of the printed distance (JSON always has kilometres too).
+    #[arg(long, value_enum, default_value_t = Units::Km)]
+    units: Units,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "\\t" | "tab" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(format!(
+            "the delimiter must be one ASCII character, not {s:?}"
+        )),
+    }
+}
+
+/// One city of the farthest pair, as the JSON report shows it.
+#[derive(Serialize)]
+struct CityJson {
+    name: String,
+    country: Option<String>,
+    latitude: f64,
+    longitude: f64,
+    index: u64,
+}
+
+/// The whole report as one JSON object.
+#[derive(Serialize)]
+struct ReportJson {
+    file: String,
+    cities: u64,
+    pairs: u64,
+    ranks: i32,
+    kernel: &'static str,
+    max_distance_km: f64,
+    max_distance: f64,
+    units: Units,
+    farthest: [CityJson; 2],
+    computing_time_s: f64,
+    rank_compute_s: Vec<f64>,
+    load_balance: f64,
+}
+
+fn main() -> ExitCode {
+    exit_code(run())
+}
+
+fn run() -> Result<(), Halt> {
+    let spmd = Spmd::init()?;
+    let args: Args = spmd.parse_args()?;
+    let options = ReadOptions {
+        format: args.format,
+        delimiter: args.delimiter,
+        lat_col: args.lat_col.clone(),
+        lon_col: args.lon_col.clone(),
+        name_col: args.name_col.clone(),
+    };
+
+    // Rank 0 reads and validates; everyone learns the outcome before any other collective.
+    let table = spmd.agree(
+        spmd.is_root()
+            .then(|| read_cities(&args.path, &options).map_err(Into::into)),
+    )?;
+
+    // Distribute: every rank gets the coordinates (O(n)), then its own range of pair indices.
+    let t0 = spmd.now();
+    let coords = spmd.broadcast_vec(table.as_ref().map(CityTable::interleaved_degrees));
+    let n = (coords.len() / 2) as u64;
+    let plan: Option<Vec<Vec<u64>>> = spmd.is_root().then(|| {
+        (0..spmd.size() as u32)
+            .map(|r| {
+                let range = pair_range_for_rank(n, spmd.size() as u32, r);
+                vec![range.start, range.end]
+            })
+            .collect()
+    });
+    let my_range = spmd.scatter_slices(plan.as_deref());
+
+    // Compute this rank's farthest pair.
+    let t_start = spmd.now();
+    let points = Points::from_interleaved_degrees(&coords);
+    let local = farthest_in_range(&points, my_range[0]..my_range[1]);
+    let my_time = spmd.now() - t_start;
+
+    // Gather every rank's candidate (pair index u64::MAX for an empty share) and its time.
+    let (index, distance) = local.map_or((u64::MAX, f64::NEG_INFINITY), |f| {
+        (f.pair_index, f.distance_km)
+    });
+    let indices = spmd.gather_slices(&[index]);
+    let figures = spmd.gather_slices(&[distance, my_time]);
+    let t1 = spmd.now();
+
+    let (Some(table), Some(indices), Some(figures)) = (table, indices, figures) else {
+        return Ok(()); // not rank 0
+    };
+    let candidates = indices
+        .iter()
+        .zip(&figures)
+        .filter(|(ix, _)| ix[0] != u64::MAX)
+        .map(|(ix, fig)| {
+            let (i, j) = pair_at(n, ix[0]);
+            Farthest {
+                pair_index: ix[0],
+                i,
+                j,
+                distance_km: fig[0],
+            }
+        });
+    let best =
+        Farthest::best(candidates).expect("at least two cities were validated, so one pair exists");
+    let rank_times: Vec<f64> = figures.iter().map(|f| f[1]).collect();
+    print_report(&args, &table, &best, t1 - t0, &rank_times, spmd.size());
+    Ok(())
+}
+
+fn print_report(
+    args: &Args,
+    table: &CityTable,
+    best: &Farthest,
+    computing_time: f64,
+    rank_times: &[f64],
+    ranks: i32,
+) {
+    let n = table.len() as u64;
+    if args.json {
+        let city = |k: u64| {
+            let k_us = k as usize;
+            CityJson {
+                name: table.names[k_us].clone(),
+                country: table.countries[k_us].clone(),
+                latitude: table.lat_deg[k_us],
+                longitude: table.lon_deg[k_us],
+                index: k,
+            }
+        };
+        let json = ReportJson {
+            file: args.path.display().to_string(),
+            cities: n,
+            pairs: pair_count(n),
+            ranks,
+            kernel: "haversine",
+            max_distance_km: best.distance_km,
+            max_distance: args.units.from_km(best.distance_km),
+            units: args.units,
+            farthest: [city(best.i), city(best.j)],
+            computing_time_s: computing_time,
+            rank_compute_s: rank_times.to_vec(),
+            load_balance: report::load_balance(rank_times),
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).expect("the report serialises")
+        );
+    } else {
+        println!(
+            "{}",
+            report::max_distance_line(
+                args.units.from_km(best.distance_km),
+                &args.units.to_string()
+            )
+        );
+        println!(
+            "Farthest pair: {} and {}",
+            table.label(best.i as usize),
+            table.label(best.j as usize)
+        );
+        println!("Cities: {n}, pairs: {}, ranks: {ranks}", pair_count(n));
+        println!("{}", report::computing_time_line(computing_time));
+        println!("{}", report::rank_times_line(rank_times));
+        println!("{}", report::balance_line("time", rank_times));
+    }
+}

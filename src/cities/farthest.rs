@@ -1,0 +1,203 @@
+//! The all-pairs farthest search over a slice of the pair index space, with the notebook's
+//! per-pair haversine: the reference every faster kernel is checked against.
+
+use std::ops::Range;
+
+use super::geo::haversine_km_pre;
+use crate::partition::{for_each_row_segment, row_start};
+
+/// The coordinates every rank holds, in radians, with the latitude cosines computed once.
+#[derive(Debug, Clone, Default)]
+pub struct Points {
+    lat: Vec<f64>,
+    lon: Vec<f64>,
+    cos_lat: Vec<f64>,
+}
+
+impl Points {
+    /// Builds the points from `[lat0, lon0, lat1, lon1, ...]` in degrees.
+    pub fn from_interleaved_degrees(coords: &[f64]) -> Points {
+        let lat: Vec<f64> = coords.iter().step_by(2).map(|d| d.to_radians()).collect();
+        let lon: Vec<f64> = coords
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .map(|d| d.to_radians())
+            .collect();
+        let cos_lat = lat.iter().map(|l| l.cos()).collect();
+        Points { lat, lon, cos_lat }
+    }
+
+    /// The number of points.
+    pub fn len(&self) -> usize {
+        self.lat.len()
+    }
+
+    /// Whether there are no points.
+    pub fn is_empty(&self) -> bool {
+        self.lat.is_empty()
+    }
+
+    /// The haversine distance in km between points `i` and `j`.
+    pub fn distance_km(&self, i: usize, j: usize) -> f64 {
+        haversine_km_pre(
+            self.lat[i],
+            self.lon[i],
+            self.cos_lat[i],
+            self.lat[j],
+            self.lon[j],
+            self.cos_lat[j],
+        )
+    }
+}
+
+/// The farthest pair found in a slice of the pair index space.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Farthest {
+    /// The pair's index in the row-by-row numbering of [`crate::partition`].
+    pub pair_index: u64,
+    /// The first city of the pair (the lower index).
+    pub i: u64,
+    /// The second city of the pair.
+    pub j: u64,
+    /// Their great-circle distance in km.
+    pub distance_km: f64,
+}
+
+impl Farthest {
+    /// Whether `self` beats `other`: farther, or as far with a lower pair index, so that the
+    /// winner never depends on how the pairs were split.
+    pub fn beats(&self, other: &Farthest) -> bool {
+        self.distance_km > other.distance_km
+            || (self.distance_km == other.distance_km && self.pair_index < other.pair_index)
+    }
+
+    /// The better of several candidates (by [`Farthest::beats`]), or `None` if there are none.
+    pub fn best(candidates: impl IntoIterator<Item = Farthest>) -> Option<Farthest> {
+        candidates
+            .into_iter()
+            .reduce(|best, c| if c.beats(&best) { c } else { best })
+    }
+}
+
+/// The farthest pair among the pairs with indices in `range` (`None` for an empty range);
+/// the lowest pair index wins a tie.
+pub fn farthest_in_range(points: &Points, range: Range<u64>) -> Option<Farthest> {
+    let n = points.len() as u64;
+    let mut best: Option<Farthest> = None;
+    for_each_row_segment(n, range, |i, js| {
+        let iu = i as usize;
+        let (lat1, lon1, cos1) = (points.lat[iu], points.lon[iu], points.cos_lat[iu]);
+        let (mut best_d, mut best_j) = (f64::NEG_INFINITY, u64::MAX);
+        for j in js.clone() {
+            let ju = j as usize;
+            let d = haversine_km_pre(
+                lat1,
+                lon1,
+                cos1,
+                points.lat[ju],
+                points.lon[ju],
+                points.cos_lat[ju],
+            );
+            if d > best_d {
+                best_d = d;
+                best_j = j;
+            }
+        }
+        if best_j != u64::MAX {
+            let cand = Farthest {
+                pair_index: row_start(n, i) + (best_j - i - 1),
+                i,
+                j: best_j,
+                distance_km: best_d,
+            };
+            if best.as_ref().is_none_or(|b| cand.beats(b)) {
+                best = Some(cand);
+            }
+        }
+    });
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cities::geo::haversine_km;
+    use crate::partition::{pair_count, pair_range_for_rank};
+
+    /// A small deterministic pseudo-random generator, so the tests need no extra crate.
+    fn lcg(seed: &mut u64) -> f64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (*seed >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn random_coords(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .flat_map(|_| [lcg(&mut s) * 180.0 - 90.0, lcg(&mut s) * 360.0 - 180.0])
+            .collect()
+    }
+
+    /// The plainest possible reference: every pair, the degree-based formula, first max wins.
+    fn brute_force(coords: &[f64]) -> (u64, u64, f64) {
+        let n = coords.len() / 2;
+        let mut best = (0, 0, f64::NEG_INFINITY);
+        for i in 0..n {
+            for j in i + 1..n {
+                let d = haversine_km(
+                    coords[2 * i],
+                    coords[2 * i + 1],
+                    coords[2 * j],
+                    coords[2 * j + 1],
+                );
+                if d > best.2 {
+                    best = (i as u64, j as u64, d);
+                }
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn matches_brute_force_for_any_split() {
+        for (n, seed) in [(2, 1), (3, 2), (10, 3), (57, 4), (200, 5)] {
+            let coords = random_coords(n, seed);
+            let points = Points::from_interleaved_degrees(&coords);
+            let want = brute_force(&coords);
+            for size in [1u32, 2, 3, 4, 7, 16] {
+                let parts = (0..size).filter_map(|r| {
+                    farthest_in_range(&points, pair_range_for_rank(n as u64, size, r))
+                });
+                let got = Farthest::best(parts).expect("at least one pair");
+                assert_eq!((got.i, got.j), (want.0, want.1), "n={n} size={size}");
+                assert!((got.distance_km - want.2).abs() < 1e-9);
+                assert_eq!(
+                    got.pair_index,
+                    row_start(n as u64, got.i) + got.j - got.i - 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ties_go_to_the_lowest_pair_index() {
+        // Four copies of the same antipodal pair: pairs (0,1), (0,3), (1,2), (2,3) tie.
+        let coords = [10.0, 20.0, -10.0, -160.0, 10.0, 20.0, -10.0, -160.0];
+        let points = Points::from_interleaved_degrees(&coords);
+        for size in 1..=6u32 {
+            let parts = (0..size)
+                .filter_map(|r| farthest_in_range(&points, pair_range_for_rank(4, size, r)));
+            let got = Farthest::best(parts).expect("pairs");
+            assert_eq!((got.i, got.j, got.pair_index), (0, 1, 0), "size={size}");
+        }
+    }
+
+    #[test]
+    fn empty_ranges_find_nothing() {
+        let points = Points::from_interleaved_degrees(&random_coords(5, 9));
+        assert_eq!(farthest_in_range(&points, 3..3), None);
+        assert!(farthest_in_range(&points, 0..pair_count(5)).is_some());
+    }
+}

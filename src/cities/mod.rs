@@ -1,0 +1,58 @@
+//! Cities: reading and validating city files, sphere geometry, and the all-pairs farthest search.
+
+pub mod farthest;
+pub mod geo;
+pub mod read;
+
+pub use farthest::{farthest_in_range, Farthest, Points};
+pub use geo::{haversine_km, Units, EARTH_RADIUS_KM};
+pub use read::{read_cities, Format, ReadError, ReadOptions};
+
+/// The cities of one file, as rank 0 holds them: labels for the report, coordinates in degrees.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CityTable {
+    /// The city's name, empty when the file has none.
+    pub names: Vec<String>,
+    /// ISO country code, or `None` when the file has no country column.
+    pub countries: Vec<Option<String>>,
+    /// Latitude in degrees, in [-90, 90].
+    pub lat_deg: Vec<f64>,
+    /// Longitude in degrees, in [-180, 180].
+    pub lon_deg: Vec<f64>,
+    /// The 1-based line of the file each city came from, for messages.
+    pub lines: Vec<u64>,
+}
+
+impl CityTable {
+    /// The number of cities.
+    pub fn len(&self) -> usize {
+        self.lat_deg.len()
+    }
+
+    /// Whether the table holds no city.
+    pub fn is_empty(&self) -> bool {
+        self.lat_deg.is_empty()
+    }
+
+    /// How a city is named in the report: its name (or its line), and its country when known.
+    pub fn label(&self, i: usize) -> String {
+        let name = if self.names[i].is_empty() {
+            format!("the city on line {}", self.lines[i])
+        } else {
+            self.names[i].clone()
+        };
+        match &self.countries[i] {
+            Some(c) if !c.is_empty() => format!("{name} ({c})"),
+            _ => name,
+        }
+    }
+
+    /// The coordinates as `[lat0, lon0, lat1, lon1, ...]` in degrees: what every rank receives.
+    pub fn interleaved_degrees(&self) -> Vec<f64> {
+        self.lat_deg
+            .iter()
+            .zip(&self.lon_deg)
+            .flat_map(|(&la, &lo)| [la, lo])
+            .collect()
+    }
+}

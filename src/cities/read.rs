@@ -1,0 +1,526 @@
+//! Reading and validating city files: CSV with a header, or the notebook's whitespace layout.
+//!
+//! Every error names the file and, where there is one, the line and the bad value.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::CityTable;
+
+/// The layout of a city file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// CSV when the first line is a header, the notebook's `lat lon name` layout when it starts
+    /// with two numbers.
+    #[default]
+    Auto,
+    /// CSV with a header row; columns are found by name.
+    Csv,
+    /// One city a line, `lat lon name words...` separated by white space, no header.
+    Txt,
+}
+
+/// How to read a city file; the defaults suit `data/cities.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The file layout, detected by default.
+    pub format: Format,
+    /// The CSV field delimiter.
+    pub delimiter: u8,
+    /// Latitude column name, instead of looking for `lat` or `latitude`.
+    pub lat_col: Option<String>,
+    /// Longitude column name, instead of looking for `lon`, `lng`, `long` or `longitude`.
+    pub lon_col: Option<String>,
+    /// Name column, instead of looking for `name` or `city`.
+    pub name_col: Option<String>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: Format::Auto,
+            delimiter: b',',
+            lat_col: None,
+            lon_col: None,
+            name_col: None,
+        }
+    }
+}
+
+/// Which coordinate a value was meant to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coord {
+    /// Latitude, in [-90, 90].
+    Latitude,
+    /// Longitude, in [-180, 180].
+    Longitude,
+}
+
+impl Coord {
+    fn limit(self) -> f64 {
+        match self {
+            Coord::Latitude => 90.0,
+            Coord::Longitude => 180.0,
+        }
+    }
+}
+
+impl fmt::Display for Coord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Coord::Latitude => "latitude",
+            Coord::Longitude => "longitude",
+        })
+    }
+}
+
+/// A city file that cannot be read or does not validate; the message says what and where.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file cannot be opened or read.
+    #[error("cannot read the city file ({source}), {}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file has no content at all.
+    #[error("the city file is empty, {}", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Bytes that are not UTF-8.
+    #[error("the city file is not valid UTF-8, {} line {line}", path.display())]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// The first line with a bad byte.
+        line: u64,
+    },
+    /// A CSV header without a column the program needs.
+    #[error(
+        "no {wanted} column (looked for {looked_for}; the header has {found:?}{hint}), {} line 1",
+        path.display()
+    )]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// What the column holds.
+        wanted: &'static str,
+        /// The names that were tried.
+        looked_for: String,
+        /// The header's fields as read.
+        found: Vec<String>,
+        /// A suggestion when the header looks split by another delimiter.
+        hint: &'static str,
+    },
+    /// A malformed CSV record (e.g. a different number of fields than the header).
+    #[error("{message}, {} line {line}", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The line of the record.
+        line: u64,
+        /// What the CSV reader said.
+        message: String,
+    },
+    /// A line of the whitespace layout with fewer than two fields.
+    #[error("expected `latitude longitude [name]`, found {text:?}, {} line {line}", path.display())]
+    ShortLine {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: u64,
+        /// The line's text.
+        text: String,
+    },
+    /// A coordinate that is not a number.
+    #[error("{coord} {value:?} is not a number, {} line {line}", path.display())]
+    NotANumber {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: u64,
+        /// Which coordinate.
+        coord: Coord,
+        /// The text found.
+        value: String,
+    },
+    /// A coordinate that parses but is NaN or infinite.
+    #[error("{coord} {value:?} is not a finite number, {} line {line}", path.display())]
+    NotFinite {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: u64,
+        /// Which coordinate.
+        coord: Coord,
+        /// The text found.
+        value: String,
+    },
+    /// A coordinate outside its range.
+    #[error("{coord} {value} is out of range [-{limit}, {limit}], {} line {line}", path.display(), limit = coord.limit())]
+    OutOfRange {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: u64,
+        /// Which coordinate.
+        coord: Coord,
+        /// The text found.
+        value: String,
+    },
+    /// Fewer than two cities: there is no pair.
+    #[error("need at least two cities, found {found}, {}", path.display())]
+    TooFew {
+        /// The file.
+        path: PathBuf,
+        /// How many cities the file holds.
+        found: usize,
+    },
+}
+
+/// Reads and validates a city file.
+pub fn read_cities(path: &Path, options: &ReadOptions) -> Result<CityTable, ReadError> {
+    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            return Err(ReadError::NotUtf8 {
+                path: path.to_owned(),
+                line,
+            });
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(ReadError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    let format = match options.format {
+        Format::Auto => detect_format(text),
+        f => f,
+    };
+    let table = match format {
+        Format::Txt => read_txt(path, text)?,
+        _ => read_csv(path, text, options)?,
+    };
+    if table.len() < 2 {
+        return Err(ReadError::TooFew {
+            path: path.to_owned(),
+            found: table.len(),
+        });
+    }
+    Ok(table)
+}
+
+/// The notebook's layout starts with two numbers on its first non-blank line; a CSV starts with
+/// a header.
+fn detect_format(text: &str) -> Format {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let mut fields = first.split_whitespace();
+    let numeric = |f: Option<&str>| f.is_some_and(|s| s.parse::<f64>().is_ok());
+    if numeric(fields.next()) && numeric(fields.next()) {
+        Format::Txt
+    } else {
+        Format::Csv
+    }
+}
+
+/// Parses and range-checks one coordinate.
+fn parse_coord(path: &Path, line: u64, coord: Coord, raw: &str) -> Result<f64, ReadError> {
+    let value = raw.trim();
+    let err_ctx = || (path.to_owned(), line, coord, value.to_owned());
+    let v: f64 = value.parse().map_err(|_| {
+        let (path, line, coord, value) = err_ctx();
+        ReadError::NotANumber {
+            path,
+            line,
+            coord,
+            value,
+        }
+    })?;
+    if !v.is_finite() {
+        let (path, line, coord, value) = err_ctx();
+        return Err(ReadError::NotFinite {
+            path,
+            line,
+            coord,
+            value,
+        });
+    }
+    if v.abs() > coord.limit() {
+        let (path, line, coord, value) = err_ctx();
+        return Err(ReadError::OutOfRange {
+            path,
+            line,
+            coord,
+            value,
+        });
+    }
+    Ok(v)
+}
+
+fn read_txt(path: &Path, text: &str) -> Result<CityTable, ReadError> {
+    let mut table = CityTable::default();
+    for (k, raw) in text.lines().enumerate() {
+        let line = k as u64 + 1;
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let mut fields = trimmed.split_whitespace();
+        let (Some(lat), Some(lon)) = (fields.next(), fields.next()) else {
+            return Err(ReadError::ShortLine {
+                path: path.to_owned(),
+                line,
+                text: trimmed.to_owned(),
+            });
+        };
+        table
+            .lat_deg
+            .push(parse_coord(path, line, Coord::Latitude, lat)?);
+        table
+            .lon_deg
+            .push(parse_coord(path, line, Coord::Longitude, lon)?);
+        table.names.push(fields.collect::<Vec<_>>().join(" "));
+        table.countries.push(None);
+        table.lines.push(line);
+    }
+    Ok(table)
+}
+
+/// Finds a column by an explicit name or by the first of the usual names, case-insensitively.
+fn find_column(header: &[String], explicit: Option<&str>, usual: &[&str]) -> Result<usize, String> {
+    let wanted: Vec<String> = match explicit {
+        Some(name) => vec![name.trim().to_lowercase()],
+        None => usual.iter().map(|s| s.to_string()).collect(),
+    };
+    wanted
+        .iter()
+        .find_map(|w| header.iter().position(|h| h.trim().to_lowercase() == *w))
+        .ok_or_else(|| wanted.join(", "))
+}
+
+fn read_csv(path: &Path, text: &str, options: &ReadOptions) -> Result<CityTable, ReadError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(options.delimiter)
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let csv_error = |e: csv::Error| ReadError::Csv {
+        path: path.to_owned(),
+        line: e.position().map_or(1, |p| p.line()),
+        message: match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => {
+                format!("expected {expected_len} fields like the header, found {len}")
+            }
+            _ => e.to_string(),
+        },
+    };
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(csv_error)?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let missing = |wanted: &'static str, looked_for: String| {
+        // One field holding another common delimiter suggests the wrong --delimiter.
+        let hint = if header.len() == 1 && header[0].contains([',', ';', '\t', '|']) {
+            "; is --delimiter right?"
+        } else {
+            ""
+        };
+        ReadError::MissingColumn {
+            path: path.to_owned(),
+            wanted,
+            looked_for,
+            found: header.clone(),
+            hint,
+        }
+    };
+    let lat_col = find_column(&header, options.lat_col.as_deref(), &["lat", "latitude"])
+        .map_err(|w| missing("latitude", w))?;
+    let lon_col = find_column(
+        &header,
+        options.lon_col.as_deref(),
+        &["lon", "lng", "long", "longitude"],
+    )
+    .map_err(|w| missing("longitude", w))?;
+    let name_col = match find_column(&header, options.name_col.as_deref(), &["name", "city"]) {
+        Ok(c) => Some(c),
+        Err(w) if options.name_col.is_some() => return Err(missing("name", w)),
+        Err(_) => None,
+    };
+    let country_col = find_column(&header, None, &["country"]).ok();
+
+    let mut table = CityTable::default();
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).map_err(csv_error)? {
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let field = |c: usize| record.get(c).unwrap_or("");
+        table
+            .lat_deg
+            .push(parse_coord(path, line, Coord::Latitude, field(lat_col))?);
+        table
+            .lon_deg
+            .push(parse_coord(path, line, Coord::Longitude, field(lon_col))?);
+        table
+            .names
+            .push(name_col.map_or(String::new(), |c| field(c).to_owned()));
+        table
+            .countries
+            .push(country_col.map(|c| field(c).to_owned()));
+        table.lines.push(line);
+    }
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file_with(content: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(content).expect("write");
+        f
+    }
+
+    fn read(content: &str) -> Result<CityTable, ReadError> {
+        read_cities(
+            file_with(content.as_bytes()).path(),
+            &ReadOptions::default(),
+        )
+    }
+
+    #[test]
+    fn reads_csv_with_usual_names_and_quotes() {
+        let t = read("name,country,latitude,longitude,population\n\"Mianzhu, Deyang\",CN,31.3,104.2,5\nQuito,EC,-0.22985,-78.52495,1\n")
+            .expect("valid");
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.names[0], "Mianzhu, Deyang");
+        assert_eq!(t.countries[1].as_deref(), Some("EC"));
+        assert_eq!((t.lat_deg[1], t.lon_deg[1]), (-0.22985, -78.52495));
+        assert_eq!(t.lines, vec![2, 3]);
+        assert_eq!(t.label(1), "Quito (EC)");
+    }
+
+    #[test]
+    fn finds_other_column_names_case_insensitively() {
+        let t = read("City,LAT,Lng,Country\nA,1,2,X\nB,3,4,Y\n").expect("valid");
+        assert_eq!(
+            (t.names[1].as_str(), t.lat_deg[1], t.lon_deg[1]),
+            ("B", 3.0, 4.0)
+        );
+        let opts = ReadOptions {
+            lat_col: Some("phi".into()),
+            lon_col: Some("lambda".into()),
+            name_col: Some("where".into()),
+            delimiter: b';',
+            ..ReadOptions::default()
+        };
+        let f = file_with(b"where;phi;lambda\nA;1;2\nB;3;4\n");
+        let t = read_cities(f.path(), &opts).expect("valid");
+        assert_eq!(
+            (t.names[0].as_str(), t.lat_deg[0], t.lon_deg[1]),
+            ("A", 1.0, 4.0)
+        );
+        assert_eq!(t.countries[0], None);
+    }
+
+    #[test]
+    fn reads_the_notebook_txt_layout() {
+        let t = read("31.22 121.46 Shanghai\n\n-0.23 -78.52 San Francisco de Quito\n10 20\n")
+            .expect("valid");
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.names, vec!["Shanghai", "San Francisco de Quito", ""]);
+        assert_eq!(t.lines, vec![1, 3, 4]);
+        assert_eq!(t.label(2), "the city on line 4");
+    }
+
+    #[test]
+    fn every_bad_input_names_the_problem_and_the_place() {
+        let cases: &[(&str, &str)] = &[
+            ("", "the city file is empty"),
+            ("name,lat,lon\n", "need at least two cities, found 0"),
+            ("name,lat,lon\nA,1,2\n", "need at least two cities, found 1"),
+            (
+                "name,lat,lon\nA,1,2\nB,north,3\n",
+                "latitude \"north\" is not a number",
+            ),
+            (
+                "name,lat,lon\nA,1,2\nB,NaN,3\n",
+                "latitude \"NaN\" is not a finite number",
+            ),
+            (
+                "name,lat,lon\nA,1,2\nB,3,inf\n",
+                "longitude \"inf\" is not a finite number",
+            ),
+            (
+                "name,lat,lon\nA,1,2\nB,95.5,3\n",
+                "latitude 95.5 is out of range [-90, 90]",
+            ),
+            (
+                "name,lat,lon\nA,1,2\nB,3,-180.01\n",
+                "longitude -180.01 is out of range [-180, 180]",
+            ),
+            (
+                "name,lat,lon\nA,1,2\nB,3\n",
+                "expected 3 fields like the header, found 2",
+            ),
+            (
+                "name,x,lon\nA,1,2\nB,3,4\n",
+                "no latitude column (looked for lat, latitude",
+            ),
+            ("name;lat;lon\nA;1;2\nB;3;4\n", "is --delimiter right?"),
+            ("1 2 A\n3 x B\n", "longitude \"x\" is not a number"),
+        ];
+        for (content, want) in cases {
+            let err = read(content).expect_err(content).to_string();
+            assert!(err.contains(want), "{content:?}: {err}");
+            assert!(!err.contains('\n'), "one line: {err}");
+        }
+        let err = read("name,lat,lon\nA,1,2\nB,95.5,3\n")
+            .expect_err("range")
+            .to_string();
+        assert!(err.ends_with(" line 3"), "{err}");
+        let err = read_cities(
+            Path::new("/nonexistent/cities.csv"),
+            &ReadOptions::default(),
+        )
+        .expect_err("missing");
+        assert!(
+            err.to_string().starts_with("cannot read the city file"),
+            "{err}"
+        );
+        let err = read_cities(
+            file_with(b"name,lat,lon\nA,1,2\n\xff,3,4\n").path(),
+            &ReadOptions::default(),
+        )
+        .expect_err("utf8");
+        assert!(
+            err.to_string().contains("not valid UTF-8") && err.to_string().ends_with("line 3"),
+            "{err}"
+        );
+    }
+}

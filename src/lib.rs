@@ -1,0 +1,23 @@
+//! Two MPI SPMD example programs, `dist-cities` and `mandel`, and the library they share.
+//!
+//! The mathematics is pure and testable without MPI; the MPI layer is small and shared; the
+//! binaries under `src/bin/` are thin shells over these modules.
+//!
+//! | module        | what it holds |
+//! |---------------|---------------|
+//! | [`spmd`]      | the MPI layer: init, "rank 0 decides, everyone learns", varcount scatter and gather, timing |
+//! | [`partition`] | pure work splits: block and cyclic rows, balanced ranges of the triangular pair index |
+//! | [`report`]    | what rank 0 prints: the seed-style lines, per-rank times, load balance, JSON |
+//! | [`cities`]    | reading and validating city files, sphere geometry, the all-pairs kernel |
+//! | [`mandel`]    | viewport and pixel mapping, escape-count kernels, colour maps, PNG and `.npy` output |
+//! | [`error`]     | the error type every fallible step returns, with its exit code |
+
+pub mod atomic_file;
+pub mod cities;
+pub mod error;
+pub mod mandel;
+pub mod partition;
+pub mod report;
+pub mod spmd;
+
+pub use error::Error;

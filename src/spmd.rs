@@ -1,0 +1,263 @@
+//! The MPI layer both programs share.
+//!
+//! One shape for every program: MPI is initialised once, rank 0 reads and validates the input and
+//! tells everyone the outcome before any other collective ([`Spmd::agree`]), rank 0 scatters each
+//! rank a description of its work ([`Spmd::scatter_slices`]), every rank computes, and rank 0
+//! gathers the results ([`Spmd::gather_slices`]). rsmpi's counts are `i32`; the helpers here check
+//! them, and [`Spmd::broadcast_vec`] sends long vectors in chunks.
+
+use std::process::ExitCode;
+
+use mpi::datatype::{Partition, PartitionMut};
+use mpi::environment::Universe;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::*;
+use mpi::Count;
+
+use crate::error::{Error, EXIT_RUNTIME, EXIT_USAGE};
+
+/// The job stops with this exit code on every rank; rank 0 has already said why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Halt(pub u8);
+
+impl Halt {
+    /// The process exit code for this halt.
+    pub fn exit_code(self) -> ExitCode {
+        ExitCode::from(self.0)
+    }
+}
+
+/// Turns the result of a program's `run()` into the exit code every rank returns.
+pub fn exit_code(result: Result<(), Halt>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(halt) => halt.exit_code(),
+    }
+}
+
+/// The root rank: it reads input, plans the work, prints and writes files.
+pub const ROOT: i32 = 0;
+
+/// Largest element count a single MPI message may carry (rsmpi's counts are `i32`).
+pub const MAX_COUNT: usize = i32::MAX as usize;
+
+/// An initialised MPI job seen from one rank. MPI is finalised when this is dropped.
+pub struct Spmd {
+    world: SimpleCommunicator,
+    rank: i32,
+    size: i32,
+    // Declared last so it drops (and finalises MPI) after the communicator handle.
+    _universe: Universe,
+}
+
+impl Spmd {
+    /// Initialises MPI (threads allowed, MPI called from the main thread only) and installs a
+    /// panic hook that aborts the whole job, so a panic never leaves other ranks waiting.
+    pub fn init() -> Result<Spmd, Halt> {
+        let Some((universe, _threading)) = mpi::initialize_with_threading(mpi::Threading::Funneled)
+        else {
+            eprintln!("error: MPI could not be initialised (was it initialised twice?)");
+            return Err(Halt(EXIT_RUNTIME));
+        };
+        let world = universe.world();
+        let (rank, size) = (world.rank(), world.size());
+        if size > 1 {
+            let default_hook = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                default_hook(info);
+                SimpleCommunicator::world().abort(101);
+            }));
+        }
+        Ok(Spmd {
+            world,
+            rank,
+            size,
+            _universe: universe,
+        })
+    }
+
+    /// This process's rank in the world communicator.
+    pub fn rank(&self) -> i32 {
+        self.rank
+    }
+
+    /// The number of ranks in the job (1 when launched without mpirun).
+    pub fn size(&self) -> i32 {
+        self.size
+    }
+
+    /// Whether this rank is rank 0, the one that reads, plans, prints and writes.
+    pub fn is_root(&self) -> bool {
+        self.rank == ROOT
+    }
+
+    /// Wall-clock seconds from `MPI_Wtime` (counts from MPI initialisation).
+    pub fn now(&self) -> f64 {
+        mpi::time()
+    }
+
+    /// Parses the command line with clap after MPI is up. Every rank parses the same arguments;
+    /// only rank 0 prints help, the version or the usage error, and every rank stops alike.
+    pub fn parse_args<P: clap::Parser>(&self) -> Result<P, Halt> {
+        match P::try_parse() {
+            Ok(args) => Ok(args),
+            Err(err) => {
+                let code = if err.use_stderr() { EXIT_USAGE } else { 0 };
+                if self.is_root() {
+                    // Prints to stdout for --help/--version, to stderr for usage errors.
+                    let _ = err.print();
+                }
+                Err(Halt(code))
+            }
+        }
+    }
+
+    /// Rank 0 decides, everyone learns: rank 0 passes the outcome of its step (other ranks pass
+    /// `None`), and every rank gets `Ok` (with rank 0's value on rank 0) or the same [`Halt`].
+    ///
+    /// Rank 0 prints the error, one line on stderr, *before* the broadcast, because once any rank
+    /// exits non-zero the launcher may kill the rest.
+    pub fn agree<T>(&self, outcome: Option<Result<T, Error>>) -> Result<Option<T>, Halt> {
+        let mut code: u8 = 0;
+        let mut value = None;
+        if self.is_root() {
+            match outcome.expect("rank 0 must pass its outcome to agree()") {
+                Ok(v) => value = Some(v),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    code = e.exit_code();
+                }
+            }
+        }
+        self.world.process_at_rank(ROOT).broadcast_into(&mut code);
+        match code {
+            0 => Ok(value),
+            c => Err(Halt(c)),
+        }
+    }
+
+    /// Broadcasts a value that rank 0 holds to every rank.
+    pub fn broadcast_value<T: Equivalence + Default>(&self, value: Option<T>) -> T {
+        let mut v = value.unwrap_or_default();
+        self.world.process_at_rank(ROOT).broadcast_into(&mut v);
+        v
+    }
+
+    /// Broadcasts a vector that rank 0 holds to every rank, in chunks of at most
+    /// [`MAX_COUNT`] elements so that any length fits MPI's `i32` counts.
+    pub fn broadcast_vec<T: Equivalence + Default + Clone>(&self, data: Option<Vec<T>>) -> Vec<T> {
+        let len = self.broadcast_value(data.as_ref().map(|d| d.len() as u64)) as usize;
+        let mut buf = data.unwrap_or_else(|| vec![T::default(); len]);
+        let root = self.world.process_at_rank(ROOT);
+        for chunk in buf.chunks_mut(MAX_COUNT) {
+            root.broadcast_into(chunk);
+        }
+        buf
+    }
+
+    /// Rank 0 hands each rank its own slice: `parts[r]` goes to rank `r` (other ranks pass
+    /// `None`). Slices may differ in length and be empty.
+    ///
+    /// The planner guarantees the total fits an `i32` count (a bigger plan panics, which aborts
+    /// the job: it is a programming error, not a user's).
+    pub fn scatter_slices<T: Equivalence + Default + Clone>(
+        &self,
+        parts: Option<&[Vec<T>]>,
+    ) -> Vec<T> {
+        let root = self.world.process_at_rank(ROOT);
+        let mut my_count: Count = 0;
+        if self.is_root() {
+            let parts = parts.expect("rank 0 must pass the slices to scatter_slices()");
+            assert_eq!(parts.len(), self.size as usize, "one slice per rank");
+            let counts = counts_of(parts.iter().map(Vec::len));
+            let displs = displacements(&counts);
+            root.scatter_into_root(&counts[..], &mut my_count);
+            let flat: Vec<T> = parts.concat();
+            let mut mine = vec![T::default(); my_count as usize];
+            let partition = Partition::new(&flat[..], counts, &displs[..]);
+            root.scatter_varcount_into_root(&partition, &mut mine[..]);
+            mine
+        } else {
+            root.scatter_into(&mut my_count);
+            let mut mine = vec![T::default(); my_count as usize];
+            root.scatter_varcount_into(&mut mine[..]);
+            mine
+        }
+    }
+
+    /// Every rank sends its slice to rank 0, which gets them back as one vector per rank (other
+    /// ranks get `None`).
+    pub fn gather_slices<T: Equivalence + Default + Clone>(
+        &self,
+        local: &[T],
+    ) -> Option<Vec<Vec<T>>> {
+        let root = self.world.process_at_rank(ROOT);
+        let my_count = counts_of(std::iter::once(local.len()))[0];
+        if self.is_root() {
+            let mut counts = vec![0 as Count; self.size as usize];
+            root.gather_into_root(&my_count, &mut counts[..]);
+            let counts = counts_of(counts.iter().map(|&c| c as usize));
+            let displs = displacements(&counts);
+            let total: usize = counts.iter().map(|&c| c as usize).sum();
+            let mut flat = vec![T::default(); total];
+            {
+                let mut partition = PartitionMut::new(&mut flat[..], &counts[..], &displs[..]);
+                root.gather_varcount_into_root(local, &mut partition);
+            }
+            let mut out = Vec::with_capacity(counts.len());
+            let mut rest = &flat[..];
+            for &c in &counts {
+                let (head, tail) = rest.split_at(c as usize);
+                out.push(head.to_vec());
+                rest = tail;
+            }
+            Some(out)
+        } else {
+            root.gather_into(&my_count);
+            root.gather_varcount_into(local);
+            None
+        }
+    }
+}
+
+/// Element counts as MPI `i32`s; a total beyond `i32::MAX` is a planning error.
+fn counts_of(lens: impl Iterator<Item = usize>) -> Vec<Count> {
+    let counts: Vec<Count> = lens
+        .map(|l| Count::try_from(l).expect("slice longer than an MPI i32 count"))
+        .collect();
+    let total: usize = counts.iter().map(|&c| c as usize).sum();
+    assert!(
+        total <= MAX_COUNT,
+        "{total} elements exceed an MPI i32 displacement"
+    );
+    counts
+}
+
+/// Exclusive prefix sums of the counts: where each rank's slice starts in the flat buffer.
+fn displacements(counts: &[Count]) -> Vec<Count> {
+    counts
+        .iter()
+        .scan(0, |acc, &c| {
+            let start = *acc;
+            *acc += c;
+            Some(start)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displacements_are_exclusive_prefix_sums() {
+        assert_eq!(displacements(&[3, 0, 2, 5]), vec![0, 3, 3, 5]);
+        assert_eq!(displacements(&[]), Vec::<Count>::new());
+    }
+
+    #[test]
+    #[should_panic(expected = "exceed an MPI i32")]
+    fn counts_beyond_i32_are_refused() {
+        counts_of([MAX_COUNT, 1].into_iter());
+    }
+}
