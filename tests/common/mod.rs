@@ -1,0 +1,196 @@
+//! Launches the real binaries, under mpirun or alone, with a timeout so a hang fails the test.
+//!
+//! Knows what each MPI needs (Open MPI: root and oversubscription variables, which differ between
+//! versions 4 and 5; MPICH: nothing). A missing mpirun fails the test with a pointer to
+//! `scripts/setup`: the tests never pass by skipping.
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long any launch may take before it counts as a hang.
+pub const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// What a finished (or killed) launch left behind.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The exit code; `None` if killed by a signal or by the timeout.
+    pub code: Option<i32>,
+    /// Everything printed on stdout.
+    pub stdout: String,
+    /// Everything printed on stderr.
+    pub stderr: String,
+    /// Wall-clock time of the launch.
+    pub elapsed: Duration,
+    /// Whether the timeout killed it.
+    pub timed_out: bool,
+}
+
+impl Outcome {
+    /// The lines of stderr that are the program's own (`error: ...`), not the launcher's notices.
+    pub fn error_lines(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect()
+    }
+
+    /// Stdout parsed as the program's `--json` report.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+
+    /// Panics with everything printed unless the run succeeded.
+    pub fn assert_success(&self) -> &Self {
+        assert!(
+            self.code == Some(0),
+            "exit {:?} (timed out: {}):\nstdout:\n{}\nstderr:\n{}",
+            self.code,
+            self.timed_out,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+/// The crate's root folder (tests run from it, but paths built on it are explicit).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file in the crate's `data/` folder.
+pub fn data(name: &str) -> String {
+    root().join("data").join(name).display().to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flavour {
+    OpenMpi(u32),
+    Mpich,
+    Other,
+}
+
+fn mpirun() -> &'static (PathBuf, Flavour) {
+    static FOUND: OnceLock<(PathBuf, Flavour)> = OnceLock::new();
+    FOUND.get_or_init(|| {
+        let path = std::env::var_os("MPIRUN").map(PathBuf::from).or_else(|| {
+            std::env::var_os("PATH").and_then(|p| {
+                std::env::split_paths(&p)
+                    .map(|d| d.join("mpirun"))
+                    .find(|p| p.is_file())
+            })
+        });
+        let Some(path) = path else {
+            panic!(
+                "mpirun not found on PATH: run scripts/setup (installs Open MPI), or set MPIRUN"
+            );
+        };
+        let version = Command::new(&path)
+            .arg("--version")
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout).into_owned()
+                    + &String::from_utf8_lossy(&o.stderr)
+            })
+            .unwrap_or_default();
+        let flavour = if let Some(rest) = version.split("(Open MPI) ").nth(1) {
+            OpenMpi(
+                rest.split('.')
+                    .next()
+                    .and_then(|m| m.trim().parse().ok())
+                    .unwrap_or(4),
+            )
+        } else if version.contains("HYDRA") || version.contains("MPICH") {
+            Flavour::Mpich
+        } else {
+            Flavour::Other
+        };
+        (path, flavour)
+    })
+}
+use Flavour::OpenMpi;
+
+/// Runs `bin` with `args` under `mpirun -n ranks`.
+pub fn mpirun_n(bin: &str, ranks: u32, args: &[&str]) -> Outcome {
+    let (path, flavour) = mpirun();
+    let mut cmd = Command::new(path);
+    if let OpenMpi(major) = flavour {
+        cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+            .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+        if *major >= 5 {
+            cmd.env("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe");
+        } else {
+            cmd.env("OMPI_MCA_rmaps_base_oversubscribe", "1");
+        }
+    }
+    cmd.arg("-n").arg(ranks.to_string()).arg(bin).args(args);
+    launch(cmd)
+}
+
+/// Runs `bin` with `args` without mpirun: one rank (MPI singleton).
+pub fn alone(bin: &str, args: &[&str]) -> Outcome {
+    let mut cmd = Command::new(bin);
+    cmd.args(args);
+    launch(cmd)
+}
+
+/// Runs under mpirun when `ranks` is `Some`, alone otherwise.
+pub fn launch_with(bin: &str, ranks: Option<u32>, args: &[&str]) -> Outcome {
+    match ranks {
+        Some(n) => mpirun_n(bin, n, args),
+        None => alone(bin, args),
+    }
+}
+
+/// The launch modes every result must agree across: without mpirun, and 1 to 4 ranks.
+pub const LAUNCHES: [Option<u32>; 5] = [None, Some(1), Some(2), Some(3), Some(4)];
+
+fn launch(mut cmd: Command) -> Outcome {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out_path = dir.path().join("stdout");
+    let err_path = dir.path().join("stderr");
+    let out = std::fs::File::create(&out_path).expect("stdout file");
+    let err = std::fs::File::create(&err_path).expect("stderr file");
+    cmd.current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0);
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot launch {cmd:?}: {e}"));
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if start.elapsed() > TIMEOUT {
+            timed_out = true;
+            // Kill the launcher and every rank it started (one process group).
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(format!("-{}", child.id()))
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = start.elapsed();
+    let read =
+        |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+    Outcome {
+        code: status.and_then(|s| s.code()),
+        stdout: read(&out_path),
+        stderr: read(&err_path),
+        elapsed,
+        timed_out,
+    }
+}

@@ -1,0 +1,395 @@
+//! dist-cities under mpirun: known answers, an independent reference, every rank count, both
+//! input layouts, and every bad input.
+
+mod common;
+
+use common::{data, launch_with, mpirun_n, Outcome, LAUNCHES};
+use std::path::Path;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dist-cities");
+
+/// The plainest haversine over every pair of `(lat, lon)` in degrees: the independent reference.
+fn reference_farthest(coords: &[(f64, f64)]) -> (usize, usize, f64) {
+    let mut best = (0, 0, -1.0);
+    for i in 0..coords.len() {
+        for j in i + 1..coords.len() {
+            let (la1, lo1) = (coords[i].0.to_radians(), coords[i].1.to_radians());
+            let (la2, lo2) = (coords[j].0.to_radians(), coords[j].1.to_radians());
+            let a = ((la2 - la1) / 2.0).sin().powi(2)
+                + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+            let d = 6371.0 * 2.0 * a.sqrt().atan2((1.0 - a).sqrt());
+            if d > best.2 {
+                best = (i, j, d);
+            }
+        }
+    }
+    best
+}
+
+/// Reads `data/cities.csv` plainly: (name, country, lat, lon) per row.
+fn sample_cities() -> Vec<(String, String, f64, f64)> {
+    let mut reader = csv::Reader::from_path(data("cities.csv")).expect("data/cities.csv");
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            (
+                r[0].to_owned(),
+                r[1].to_owned(),
+                r[2].parse().expect("lat"),
+                r[3].parse().expect("lon"),
+            )
+        })
+        .collect()
+}
+
+fn run_json(ranks: Option<u32>, args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = launch_with(BIN, ranks, &all);
+    out.assert_success();
+    out.json()
+}
+
+/// The parts of a JSON report that must not depend on the rank count.
+fn answer(v: &serde_json::Value) -> (u64, u64, u64, u64, String) {
+    (
+        v["max_distance_km"].as_f64().expect("distance").to_bits(),
+        v["farthest"][0]["index"].as_u64().expect("index"),
+        v["farthest"][1]["index"].as_u64().expect("index"),
+        v["pairs"].as_u64().expect("pairs"),
+        v["farthest"][0]["name"].as_str().unwrap_or("").to_owned()
+            + "/"
+            + v["farthest"][1]["name"].as_str().unwrap_or(""),
+    )
+}
+
+#[test]
+fn sample_file_gives_the_known_answer_at_every_rank_count() {
+    let cities = sample_cities();
+    let coords: Vec<(f64, f64)> = cities.iter().map(|c| (c.2, c.3)).collect();
+    let (ri, rj, rd) = reference_farthest(&coords);
+    assert_eq!(
+        (cities[ri].0.as_str(), cities[rj].0.as_str()),
+        ("Quito", "Pekanbaru")
+    );
+
+    let mut answers = Vec::new();
+    for ranks in LAUNCHES {
+        let out = launch_with(BIN, ranks, &[&data("cities.csv")]);
+        out.assert_success();
+        assert!(
+            out.stdout.contains("Maximum distance: 19983 km\n"),
+            "{ranks:?}: {}",
+            out.stdout
+        );
+        assert!(
+            out.stdout
+                .contains("Farthest pair: Quito (EC) and Pekanbaru (ID)\n"),
+            "{}",
+            out.stdout
+        );
+        let want_ranks = ranks.unwrap_or(1);
+        assert!(
+            out.stdout.contains(&format!(
+                "Cities: 1000, pairs: 499500, ranks: {want_ranks}\n"
+            )),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with("Computing time: ") && l.ends_with(" sec")),
+            "{}",
+            out.stdout
+        );
+
+        let v = run_json(ranks, &[&data("cities.csv")]);
+        assert_eq!(v["ranks"].as_u64(), Some(want_ranks as u64));
+        assert_eq!(v["cities"].as_u64(), Some(1000));
+        assert_eq!(
+            v["rank_compute_s"].as_array().map(Vec::len),
+            Some(want_ranks as usize)
+        );
+        let lb = v["load_balance"].as_f64().expect("load_balance");
+        assert!(lb > 0.0 && lb <= 1.0);
+        let d = v["max_distance_km"].as_f64().expect("distance");
+        assert!((d - rd).abs() < 1e-3, "{d} vs reference {rd}"); // within 1 m
+        assert!((d - 19982.978621).abs() < 1e-5, "{d}");
+        assert_eq!(v["farthest"][0]["index"].as_u64(), Some(ri as u64));
+        assert_eq!(v["farthest"][1]["index"].as_u64(), Some(rj as u64));
+        assert_eq!(v["farthest"][0]["country"], "EC");
+        answers.push(answer(&v));
+    }
+    assert!(
+        answers.windows(2).all(|w| w[0] == w[1]),
+        "answers differ across rank counts: {answers:?}"
+    );
+}
+
+#[test]
+fn full_file_gives_the_known_answer() {
+    let mut answers = Vec::new();
+    for ranks in [2, 3] {
+        let out = mpirun_n(BIN, ranks, &[&data("cities15000.csv"), "--json"]);
+        out.assert_success();
+        let v = out.json();
+        assert_eq!(v["cities"].as_u64(), Some(34_006));
+        assert_eq!(v["pairs"].as_u64(), Some(578_187_015));
+        assert!(
+            (v["max_distance_km"].as_f64().expect("d") - 20014.361317).abs() < 1e-5,
+            "{v}"
+        );
+        let names = [
+            v["farthest"][0]["name"].as_str(),
+            v["farthest"][1]["name"].as_str(),
+        ];
+        assert_eq!(names, [Some("Hefei"), Some("Las Varillas")]);
+        answers.push(answer(&v));
+    }
+    assert_eq!(answers[0], answers[1]);
+}
+
+#[test]
+fn units_convert_the_printed_distance() {
+    let out = mpirun_n(BIN, 2, &[&data("cities.csv"), "--units", "mi"]);
+    out.assert_success();
+    assert!(
+        out.stdout.contains("Maximum distance: 12417 mi\n"),
+        "{}",
+        out.stdout
+    );
+    let v = run_json(Some(2), &[&data("cities.csv"), "--units", "nmi"]);
+    assert_eq!(v["units"], "nmi");
+    let (km, nmi) = (
+        v["max_distance_km"].as_f64().expect("km"),
+        v["max_distance"].as_f64().expect("nmi"),
+    );
+    assert!((km / 1.852 - nmi).abs() < 1e-9);
+}
+
+/// Writes the first `rows` sample cities in another layout and checks the answer at 1 and 3 ranks.
+fn check_other_layout(
+    file_name: &str,
+    rows: usize,
+    render: impl Fn(&(String, String, f64, f64)) -> String,
+    header: &str,
+    extra: &[&str],
+) {
+    let cities = sample_cities();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(file_name);
+    let mut text = header.to_owned();
+    for c in &cities[..rows] {
+        text += &render(c);
+    }
+    std::fs::write(&path, text).expect("write");
+    let coords: Vec<(f64, f64)> = cities[..rows].iter().map(|c| (c.2, c.3)).collect();
+    let (ri, rj, rd) = reference_farthest(&coords);
+    let path_s = path.display().to_string();
+    let mut answers = Vec::new();
+    for ranks in [Some(1), Some(3), None] {
+        let mut args = vec![path_s.as_str()];
+        args.extend_from_slice(extra);
+        let v = run_json(ranks, &args);
+        assert_eq!(v["cities"].as_u64(), Some(rows as u64));
+        assert!((v["max_distance_km"].as_f64().expect("d") - rd).abs() < 1e-3);
+        assert_eq!(v["farthest"][0]["index"].as_u64(), Some(ri as u64));
+        assert_eq!(v["farthest"][1]["index"].as_u64(), Some(rj as u64));
+        assert_eq!(
+            v["farthest"][0]["name"].as_str(),
+            Some(cities[ri].0.as_str())
+        );
+        answers.push(answer(&v));
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn other_column_names_work() {
+    check_other_layout(
+        "renamed.csv",
+        1000,
+        |c| format!("{},{},{},{}\n", c.0, c.2, c.3, c.1),
+        "city,lat,lng,country\n",
+        &[],
+    );
+}
+
+#[test]
+fn explicit_columns_and_delimiter_work() {
+    check_other_layout(
+        "custom.tsv",
+        300,
+        |c| format!("{}\t{}\t{}\n", c.3, c.2, c.0),
+        "LongitudeDeg\tLatitudeDeg\tPlace\n",
+        &[
+            "--delimiter",
+            "\\t",
+            "--lat-col",
+            "LatitudeDeg",
+            "--lon-col",
+            "longitudedeg",
+            "--name-col",
+            "Place",
+        ],
+    );
+}
+
+#[test]
+fn notebook_txt_layout_works() {
+    check_other_layout(
+        "cities.txt",
+        1000,
+        |c| format!("{} {} {}\n", c.2, c.3, c.0),
+        "",
+        &[],
+    );
+    // And with --format txt stated, on a file whose name says nothing.
+    check_other_layout(
+        "cities.dat",
+        50,
+        |c| format!("{}  {}\t{}\n", c.2, c.3, c.0),
+        "",
+        &["--format", "txt"],
+    );
+}
+
+#[test]
+fn more_ranks_than_pairs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("two.csv");
+    std::fs::write(&path, "name,lat,lon\nNorth,90,0\nSouth,-90,0\n").expect("write");
+    let p = path.display().to_string();
+    for ranks in [Some(1), Some(4), None] {
+        let v = run_json(ranks, &[&p]);
+        assert_eq!(v["pairs"].as_u64(), Some(1));
+        assert!(
+            (v["max_distance_km"].as_f64().expect("d") - std::f64::consts::PI * 6371.0).abs()
+                < 1e-6
+        );
+        assert_eq!(v["farthest"][1]["name"], "South");
+    }
+}
+
+/// Checks a failed run: exit 2, exactly one line of the program's own naming the problem, fast.
+fn assert_bad_input(out: &Outcome, want: &str, what: &str) {
+    assert!(!out.timed_out, "{what}: hung");
+    assert_eq!(
+        out.code,
+        Some(2),
+        "{what}: exit code; stderr:\n{}",
+        out.stderr
+    );
+    let lines = out.error_lines();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{what}: one error line expected, stderr:\n{}",
+        out.stderr
+    );
+    assert!(
+        lines[0].contains(want),
+        "{what}: {:?} lacks {want:?}",
+        lines[0]
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{what}: nothing on stdout, got {}",
+        out.stdout
+    );
+}
+
+#[test]
+fn every_bad_input_fails_cleanly_at_1_and_4_ranks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = |name: &str, content: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, content).expect("write");
+        p.display().to_string()
+    };
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            dir.path().join("missing.csv").display().to_string(),
+            "cannot read the city file",
+            "missing file",
+        ),
+        (
+            file("empty.csv", ""),
+            "the city file is empty",
+            "empty file",
+        ),
+        (
+            file("header.csv", "name,country,latitude,longitude\n"),
+            "need at least two cities, found 0",
+            "header only",
+        ),
+        (
+            file("one.csv", "name,lat,lon\nQuito,-0.22985,-78.52495\n"),
+            "need at least two cities, found 1",
+            "one city",
+        ),
+        (
+            file("text.csv", "name,lat,lon\nA,1,2\nB,north,3\n"),
+            "latitude \"north\" is not a number",
+            "non-numeric",
+        ),
+        (
+            file("range.csv", "name,lat,lon\nA,1,2\nB,91,3\nC,0,0\n"),
+            "latitude 91 is out of range [-90, 90]",
+            "out of range",
+        ),
+        (
+            file("nan.csv", "name,lat,lon\nA,1,2\nB,4,NaN\n"),
+            "longitude \"NaN\" is not a finite number",
+            "NaN",
+        ),
+        (
+            file("nolat.csv", "name,y,lon\nA,1,2\nB,3,4\n"),
+            "no latitude column",
+            "missing column",
+        ),
+        (
+            file("semi.csv", "name;lat;lon\nA;1;2\nB;3;4\n"),
+            "is --delimiter right?",
+            "wrong delimiter",
+        ),
+    ];
+    for (path, want, what) in &cases {
+        for ranks in [1, 4] {
+            let out = mpirun_n(BIN, ranks, &[path]);
+            assert_bad_input(&out, want, &format!("{what} at {ranks} ranks"));
+            assert!(out.error_lines()[0].contains(
+                Path::new(path)
+                    .file_name()
+                    .and_then(|f| f.to_str())
+                    .unwrap_or("?")
+            ));
+        }
+    }
+    // The line number is in the message.
+    let out = mpirun_n(BIN, 4, &[&cases[5].0]);
+    assert!(
+        out.error_lines()[0].ends_with("range.csv line 3"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for ranks in [1, 4] {
+        let out = mpirun_n(BIN, ranks, &[&data("cities.csv"), "--units", "furlongs"]);
+        assert_eq!(out.code, Some(2), "{}", out.stderr);
+        assert_eq!(
+            out.stderr.matches("invalid value 'furlongs'").count(),
+            1,
+            "only rank 0 prints: {}",
+            out.stderr
+        );
+    }
+    let out = mpirun_n(BIN, 2, &["--help"]);
+    out.assert_success();
+    assert_eq!(out.stdout.matches("Usage:").count(), 1, "{}", out.stdout);
+}
