@@ -1,13 +1,426 @@
-//! Placeholder: atomic output files are being written.
+//! Output files that appear whole or not at all.
+//!
+//! Rank 0 calls [`check_output_path`] before any computing, so a typo in `--output` costs
+//! nothing; then [`write_atomically`] writes a temporary file in the same folder and renames it
+//! over the target, so a failed or killed run never leaves half a file and never spoils an
+//! existing one.
 
-/// An output file that cannot be checked or written.
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// An output file that cannot be checked or written; says what and where.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct OutputError(pub String);
+pub enum OutputError {
+    /// The path ends in `..` or `/` and names no file.
+    #[error("output path names no file, {}", path.display())]
+    NoFileName {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The extension is not one the program writes.
+    #[error("output file name must end in {}, {}", dotted(allowed), path.display())]
+    UnsupportedExtension {
+        /// The path given.
+        path: PathBuf,
+        /// The extensions accepted, without dots.
+        allowed: Vec<String>,
+    },
+    /// The folder the file would go in does not exist.
+    #[error("output folder does not exist, {}", dir.display())]
+    FolderMissing {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// The "folder" the file would go in is a file.
+    #[error("output folder is a file, not a folder, {}", dir.display())]
+    FolderIsFile {
+        /// The folder path.
+        dir: PathBuf,
+    },
+    /// The folder cannot be inspected or a file cannot be created in it.
+    #[error("cannot create files in the output folder ({source}), {}", dir.display())]
+    FolderNotWritable {
+        /// The folder.
+        dir: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The output path is an existing folder.
+    #[error("output path is a folder, {}", path.display())]
+    IsFolder {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// Writing, syncing or renaming failed at run time.
+    #[error("cannot write the output file ({source}), {}", path.display())]
+    Write {
+        /// The target path.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+}
 
 impl OutputError {
     /// 2 when the path was refused before computing, 1 when writing failed at run time.
     pub fn exit_code(&self) -> u8 {
-        2
+        match self {
+            OutputError::Write { .. } => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// `["png", "npy"]` -> `.png or .npy`.
+fn dotted(extensions: &[String]) -> String {
+    let dotted: Vec<String> = extensions.iter().map(|e| format!(".{e}")).collect();
+    dotted.join(" or ")
+}
+
+/// The folder a path's file lives in; a bare file name lives in the current folder.
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Refuses, before any computing, an output path that [`write_atomically`] could not fill.
+///
+/// Checks the extension (case-insensitive, listed without dots), that the folder exists and is
+/// a folder, that the path is not a folder, and that a file can be created in the folder
+/// (by creating and removing one: permission bits say nothing when running as root).
+pub fn check_output_path(path: &Path, allowed_extensions: &[&str]) -> Result<(), OutputError> {
+    let Some(file_name) = path.file_name() else {
+        return Err(OutputError::NoFileName {
+            path: path.to_path_buf(),
+        });
+    };
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let allowed = |a: &&str| a.trim_start_matches('.').eq_ignore_ascii_case(ext);
+    if ext.is_empty() || !allowed_extensions.iter().any(allowed) {
+        return Err(OutputError::UnsupportedExtension {
+            path: path.to_path_buf(),
+            allowed: allowed_extensions
+                .iter()
+                .map(|a| a.trim_start_matches('.').to_string())
+                .collect(),
+        });
+    }
+    let dir = folder_of(path);
+    match fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            return Err(OutputError::FolderIsFile {
+                dir: dir.to_path_buf(),
+            })
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(OutputError::FolderMissing {
+                dir: dir.to_path_buf(),
+            });
+        }
+        Err(source) => {
+            return Err(OutputError::FolderNotWritable {
+                dir: dir.to_path_buf(),
+                source,
+            })
+        }
+    }
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(OutputError::IsFolder {
+            path: path.to_path_buf(),
+        });
+    }
+    let (probe, file) =
+        create_temp(dir, file_name).map_err(|source| OutputError::FolderNotWritable {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+    drop(file);
+    fs::remove_file(&probe).map_err(|source| OutputError::FolderNotWritable {
+        dir: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes `path` through `f` into a temporary file beside it, then renames it into place.
+///
+/// The temporary file is `.<name>.tmp-<pid>-<n>` with ordinary permissions (0666 less the
+/// umask); it is flushed and synced before the rename and removed on any error or panic, so an
+/// existing `path` is either replaced whole or left as it was.
+pub fn write_atomically(
+    path: &Path,
+    f: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+) -> Result<(), OutputError> {
+    let fail = |source: io::Error| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file_name = path.file_name().ok_or_else(|| {
+        fail(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the path names no file",
+        ))
+    })?;
+    let dir = folder_of(path);
+    let (tmp, file) = create_temp(dir, file_name).map_err(fail)?;
+    let mut guard = TempGuard { path: Some(tmp) };
+    let mut writer = BufWriter::new(file);
+    f(&mut writer).map_err(fail)?;
+    let file = writer.into_inner().map_err(|e| fail(e.into_error()))?;
+    file.sync_all().map_err(fail)?;
+    drop(file);
+    if let Some(tmp) = guard.path.as_deref() {
+        fs::rename(tmp, path).map_err(fail)?;
+    }
+    guard.path = None;
+    // Make the rename itself durable; a folder that cannot be synced is no reason to fail.
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Removes the temporary file when dropped, unless it has been renamed into place.
+struct TempGuard {
+    path: Option<PathBuf>,
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(path) = self.path.take() {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// Creates a fresh `.<name>.tmp-<pid>-<n>` in `dir`, never reusing an existing file.
+fn create_temp(dir: &Path, file_name: &std::ffi::OsStr) -> io::Result<(PathBuf, File)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let pid = std::process::id();
+    let mut last_err = None;
+    for _ in 0..100 {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut name = OsString::from(".");
+        name.push(file_name);
+        name.push(format!(".tmp-{pid}-{n}"));
+        let tmp = dir.join(name);
+        // create_new: never follow or clobber; mode is 0666 less the umask, like any new file.
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_err
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::AlreadyExists, "no free temporary name")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::io::Write;
+
+    const EXTS: &[&str] = &["png", "npy"];
+
+    /// Names in `dir`, sorted, to prove no temporary file was left.
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .expect("readable")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn accepts_a_good_path_and_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        check_output_path(&dir.path().join("out.png"), EXTS).expect("good path");
+        check_output_path(&dir.path().join("OUT.NPY"), EXTS).expect("case-insensitive");
+        check_output_path(&dir.path().join("out.png"), &[".png"]).expect("dotted extension");
+        assert!(listing(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn bare_name_lives_in_current_folder() {
+        assert_eq!(folder_of(Path::new("out.png")), Path::new("."));
+        assert_eq!(folder_of(Path::new("a/out.png")), Path::new("a"));
+        assert_eq!(folder_of(Path::new("/out.png")), Path::new("/"));
+    }
+
+    #[test]
+    fn refuses_unsupported_extension() {
+        let e = check_output_path(Path::new("out.jpg"), EXTS).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "output file name must end in .png or .npy, out.jpg"
+        );
+        assert_eq!(e.exit_code(), 2);
+        let e = check_output_path(Path::new("out"), EXTS).unwrap_err();
+        assert!(matches!(e, OutputError::UnsupportedExtension { .. }), "{e}");
+        let e = check_output_path(Path::new("out/.."), EXTS).unwrap_err();
+        assert!(matches!(e, OutputError::NoFileName { .. }), "{e}");
+    }
+
+    #[test]
+    fn refuses_missing_folder() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("nope");
+        let e = check_output_path(&missing.join("out.png"), EXTS).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("output folder does not exist, {}", missing.display())
+        );
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn refuses_a_file_as_folder() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("plain.txt");
+        fs::write(&file, "x").expect("write");
+        let e = check_output_path(&file.join("out.png"), EXTS).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("output folder is a file, not a folder, {}", file.display())
+        );
+        // Deeper below a file the system says "not a directory": still refused, with its words.
+        let e = check_output_path(&file.join("sub/out.png"), EXTS).unwrap_err();
+        assert!(matches!(e, OutputError::FolderNotWritable { .. }), "{e}");
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn refuses_an_existing_folder_as_output() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sub = dir.path().join("img.png");
+        fs::create_dir(&sub).expect("mkdir");
+        let e = check_output_path(&sub, EXTS).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("output path is a folder, {}", sub.display())
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn refuses_a_folder_where_files_cannot_be_created() {
+        // /proc refuses new files even to root, unlike permission bits.
+        let e = check_output_path(Path::new("/proc/mandel-check.png"), EXTS).unwrap_err();
+        assert!(matches!(e, OutputError::FolderNotWritable { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("cannot create files in the output folder ("),
+            "{e}"
+        );
+        assert!(e.to_string().ends_with("), /proc"), "{e}");
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn writes_whole_file_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let target = dir.path().join("out.npy");
+        write_atomically(&target, |w| w.write_all(b"hello")).expect("write");
+        assert_eq!(fs::read(&target).expect("read"), b"hello");
+        // Replaces an existing file whole.
+        write_atomically(&target, |w| w.write_all(b"bye")).expect("rewrite");
+        assert_eq!(fs::read(&target).expect("read"), b"bye");
+        assert_eq!(listing(dir.path()), ["out.npy"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn new_file_has_ordinary_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A file made by std gets 0666 less the umask; ours must match it (not tempfile's 0600).
+        let reference = dir.path().join("reference");
+        File::create(&reference).expect("create");
+        let want = fs::metadata(&reference).expect("meta").permissions().mode() & 0o777;
+        let target = dir.path().join("out.png");
+        write_atomically(&target, |w| w.write_all(b"x")).expect("write");
+        let got = fs::metadata(&target).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(got, want, "mode {got:o} vs {want:o}");
+        assert_eq!(got & !0o666, 0);
+    }
+
+    #[test]
+    fn failure_keeps_existing_target_and_removes_temp() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let target = dir.path().join("out.png");
+        fs::write(&target, b"old").expect("write");
+        let e = write_atomically(&target, |w| {
+            w.write_all(b"partial")?;
+            Err(io::Error::other("encoder failed"))
+        })
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot write the output file (encoder failed), {}",
+                target.display()
+            )
+        );
+        assert_eq!(fs::read(&target).expect("read"), b"old");
+        assert_eq!(listing(dir.path()), ["out.png"]);
+    }
+
+    #[test]
+    fn panic_keeps_existing_target_and_removes_temp() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let target = dir.path().join("out.png");
+        fs::write(&target, b"old").expect("write");
+        let result = std::panic::catch_unwind(|| {
+            let _ = write_atomically(&target, |w| {
+                w.write_all(b"partial")?;
+                panic!("encoder bug");
+            });
+        });
+        assert!(result.is_err());
+        assert_eq!(fs::read(&target).expect("read"), b"old");
+        assert_eq!(listing(dir.path()), ["out.png"]);
+    }
+
+    #[test]
+    fn write_into_missing_folder_is_a_runtime_failure() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let target = dir.path().join("gone/out.png");
+        let e = write_atomically(&target, |w| w.write_all(b"x")).unwrap_err();
+        assert!(matches!(e, OutputError::Write { .. }), "{e}");
+        assert_eq!(e.exit_code(), 1);
+    }
+
+    #[test]
+    fn rename_onto_a_folder_fails_cleanly() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let target = dir.path().join("out.png");
+        fs::create_dir(&target).expect("mkdir");
+        fs::write(target.join("keep"), b"k").expect("write");
+        let e = write_atomically(&target, |w| w.write_all(b"x")).unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(listing(dir.path()), ["out.png"]);
+        assert_eq!(listing(&target), ["keep"]);
+    }
+
+    #[test]
+    fn temp_names_are_hidden_and_distinct() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (a, _fa) = create_temp(dir.path(), "out.png".as_ref()).expect("temp");
+        let (b, _fb) = create_temp(dir.path(), "out.png".as_ref()).expect("temp");
+        assert_ne!(a, b);
+        let name = a.file_name().expect("name").to_string_lossy().into_owned();
+        assert!(
+            name.starts_with(&format!(".out.png.tmp-{}-", std::process::id())),
+            "{name}"
+        );
     }
 }

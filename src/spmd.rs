@@ -6,6 +6,7 @@
 //! gathers the results ([`Spmd::gather_slices`]). rsmpi's counts are `i32`; the helpers here check
 //! them, and [`Spmd::broadcast_vec`] sends long vectors in chunks.
 
+use std::ops::Range;
 use std::process::ExitCode;
 
 use mpi::datatype::{Partition, PartitionMut};
@@ -217,6 +218,105 @@ impl Spmd {
             root.gather_varcount_into(local);
             None
         }
+    }
+}
+
+/// Message tag of a worker's request, carrying the result of its previous chunk.
+const TAG_RESULT: i32 = 1;
+/// Message tag of rank 0's reply: the next chunk, or an empty range meaning "stop".
+const TAG_WORK: i32 = 2;
+
+/// One finished chunk of a dynamic schedule: the items it covered, what they gave, and the rank
+/// that computed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkResult {
+    /// The items of the chunk.
+    pub items: Range<u32>,
+    /// The chunk's result, as `work` returned it.
+    pub data: Vec<u32>,
+    /// The rank that computed it.
+    pub rank: i32,
+}
+
+impl Spmd {
+    /// Load balancing on demand: rank 0 hands out `0..items` in chunks of `chunk` items to
+    /// whichever rank asks next, and computes chunks itself between requests. Every rank calls
+    /// this with the same `items` and `chunk`; rank 0 gets every chunk's result back (the other
+    /// ranks get `None`).
+    ///
+    /// A worker's request carries the result of its previous chunk, so one message per chunk
+    /// goes each way. Rank 0 computes one chunk at a time between polls, so a waiting worker
+    /// waits at most one chunk of work.
+    pub fn dynamic_chunks(
+        &self,
+        items: u32,
+        chunk: u32,
+        mut work: impl FnMut(Range<u32>) -> Vec<u32>,
+    ) -> Option<Vec<ChunkResult>> {
+        let chunk = chunk.max(1);
+        if !self.is_root() {
+            let root = self.world.process_at_rank(ROOT);
+            // The first request carries no result: an empty range.
+            let mut request: Vec<u32> = vec![0, 0];
+            loop {
+                root.send_with_tag(&request[..], TAG_RESULT);
+                let mut job = [0u32; 2];
+                root.receive_into_with_tag(&mut job[..], TAG_WORK);
+                if job[0] == job[1] {
+                    return None;
+                }
+                let data = work(job[0]..job[1]);
+                request = [job[0], job[1]].into_iter().chain(data).collect();
+            }
+        }
+
+        let mut next = 0u32;
+        let take = |next: &mut u32| -> Range<u32> {
+            let start = *next;
+            *next = start.saturating_add(chunk).min(items);
+            start..*next
+        };
+        let mut results = Vec::new();
+        let mut workers_left = self.size - 1;
+        let any = self.world.any_process();
+        while workers_left > 0 || next < items {
+            let message = if next < items {
+                any.immediate_matched_probe_with_tag(TAG_RESULT)
+            } else {
+                Some(any.matched_probe_with_tag(TAG_RESULT))
+            };
+            match message {
+                Some(matched) => {
+                    let (payload, status) = matched.matched_receive_vec::<u32>();
+                    let source = status.source_rank();
+                    if payload[0] < payload[1] {
+                        results.push(ChunkResult {
+                            items: payload[0]..payload[1],
+                            data: payload[2..].to_vec(),
+                            rank: source,
+                        });
+                    }
+                    let job = take(&mut next);
+                    if job.is_empty() {
+                        workers_left -= 1;
+                    }
+                    self.world
+                        .process_at_rank(source)
+                        .send_with_tag(&[job.start, job.end][..], TAG_WORK);
+                }
+                None => {
+                    let job = take(&mut next);
+                    let data = work(job.clone());
+                    results.push(ChunkResult {
+                        items: job,
+                        data,
+                        rank: ROOT,
+                    });
+                }
+            }
+        }
+        results.sort_by_key(|r| r.items.start);
+        Some(results)
     }
 }
 

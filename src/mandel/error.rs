@@ -55,7 +55,12 @@ pub enum MandelError {
         pixels: u32,
     },
     /// A `--scale` that is not positive, or too small to resolve around its centre.
-    #[error("--scale {} must be positive and resolvable around --re {} --im {}", Num(*.scale), Num(*.re), Num(*.im))]
+    #[error(
+        "--scale {} must be positive and resolvable around --re {} --im {}",
+        Num(*.scale),
+        Num(*.re),
+        Num(*.im)
+    )]
     BadScale {
         /// The view width asked for.
         scale: f64,
@@ -77,7 +82,8 @@ pub enum MandelError {
     },
     /// More pixels than one MPI message can count (rsmpi counts are `i32`).
     #[error(
-        "--width {width} x --height {height} is {} pixels, more than the {} that MPI's i32 counts allow",
+        "--width {width} x --height {height} is {} pixels, \
+         more than the {} that MPI's i32 counts allow",
         *.width as u64 * *.height as u64,
         i32::MAX
     )]
@@ -110,9 +116,20 @@ mod tests {
     #[test]
     fn messages_are_one_lowercase_line_without_period() {
         let all = [
-            MandelError::BadSize { option: "--width", value: 0 },
-            MandelError::NonFinite { option: "--xmin", value: f64::NAN },
-            MandelError::BadBounds { min_option: "--xmin", min: -1.0, max_option: "--xmax", max: -2.0 },
+            MandelError::BadSize {
+                option: "--width",
+                value: 0,
+            },
+            MandelError::NonFinite {
+                option: "--xmin",
+                value: f64::NAN,
+            },
+            MandelError::BadBounds {
+                min_option: "--xmin",
+                min: -1.0,
+                max_option: "--xmax",
+                max: -2.0,
+            },
             MandelError::BadStep {
                 min_option: "--xmin",
                 min: -1e308,
@@ -120,10 +137,20 @@ mod tests {
                 max: 1e308,
                 pixels: 1200,
             },
-            MandelError::BadScale { scale: 0.0, re: -0.5, im: 0.0 },
+            MandelError::BadScale {
+                scale: 0.0,
+                re: -0.5,
+                im: 0.0,
+            },
             MandelError::ZeroMaxIter,
-            MandelError::UnknownColormap { name: "foo".into(), valid: &["jet", "gray"] },
-            MandelError::TooManyPixels { width: 100_000, height: 100_000 },
+            MandelError::UnknownColormap {
+                name: "foo".into(),
+                valid: &["jet", "gray"],
+            },
+            MandelError::TooManyPixels {
+                width: 100_000,
+                height: 100_000,
+            },
         ];
         for e in all {
             let s = e.to_string();
@@ -134,13 +161,21 @@ mod tests {
 
     #[test]
     fn bounds_message_names_both_options_and_values() {
-        let e = MandelError::BadBounds { min_option: "--xmin", min: -1.0, max_option: "--xmax", max: -2.0 };
+        let e = MandelError::BadBounds {
+            min_option: "--xmin",
+            min: -1.0,
+            max_option: "--xmax",
+            max: -2.0,
+        };
         assert_eq!(e.to_string(), "--xmin -1 must be less than --xmax -2");
     }
 
     #[test]
     fn too_many_pixels_mentions_i32() {
-        let e = MandelError::TooManyPixels { width: 100_000, height: 100_000 };
+        let e = MandelError::TooManyPixels {
+            width: 100_000,
+            height: 100_000,
+        };
         assert_eq!(
             e.to_string(),
             "--width 100000 x --height 100000 is 10000000000 pixels, \
@@ -150,7 +185,10 @@ mod tests {
 
     #[test]
     fn unknown_colormap_lists_valid_names() {
-        let e = MandelError::UnknownColormap { name: "Foo".into(), valid: &["jet", "gray"] };
+        let e = MandelError::UnknownColormap {
+            name: "Foo".into(),
+            valid: &["jet", "gray"],
+        };
         assert_eq!(e.to_string(), "--colormap Foo is not one of jet, gray");
     }
 

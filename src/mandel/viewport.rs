@@ -53,35 +53,77 @@ impl Viewport {
         width: u32,
         height: u32,
     ) -> Result<Self, MandelError> {
-        for (option, value) in [("--xmin", xmin), ("--xmax", xmax), ("--ymin", ymin), ("--ymax", ymax)] {
+        for (option, value) in [
+            ("--xmin", xmin),
+            ("--xmax", xmax),
+            ("--ymin", ymin),
+            ("--ymax", ymax),
+        ] {
             if !value.is_finite() {
                 return Err(MandelError::NonFinite { option, value });
             }
         }
         check_size(width, height)?;
-        if !(xmin < xmax) {
-            return Err(MandelError::BadBounds { min_option: "--xmin", min: xmin, max_option: "--xmax", max: xmax });
+        if xmin >= xmax {
+            return Err(MandelError::BadBounds {
+                min_option: "--xmin",
+                min: xmin,
+                max_option: "--xmax",
+                max: xmax,
+            });
         }
-        if !(ymin < ymax) {
-            return Err(MandelError::BadBounds { min_option: "--ymin", min: ymin, max_option: "--ymax", max: ymax });
+        if ymin >= ymax {
+            return Err(MandelError::BadBounds {
+                min_option: "--ymin",
+                min: ymin,
+                max_option: "--ymax",
+                max: ymax,
+            });
         }
         let dx = (xmax - xmin) / f64::from(width);
         let dy = (ymax - ymin) / f64::from(height);
         if !(dx.is_finite() && dx > 0.0) {
             let (min_option, max_option) = ("--xmin", "--xmax");
-            return Err(MandelError::BadStep { min_option, min: xmin, max_option, max: xmax, pixels: width });
+            return Err(MandelError::BadStep {
+                min_option,
+                min: xmin,
+                max_option,
+                max: xmax,
+                pixels: width,
+            });
         }
         if !(dy.is_finite() && dy > 0.0) {
             let (min_option, max_option) = ("--ymin", "--ymax");
-            return Err(MandelError::BadStep { min_option, min: ymin, max_option, max: ymax, pixels: height });
+            return Err(MandelError::BadStep {
+                min_option,
+                min: ymin,
+                max_option,
+                max: ymax,
+                pixels: height,
+            });
         }
-        Ok(Self { xmin, xmax, ymin, ymax, width, height, dx, dy })
+        Ok(Self {
+            xmin,
+            xmax,
+            ymin,
+            ymax,
+            width,
+            height,
+            dx,
+            dy,
+        })
     }
 
     /// Checks a view centred on `re + i*im`, `scale` wide; its height keeps pixels square.
     ///
     /// The view's height in the plane is `scale * height / width`.
-    pub fn from_center(re: f64, im: f64, scale: f64, width: u32, height: u32) -> Result<Self, MandelError> {
+    pub fn from_center(
+        re: f64,
+        im: f64,
+        scale: f64,
+        width: u32,
+        height: u32,
+    ) -> Result<Self, MandelError> {
         for (option, value) in [("--re", re), ("--im", im)] {
             if !value.is_finite() {
                 return Err(MandelError::NonFinite { option, value });
@@ -93,10 +135,18 @@ impl Viewport {
         check_size(width, height)?;
         let half_w = scale / 2.0;
         let half_h = scale * f64::from(height) / f64::from(width) / 2.0;
-        Self::new(re - half_w, re + half_w, im - half_h, im + half_h, width, height).map_err(|e| match e {
-            MandelError::NonFinite { .. } | MandelError::BadBounds { .. } | MandelError::BadStep { .. } => {
-                MandelError::BadScale { scale, re, im }
-            }
+        Self::new(
+            re - half_w,
+            re + half_w,
+            im - half_h,
+            im + half_h,
+            width,
+            height,
+        )
+        .map_err(|e| match e {
+            MandelError::NonFinite { .. }
+            | MandelError::BadBounds { .. }
+            | MandelError::BadStep { .. } => MandelError::BadScale { scale, re, im },
             other => other,
         })
     }
@@ -170,7 +220,11 @@ impl Viewport {
     /// # Panics
     /// If `row >= height`, a caller's bug.
     pub fn y_at(&self, row: u32) -> f64 {
-        assert!(row < self.height, "row {row} outside an image {} rows high", self.height);
+        assert!(
+            row < self.height,
+            "row {row} outside an image {} rows high",
+            self.height
+        );
         self.ymin + f64::from(self.height - 1 - row) * self.dy
     }
 
@@ -192,10 +246,16 @@ impl Default for Viewport {
 /// Both dimensions at least 1, and their product within one MPI message's `i32` count.
 fn check_size(width: u32, height: u32) -> Result<(), MandelError> {
     if width == 0 {
-        return Err(MandelError::BadSize { option: "--width", value: 0 });
+        return Err(MandelError::BadSize {
+            option: "--width",
+            value: 0,
+        });
     }
     if height == 0 {
-        return Err(MandelError::BadSize { option: "--height", value: 0 });
+        return Err(MandelError::BadSize {
+            option: "--height",
+            value: 0,
+        });
     }
     if u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(MandelError::TooManyPixels { width, height });
@@ -209,7 +269,14 @@ mod tests {
 
     #[test]
     fn default_view_passes_validation() {
-        let v = Viewport::new(DEFAULT_XMIN, DEFAULT_XMAX, DEFAULT_YMIN, DEFAULT_YMAX, DEFAULT_WIDTH, DEFAULT_HEIGHT);
+        let v = Viewport::new(
+            DEFAULT_XMIN,
+            DEFAULT_XMAX,
+            DEFAULT_YMIN,
+            DEFAULT_YMAX,
+            DEFAULT_WIDTH,
+            DEFAULT_HEIGHT,
+        );
         assert_eq!(v, Ok(Viewport::default_view()));
         assert_eq!(Viewport::default().pixels(), 960_000);
     }
@@ -269,7 +336,13 @@ mod tests {
     #[test]
     fn refuses_more_pixels_than_an_i32_count() {
         let e = Viewport::new(-1.0, 1.0, -1.0, 1.0, 65_536, 32_768).unwrap_err();
-        assert_eq!(e, MandelError::TooManyPixels { width: 65_536, height: 32_768 });
+        assert_eq!(
+            e,
+            MandelError::TooManyPixels {
+                width: 65_536,
+                height: 32_768
+            }
+        );
         assert!(e.to_string().contains("i32"));
         // One pixel short of 2^31 is fine.
         let ok = Viewport::new(-1.0, 1.0, -1.0, 1.0, 1, i32::MAX as u32).expect("fits");
@@ -279,7 +352,16 @@ mod tests {
     #[test]
     fn refuses_a_span_that_overflows() {
         let e = Viewport::new(-1e308, 1e308, -1.0, 1.0, 10, 10).unwrap_err();
-        assert!(matches!(e, MandelError::BadStep { min_option: "--xmin", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                MandelError::BadStep {
+                    min_option: "--xmin",
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]

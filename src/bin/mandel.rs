@@ -1,0 +1,420 @@
+//! `mandel`: the Mandelbrot set under MPI, written as a PNG and/or the raw escape counts.
+//!
+//! Rank 0 validates the request and the output paths, plans the rows and scatters each rank its
+//! share (or hands out chunks on demand with `--schedule dynamic`); every rank computes its rows;
+//! rank 0 gathers the counts, reassembles the image and writes it atomically. The result is the
+//! same bytes whatever the number of ranks or the schedule.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use mpi_examples::atomic_file::{check_output_path, write_atomically};
+use mpi_examples::mandel::{
+    check_max_iter, colorize, render_rows, write_npy, write_png, Colormap, Viewport,
+    DEFAULT_HEIGHT, DEFAULT_MAX_ITER, DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN, DEFAULT_YMAX,
+    DEFAULT_YMIN,
+};
+use mpi_examples::partition::{block_rows, cyclic_rows};
+use mpi_examples::report;
+use mpi_examples::spmd::{exit_code, Halt, Spmd};
+use mpi_examples::Error;
+use serde::Serialize;
+
+/// How rows are shared among the ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Schedule {
+    /// Contiguous bands, one per rank: the naive split (the middle bands cost the most).
+    Block,
+    /// Rows dealt round-robin: every rank gets a fair sample of cheap and costly rows.
+    Cyclic,
+    /// Rank 0 hands out small chunks of rows to whichever rank is free, and computes too.
+    Dynamic,
+}
+
+/// Computes the Mandelbrot set in parallel and writes it as a PNG (and the counts as .npy).
+///
+/// Pixel column j samples x = xmin + j*dx and row r samples y = ymin + (H-1-r)*dy, with
+/// dx = (xmax-xmin)/W and dy = (ymax-ymin)/H: the notebook's grid, north up.
+#[derive(Parser, Debug)]
+#[command(version, after_help = AFTER_HELP)]
+struct Args {
+    /// Write the image to this PNG file.
+    #[arg(long, value_name = "FILE.png")]
+    out: Option<PathBuf>,
+    /// Write the escape counts to this NumPy file (uint32, shape (height, width), row 0 on top).
+    #[arg(long, value_name = "FILE.npy")]
+    counts: Option<PathBuf>,
+    /// Image width in pixels.
+    #[arg(long, default_value_t = DEFAULT_WIDTH)]
+    width: u32,
+    /// Image height in pixels.
+    #[arg(long, default_value_t = DEFAULT_HEIGHT)]
+    height: u32,
+    /// Left edge of the view (real part) [default: -2].
+    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["center", "scale"])]
+    xmin: Option<f64>,
+    /// Right edge of the view, excluded [default: 1].
+    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["center", "scale"])]
+    xmax: Option<f64>,
+    /// Bottom edge of the view (imaginary part) [default: -1].
+    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["center", "scale"])]
+    ymin: Option<f64>,
+    /// Top edge of the view, excluded [default: 1].
+    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["center", "scale"])]
+    ymax: Option<f64>,
+    /// Centre of the view as RE,IM (instead of the four edges); needs --scale.
+    #[arg(long, value_name = "RE,IM", allow_hyphen_values = true, value_parser = parse_center, requires = "scale")]
+    center: Option<(f64, f64)>,
+    /// Width of the view in the complex plane; its height follows the image's aspect ratio.
+    #[arg(long, allow_negative_numbers = true, requires = "center")]
+    scale: Option<f64>,
+    /// Iterations before a point counts as inside the set.
+    #[arg(long, default_value_t = DEFAULT_MAX_ITER)]
+    max_iter: u32,
+    /// Colour map, or `list` to print the names.
+    #[arg(long, default_value = "jet")]
+    colormap: String,
+    /// Colour by the continuous iteration count, so the bands disappear.
+    #[arg(long)]
+    smooth: bool,
+    /// How rows are shared among the ranks.
+    #[arg(long, value_enum, default_value_t = Schedule::Cyclic)]
+    schedule: Schedule,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+const AFTER_HELP: &str = "Examples:
+  mpirun -n 4 mandel --out set.png
+  mpirun -n 4 mandel --center -0.7436,0.1318 --scale 0.003 --max-iter 2000 --colormap magma --smooth --out zoom.png
+  mpirun -n 3 mandel --width 300 --height 200 --counts counts.npy   # the notebook's 0.01 grid";
+
+fn parse_center(s: &str) -> Result<(f64, f64), String> {
+    let (re, im) = s
+        .split_once(',')
+        .ok_or_else(|| format!("expected RE,IM, found {s:?}"))?;
+    let num = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("{t:?} is not a number"))
+    };
+    Ok((num(re)?, num(im)?))
+}
+
+/// Everything a rank needs to compute: built from the arguments, identically on every rank.
+struct Job {
+    view: Viewport,
+    max_iter: u32,
+    colormap: Colormap,
+}
+
+impl Job {
+    fn from_args(args: &Args) -> Result<Job, Error> {
+        let view = match (args.center, args.scale) {
+            (Some((re, im)), Some(scale)) => {
+                Viewport::from_center(re, im, scale, args.width, args.height)?
+            }
+            _ => Viewport::new(
+                args.xmin.unwrap_or(DEFAULT_XMIN),
+                args.xmax.unwrap_or(DEFAULT_XMAX),
+                args.ymin.unwrap_or(DEFAULT_YMIN),
+                args.ymax.unwrap_or(DEFAULT_YMAX),
+                args.width,
+                args.height,
+            )?,
+        };
+        Ok(Job {
+            view,
+            max_iter: check_max_iter(args.max_iter)?,
+            colormap: Colormap::from_name(&args.colormap)?,
+        })
+    }
+}
+
+/// Rank 0's checks before any computing: the request, then the output paths.
+fn validate(args: &Args) -> Result<Job, Error> {
+    let job = Job::from_args(args)?;
+    if let Some(out) = &args.out {
+        check_output_path(out, &["png"])?;
+    }
+    if let Some(counts) = &args.counts {
+        check_output_path(counts, &["npy"])?;
+    }
+    if args.out.is_some() && args.out == args.counts {
+        return Err(Error::Usage("--out and --counts name the same file".into()));
+    }
+    Ok(job)
+}
+
+/// The gathered result on rank 0.
+struct Image {
+    counts: Vec<u32>,
+    smooth: Option<Vec<f32>>,
+    computing_time: f64,
+    rank_times: Vec<f64>,
+    rank_work: Vec<u64>,
+}
+
+fn main() -> ExitCode {
+    exit_code(run())
+}
+
+fn run() -> Result<(), Halt> {
+    let spmd = Spmd::init()?;
+    let args: Args = spmd.parse_args()?;
+    if args.colormap.eq_ignore_ascii_case("list") {
+        if spmd.is_root() {
+            println!("{}", Colormap::names().join("\n"));
+        }
+        return Ok(());
+    }
+
+    // Rank 0 validates (request and output paths); everyone learns the outcome.
+    let job = spmd.agree(spmd.is_root().then(|| validate(&args)))?;
+    let job = match job {
+        Some(job) => job,
+        None => Job::from_args(&args).expect("rank 0 validated these same arguments"),
+    };
+
+    let image = match args.schedule {
+        Schedule::Block | Schedule::Cyclic => compute_static(&spmd, &job, &args),
+        Schedule::Dynamic => compute_dynamic(&spmd, &job, &args),
+    };
+
+    // Rank 0 writes the files; everyone learns whether that worked, and exits alike.
+    let written = spmd
+        .is_root()
+        .then(|| write_outputs(&args, &job, image.as_ref().expect("rank 0 has the image")));
+    spmd.agree(written)?;
+    if let Some(image) = image {
+        print_report(&spmd, &args, &job, &image);
+    }
+    Ok(())
+}
+
+/// Block or cyclic: rank 0 scatters each rank its list of rows, then gathers the counts.
+fn compute_static(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
+    let (width, height) = (job.view.width(), job.view.height());
+    let t0 = spmd.now();
+    let plan: Option<Vec<Vec<u32>>> = spmd.is_root().then(|| match args.schedule {
+        Schedule::Block => block_rows(height, spmd.size() as u32),
+        _ => cyclic_rows(height, spmd.size() as u32),
+    });
+    let my_rows = spmd.scatter_slices(plan.as_deref());
+
+    let start = spmd.now();
+    let pixels = my_rows.len() * width as usize;
+    let mut counts = vec![0u32; pixels];
+    let mut smooth = args.smooth.then(|| vec![0f32; pixels]);
+    render_rows(
+        &job.view,
+        &my_rows,
+        job.max_iter,
+        &mut counts,
+        smooth.as_deref_mut(),
+    );
+    let my_time = spmd.now() - start;
+    let my_work: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+
+    let all_counts = spmd.gather_slices(&counts);
+    let all_smooth = smooth.as_ref().map(|s| spmd.gather_slices(s));
+    let t1 = spmd.now();
+    let times = spmd.gather_slices(&[my_time]);
+    let work = spmd.gather_slices(&[my_work]);
+
+    let (plan, all_counts, times, work) = (plan?, all_counts?, times?, work?);
+    let w = width as usize;
+    let mut image = vec![0u32; job.view.pixels()];
+    let mut image_smooth = all_smooth.as_ref().map(|_| vec![0f32; job.view.pixels()]);
+    for (rank, rows) in plan.iter().enumerate() {
+        for (k, &row) in rows.iter().enumerate() {
+            let dst = row as usize * w..(row as usize + 1) * w;
+            image[dst.clone()].copy_from_slice(&all_counts[rank][k * w..(k + 1) * w]);
+            if let (Some(dst_s), Some(Some(src))) = (image_smooth.as_mut(), all_smooth.as_ref()) {
+                dst_s[dst].copy_from_slice(&src[rank][k * w..(k + 1) * w]);
+            }
+        }
+    }
+    Some(Image {
+        counts: image,
+        smooth: image_smooth,
+        computing_time: t1 - t0,
+        rank_times: times.concat(),
+        rank_work: work.concat(),
+    })
+}
+
+/// Dynamic: rank 0 hands out chunks of rows on demand and computes chunks itself in between.
+fn compute_dynamic(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
+    let (width, height) = (job.view.width(), job.view.height());
+    let w = width as usize;
+    // Small chunks balance well; a few rows each keep the messages few.
+    let chunk_rows = (height / (spmd.size() as u32 * 16)).clamp(1, 16);
+    let (mut my_time, mut my_work) = (0.0, 0u64);
+    let t0 = spmd.now();
+    let chunks = spmd.dynamic_chunks(height, chunk_rows, |rows| {
+        let start = spmd.now();
+        let rows: Vec<u32> = rows.collect();
+        let pixels = rows.len() * w;
+        let mut counts = vec![0u32; pixels];
+        let mut smooth = args.smooth.then(|| vec![0f32; pixels]);
+        render_rows(
+            &job.view,
+            &rows,
+            job.max_iter,
+            &mut counts,
+            smooth.as_deref_mut(),
+        );
+        my_work += counts.iter().map(|&c| u64::from(c)).sum::<u64>();
+        // One message per chunk: the counts, then the smooth values as their bit patterns.
+        counts.extend(smooth.iter().flatten().map(|s| s.to_bits()));
+        my_time += spmd.now() - start;
+        counts
+    });
+    let t1 = spmd.now();
+    let times = spmd.gather_slices(&[my_time]);
+    let work = spmd.gather_slices(&[my_work]);
+
+    let (chunks, times, work) = (chunks?, times?, work?);
+    let mut image = vec![0u32; job.view.pixels()];
+    let mut image_smooth = args.smooth.then(|| vec![0f32; job.view.pixels()]);
+    for chunk in &chunks {
+        let dst = chunk.items.start as usize * w..chunk.items.end as usize * w;
+        let n = dst.len();
+        image[dst.clone()].copy_from_slice(&chunk.data[..n]);
+        if let Some(s) = image_smooth.as_mut() {
+            for (d, &bits) in s[dst].iter_mut().zip(&chunk.data[n..]) {
+                *d = f32::from_bits(bits);
+            }
+        }
+    }
+    Some(Image {
+        counts: image,
+        smooth: image_smooth,
+        computing_time: t1 - t0,
+        rank_times: times.concat(),
+        rank_work: work.concat(),
+    })
+}
+
+fn write_outputs(args: &Args, job: &Job, image: &Image) -> Result<(), Error> {
+    let (width, height) = (job.view.width(), job.view.height());
+    if let Some(path) = &args.counts {
+        write_atomically(path, |w| write_npy(w, width, height, &image.counts))?;
+    }
+    if let Some(path) = &args.out {
+        let rgb = colorize(
+            &image.counts,
+            image.smooth.as_deref(),
+            job.max_iter,
+            &job.colormap,
+        );
+        write_atomically(path, |w| write_png(w, width, height, &rgb))?;
+    }
+    Ok(())
+}
+
+/// The JSON report.
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    width: u32,
+    height: u32,
+    xmin: f64,
+    xmax: f64,
+    ymin: f64,
+    ymax: f64,
+    max_iter: u32,
+    colormap: &'static str,
+    smooth: bool,
+    ranks: i32,
+    schedule: Schedule,
+    kernel: &'static str,
+    computing_time_s: f64,
+    rank_compute_s: &'a [f64],
+    rank_pixel_iterations: &'a [u64],
+    load_balance: f64,
+    work_balance: f64,
+    pixel_iterations: u64,
+    pixel_iterations_per_s: f64,
+    out: Option<String>,
+    counts: Option<String>,
+}
+
+fn print_report(spmd: &Spmd, args: &Args, job: &Job, image: &Image) {
+    let v = &job.view;
+    let total: u64 = image.rank_work.iter().sum();
+    let work: Vec<f64> = image.rank_work.iter().map(|&w| w as f64).collect();
+    let rate = if image.computing_time > 0.0 {
+        total as f64 / image.computing_time
+    } else {
+        0.0
+    };
+    if args.json {
+        let json = ReportJson {
+            width: v.width(),
+            height: v.height(),
+            xmin: v.xmin(),
+            xmax: v.xmax(),
+            ymin: v.ymin(),
+            ymax: v.ymax(),
+            max_iter: job.max_iter,
+            colormap: job.colormap.name(),
+            smooth: args.smooth,
+            ranks: spmd.size(),
+            schedule: args.schedule,
+            kernel: "scalar",
+            computing_time_s: image.computing_time,
+            rank_compute_s: &image.rank_times,
+            rank_pixel_iterations: &image.rank_work,
+            load_balance: report::load_balance(&image.rank_times),
+            work_balance: report::load_balance(&work),
+            pixel_iterations: total,
+            pixel_iterations_per_s: rate,
+            out: args.out.as_ref().map(|p| p.display().to_string()),
+            counts: args.counts.as_ref().map(|p| p.display().to_string()),
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).expect("the report serialises")
+        );
+        return;
+    }
+    println!(
+        "Mandelbrot {}x{}, x in [{}, {}), y in [{}, {}), max_iter {}",
+        v.width(),
+        v.height(),
+        v.xmin(),
+        v.xmax(),
+        v.ymin(),
+        v.ymax(),
+        job.max_iter
+    );
+    println!("Ranks: {}, schedule: {:?}", spmd.size(), args.schedule);
+    println!("{}", report::computing_time_line(image.computing_time));
+    println!("{}", report::rank_times_line(&image.rank_times));
+    let work_line: Vec<String> = image.rank_work.iter().map(u64::to_string).collect();
+    println!("Rank pixel-iterations: {}", work_line.join(" "));
+    println!("{}", report::balance_line("time", &image.rank_times));
+    println!("{}", report::balance_line("work", &work));
+    println!("Pixel-iterations: {total} ({rate:.3e} per second)");
+    if let Some(path) = &args.counts {
+        println!(
+            "Wrote {} (uint32 counts, shape ({}, {}))",
+            path.display(),
+            v.height(),
+            v.width()
+        );
+    }
+    if let Some(path) = &args.out {
+        println!(
+            "Wrote {} ({}x{} PNG, colour map {})",
+            path.display(),
+            v.width(),
+            v.height(),
+            job.colormap.name()
+        );
+    }
+}
