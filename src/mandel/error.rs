@@ -56,7 +56,7 @@ pub enum MandelError {
     },
     /// A `--scale` that is not positive, or too small to resolve around its centre.
     #[error(
-        "--scale {} must be positive and resolvable around --re {} --im {}",
+        "--scale {} must be positive and resolvable around --center {},{}",
         Num(*.scale),
         Num(*.re),
         Num(*.im)

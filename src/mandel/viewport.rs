@@ -124,7 +124,7 @@ impl Viewport {
         width: u32,
         height: u32,
     ) -> Result<Self, MandelError> {
-        for (option, value) in [("--re", re), ("--im", im)] {
+        for (option, value) in [("--center", re), ("--center", im)] {
             if !value.is_finite() {
                 return Err(MandelError::NonFinite { option, value });
             }
@@ -386,7 +386,7 @@ mod tests {
             assert!(matches!(e, MandelError::BadScale { .. }), "{scale}: {e}");
         }
         let e = Viewport::from_center(f64::NAN, 0.0, 1.0, 100, 100).unwrap_err();
-        assert_eq!(e.to_string(), "--re NaN must be a finite number");
+        assert_eq!(e.to_string(), "--center NaN must be a finite number");
         let e = Viewport::from_center(0.0, 0.0, 1.0, 0, 100).unwrap_err();
         assert_eq!(e.to_string(), "--width 0 must be at least 1");
     }

@@ -1,0 +1,467 @@
+//! mandel under mpirun: byte-identical output for every rank count and schedule, counts against
+//! independent references (plain Rust here, NumPy in tests/numpy_mandel.py), the file formats,
+//! and every bad input.
+
+mod common;
+
+use common::{launch_with, mpirun_n, root, Outcome, LAUNCHES};
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mandel");
+
+/// The notebook's formula, written out independently of the library.
+fn reference_counts(
+    xmin: f64,
+    xmax: f64,
+    ymin: f64,
+    ymax: f64,
+    w: u32,
+    h: u32,
+    max_iter: u32,
+) -> Vec<u32> {
+    let dx = (xmax - xmin) / w as f64;
+    let dy = (ymax - ymin) / h as f64;
+    let mut out = Vec::with_capacity((w * h) as usize);
+    for r in 0..h {
+        let ci = ymin + (h - 1 - r) as f64 * dy;
+        for j in 0..w {
+            let cr = xmin + j as f64 * dx;
+            let (mut zr, mut zi) = (0.0f64, 0.0f64);
+            let mut n = max_iter;
+            for i in 0..max_iter {
+                let (nr, ni) = (zr * zr - zi * zi + cr, zr * zi + zi * zr + ci);
+                (zr, zi) = (nr, ni);
+                if zr * zr + zi * zi >= 4.0 {
+                    n = i;
+                    break;
+                }
+            }
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Parses a version-1.0 `.npy` of `<u4`: returns (header text, shape, values).
+fn read_npy(path: &Path) -> (String, (usize, usize), Vec<u32>) {
+    let bytes = std::fs::read(path).expect("npy file");
+    assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00", "magic and version");
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    assert_eq!((10 + header_len) % 64, 0, "header padded to 64 bytes");
+    let header = String::from_utf8(bytes[10..10 + header_len].to_vec()).expect("ascii header");
+    assert!(header.ends_with('\n'));
+    assert!(
+        header.contains("'descr': '<u4'") && header.contains("'fortran_order': False"),
+        "{header}"
+    );
+    let shape_text = header
+        .split("'shape': (")
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .expect("shape");
+    let dims: Vec<usize> = shape_text
+        .split(',')
+        .filter_map(|d| d.trim().parse().ok())
+        .collect();
+    let values: Vec<u32> = bytes[10 + header_len..]
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    assert_eq!(values.len(), dims[0] * dims[1]);
+    (header, (dims[0], dims[1]), values)
+}
+
+fn run_ok(ranks: Option<u32>, args: &[&str]) -> Outcome {
+    let out = launch_with(BIN, ranks, args);
+    out.assert_success();
+    out
+}
+
+#[test]
+fn output_is_byte_identical_for_every_rank_count_and_schedule() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = ["--width", "360", "--height", "240", "--max-iter", "120"];
+    for extra in [&[][..], &["--smooth", "--colormap", "magma"][..]] {
+        let mut reference: Option<(Vec<u8>, Vec<u8>)> = None;
+        for schedule in ["block", "cyclic", "dynamic"] {
+            for ranks in LAUNCHES {
+                let png = dir.path().join(format!("{schedule}-{ranks:?}.png"));
+                let npy = dir.path().join(format!("{schedule}-{ranks:?}.npy"));
+                let (png_s, npy_s) = (png.display().to_string(), npy.display().to_string());
+                let mut args = base.to_vec();
+                args.extend_from_slice(extra);
+                args.extend_from_slice(&[
+                    "--schedule",
+                    schedule,
+                    "--out",
+                    &png_s,
+                    "--counts",
+                    &npy_s,
+                ]);
+                run_ok(ranks, &args);
+                let got = (
+                    std::fs::read(&png).expect("png"),
+                    std::fs::read(&npy).expect("npy"),
+                );
+                match &reference {
+                    None => reference = Some(got),
+                    Some(want) => assert!(
+                        *want == got,
+                        "{schedule} at {ranks:?} ranks {extra:?} differs"
+                    ),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn counts_match_the_plain_formula_and_images_decode() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The default (notebook) view, and an asymmetric zoom with a few hundred iterations.
+    let views: [(f64, f64, f64, f64, u32, u32, u32); 2] = [
+        (-2.0, 1.0, -1.0, 1.0, 300, 200, 80),
+        (-0.75, -0.7, 0.1, 0.14, 400, 320, 500),
+    ];
+    for (k, &(x0, x1, y0, y1, w, h, it)) in views.iter().enumerate() {
+        let npy = dir.path().join(format!("v{k}.npy"));
+        let png = dir.path().join(format!("v{k}.png"));
+        let (npy_s, png_s) = (npy.display().to_string(), png.display().to_string());
+        let nums = [x0, x1, y0, y1].map(|v| v.to_string());
+        let (ws, hs, its) = (w.to_string(), h.to_string(), it.to_string());
+        let out = run_ok(
+            Some(3),
+            &[
+                "--xmin",
+                &nums[0],
+                "--xmax",
+                &nums[1],
+                "--ymin",
+                &nums[2],
+                "--ymax",
+                &nums[3],
+                "--width",
+                &ws,
+                "--height",
+                &hs,
+                "--max-iter",
+                &its,
+                "--counts",
+                &npy_s,
+                "--out",
+                &png_s,
+                "--json",
+            ],
+        );
+        let (_, shape, counts) = read_npy(&npy);
+        assert_eq!(shape, (h as usize, w as usize));
+        let want = reference_counts(x0, x1, y0, y1, w, h, it);
+        let differ = counts.iter().zip(&want).filter(|(a, b)| a != b).count();
+        assert_eq!(
+            differ, 0,
+            "view {k}: {differ} counts differ from the plain formula"
+        );
+        let total: u64 = want.iter().map(|&c| c as u64).sum();
+        let v = out.json();
+        assert_eq!(v["pixel_iterations"].as_u64(), Some(total));
+        let per_rank: u64 = v["rank_pixel_iterations"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|x| x.as_u64())
+            .sum();
+        assert_eq!(per_rank, total);
+        let img = image::open(&png).expect("png decodes").to_rgb8();
+        assert_eq!(img.dimensions(), (w, h));
+    }
+}
+
+#[test]
+fn row_zero_is_the_top_of_the_view() {
+    // The view's upper half-plane only: the top row is far from the set (large y), the bottom row
+    // sits on the real axis, inside the set at x = -0.5.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let npy = dir.path().join("o.npy");
+    let npy_s = npy.display().to_string();
+    run_ok(
+        Some(2),
+        &[
+            "--xmin", "-1", "--xmax", "0", "--ymin", "0", "--ymax", "2", "--width", "2",
+            "--height", "4", "--counts", &npy_s,
+        ],
+    );
+    let (_, _, counts) = read_npy(&npy);
+    // Rows sample y = 1.5, 1.0, 0.5, 0.0; columns x = -1.0, -0.5.
+    assert_eq!(
+        counts[6..8],
+        [80, 80],
+        "bottom row (y = 0) is inside the set: {counts:?}"
+    );
+    assert!(
+        counts[0] < 3 && counts[1] < 3,
+        "top row (y = 1.5) escapes at once: {counts:?}"
+    );
+}
+
+/// The first Python that can import NumPy: `$PYTHON`, then `python3`, then the system's.
+fn numpy_python() -> Option<String> {
+    let candidates = std::env::var("PYTHON")
+        .ok()
+        .into_iter()
+        .chain(["python3".to_string(), "/usr/bin/python3".to_string()]);
+    candidates.into_iter().find(|p| {
+        Command::new(p)
+            .args(["-c", "import numpy"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+#[test]
+fn counts_match_an_independent_numpy_implementation() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let npy = dir.path().join("c.npy");
+    let npy_s = npy.display().to_string();
+    let view = ["-0.75", "-0.7", "0.1", "0.14", "400", "320", "500"];
+    run_ok(
+        Some(3),
+        &[
+            "--xmin",
+            view[0],
+            "--xmax",
+            view[1],
+            "--ymin",
+            view[2],
+            "--ymax",
+            view[3],
+            "--width",
+            view[4],
+            "--height",
+            view[5],
+            "--max-iter",
+            view[6],
+            "--counts",
+            &npy_s,
+        ],
+    );
+    let script = root().join("tests/numpy_mandel.py");
+    let python = numpy_python().unwrap_or_else(|| {
+        panic!("no Python with NumPy found (tried $PYTHON, python3, /usr/bin/python3): run scripts/setup, which installs it")
+    });
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(&npy)
+        .args(view)
+        .output()
+        .expect("python runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains(": 0 of 128000 counts differ"), "{text}");
+}
+
+#[test]
+fn center_and_scale_give_the_same_view_as_its_corners() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (dir.path().join("a.npy"), dir.path().join("b.npy"));
+    let (a_s, b_s) = (a.display().to_string(), b.display().to_string());
+    // Centre -0.5,0 and scale 3 on 300x200: x in [-2, 1), y in [-1, 1), exactly representable.
+    run_ok(
+        Some(2),
+        &[
+            "--center", "-0.5,0", "--scale", "3", "--width", "300", "--height", "200", "--counts",
+            &a_s,
+        ],
+    );
+    run_ok(
+        Some(2),
+        &["--width", "300", "--height", "200", "--counts", &b_s],
+    );
+    assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
+}
+
+#[test]
+fn block_is_unbalanced_and_cyclic_balanced_on_the_default_view() {
+    let work_balance = |schedule: &str| {
+        let v = run_ok(Some(4), &["--schedule", schedule, "--json"]).json();
+        assert_eq!(
+            (
+                v["width"].as_u64(),
+                v["height"].as_u64(),
+                v["max_iter"].as_u64()
+            ),
+            (Some(1200), Some(800), Some(80))
+        );
+        assert_eq!(v["ranks"].as_u64(), Some(4));
+        assert_eq!(v["schedule"], schedule);
+        assert_eq!(v["rank_compute_s"].as_array().map(Vec::len), Some(4));
+        assert!(v["computing_time_s"].as_f64().is_some() && v["load_balance"].as_f64().is_some());
+        v["work_balance"].as_f64().expect("work_balance")
+    };
+    let (block, cyclic) = (work_balance("block"), work_balance("cyclic"));
+    assert!(block < 0.8, "block work balance {block}");
+    assert!(cyclic > 0.99, "cyclic work balance {cyclic}");
+}
+
+#[test]
+fn colormap_list_names_the_maps() {
+    let out = run_ok(Some(2), &["--colormap", "list"]);
+    let names: Vec<&str> = out.stdout.lines().collect();
+    for want in ["jet", "gray", "viridis", "magma", "inferno", "turbo"] {
+        assert_eq!(
+            names.iter().filter(|n| **n == want).count(),
+            1,
+            "{want} once in {names:?}"
+        );
+    }
+}
+
+/// Every file in a folder, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_bad_input_fails_cleanly_and_leaves_no_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    std::fs::write(d.join("existing.png"), b"keep me").expect("existing");
+    std::fs::write(d.join("afile"), b"").expect("a file");
+    let out = |name: &str| d.join(name).display().to_string();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["--width".into(), "0".into()],
+            "--width 0 must be at least 1",
+        ),
+        (
+            vec!["--height".into(), "0".into()],
+            "--height 0 must be at least 1",
+        ),
+        (
+            vec!["--xmin".into(), "1".into(), "--xmax".into(), "-1".into()],
+            "--xmin 1 must be less than --xmax -1",
+        ),
+        (
+            vec!["--ymin".into(), "0.5".into(), "--ymax".into(), "0.5".into()],
+            "--ymin 0.5 must be less than --ymax 0.5",
+        ),
+        (
+            vec!["--xmin".into(), "nan".into()],
+            "--xmin NaN must be a finite number",
+        ),
+        (
+            vec!["--ymax".into(), "inf".into()],
+            "must be a finite number",
+        ),
+        (vec!["--max-iter".into(), "0".into()], "--max-iter"),
+        (vec!["--colormap".into(), "rainbowish".into()], "rainbowish"),
+        (vec!["--out".into(), out("set.jpg")], "must end in .png"),
+        (vec!["--counts".into(), out("c.txt")], "must end in .npy"),
+        (
+            vec!["--out".into(), out("nowhere/set.png")],
+            "output folder does not exist",
+        ),
+        (
+            vec!["--out".into(), out("afile/set.png")],
+            "is a file, not a folder",
+        ),
+        (
+            vec![
+                "--width".into(),
+                "50000".into(),
+                "--height".into(),
+                "50000".into(),
+            ],
+            "2147483647",
+        ),
+        (
+            vec![
+                "--out".into(),
+                out("existing.png"),
+                "--width".into(),
+                "0".into(),
+            ],
+            "--width 0",
+        ),
+    ];
+    let before = listing(d);
+    let new_png = out("new.png");
+    for (args, want) in &cases {
+        for ranks in [1, 4] {
+            let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+            if !all.contains(&"--out") {
+                all.extend_from_slice(&["--out", &new_png]);
+            }
+            let o = mpirun_n(BIN, ranks, &all);
+            assert!(!o.timed_out, "{args:?}: hung");
+            assert_eq!(
+                o.code,
+                Some(2),
+                "{args:?} at {ranks} ranks; stderr:\n{}",
+                o.stderr
+            );
+            let lines = o.error_lines();
+            assert_eq!(
+                lines.len(),
+                1,
+                "{args:?}: one error line, stderr:\n{}",
+                o.stderr
+            );
+            assert!(
+                lines[0].contains(want),
+                "{args:?}: {:?} lacks {want:?}",
+                lines[0]
+            );
+            assert_eq!(listing(d), before, "{args:?}: a file was left behind");
+        }
+    }
+    assert_eq!(
+        std::fs::read(d.join("existing.png")).expect("existing"),
+        b"keep me"
+    );
+    // Clap's own refusals (negative size, a missing value) also exit 2.
+    for args in [&["--width", "-5"][..], &["--center", "1,2"][..]] {
+        let o = mpirun_n(BIN, 4, args);
+        assert_eq!(o.code, Some(2), "{args:?}: {}", o.stderr);
+    }
+}
+
+#[test]
+fn a_good_run_replaces_an_existing_file_with_ordinary_permissions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let png = dir.path().join("set.png");
+    std::fs::write(&png, b"old").expect("old");
+    let png_s = png.display().to_string();
+    run_ok(
+        Some(2),
+        &["--width", "120", "--height", "80", "--out", &png_s],
+    );
+    let img = image::open(&png).expect("decodes").to_rgb8();
+    assert_eq!(img.dimensions(), (120, 80));
+    assert_eq!(
+        listing(dir.path()),
+        vec!["set.png".to_string()],
+        "no temporary file left"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&png).expect("meta").permissions().mode() & 0o777;
+    // What the umask makes of an ordinary new file, measured the same way.
+    let probe = dir.path().join("probe");
+    std::fs::write(&probe, b"").expect("probe");
+    let ordinary = std::fs::metadata(&probe)
+        .expect("meta")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(
+        mode, ordinary,
+        "mode {mode:o}, an ordinary new file gets {ordinary:o}"
+    );
+}
