@@ -87,8 +87,10 @@ mod tests {
         assert!((haversine_km(0.0, 0.0, 0.0, 90.0) - quarter).abs() < 1e-6);
         assert!((haversine_km(90.0, 0.0, 0.0, 123.0) - quarter).abs() < 1e-6);
         let half = std::f64::consts::PI * EARTH_RADIUS_KM;
-        assert!((haversine_km(35.0, 140.0, -35.0, -40.0) - half).abs() < 1e-6);
-        assert!((haversine_km(90.0, 0.0, -90.0, 0.0) - half).abs() < 1e-6);
+        // Haversine is ill-conditioned at antipodes: an ulp in `a` moves `sqrt(1 - a)` by ~1e-8,
+        // a few centimetres. Within 1 m is the promise.
+        assert!((haversine_km(35.0, 140.0, -35.0, -40.0) - half).abs() < 1e-3);
+        assert!((haversine_km(90.0, 0.0, -90.0, 0.0) - half).abs() < 1e-3);
         // Across the antimeridian.
         assert!((haversine_km(0.0, 179.5, 0.0, -179.5) - quarter / 90.0).abs() < 1e-6);
     }
