@@ -245,8 +245,8 @@ impl Spmd {
     /// ranks get `None`).
     ///
     /// A worker's request carries the result of its previous chunk, so one message per chunk
-    /// goes each way. Rank 0 computes one chunk at a time between polls, so a waiting worker
-    /// waits at most one chunk of work.
+    /// goes each way. Between polls rank 0 computes a single item for itself, so a worker's
+    /// request waits at most one item's work for an answer.
     pub fn dynamic_chunks(
         &self,
         items: u32,
@@ -271,9 +271,9 @@ impl Spmd {
         }
 
         let mut next = 0u32;
-        let take = |next: &mut u32| -> Range<u32> {
+        let take = |next: &mut u32, len: u32| -> Range<u32> {
             let start = *next;
-            *next = start.saturating_add(chunk).min(items);
+            *next = start.saturating_add(len).min(items);
             start..*next
         };
         let mut results = Vec::new();
@@ -296,7 +296,7 @@ impl Spmd {
                             rank: source,
                         });
                     }
-                    let job = take(&mut next);
+                    let job = take(&mut next, chunk);
                     if job.is_empty() {
                         workers_left -= 1;
                     }
@@ -305,7 +305,8 @@ impl Spmd {
                         .send_with_tag(&[job.start, job.end][..], TAG_WORK);
                 }
                 None => {
-                    let job = take(&mut next);
+                    // Rank 0 works one item at a time, so a worker's request waits at most one item.
+                    let job = take(&mut next, 1);
                     let data = work(job.clone());
                     results.push(ChunkResult {
                         items: job,
