@@ -73,8 +73,7 @@ struct Args {
     /// Iterations before a point counts as inside the set.
     #[arg(long, default_value_t = DEFAULT_MAX_ITER)]
     max_iter: u32,
-    /// Colour map, or `list` to print the names.
-    #[arg(long, default_value = "jet")]
+    #[arg(long, default_value = "jet", help = colormap_help())]
     colormap: String,
     /// Colour by the continuous iteration count, so the bands disappear.
     #[arg(long)]
@@ -89,8 +88,13 @@ struct Args {
 
 const AFTER_HELP: &str = "Examples:
   mpirun -n 4 mandel --out set.png
-  mpirun -n 4 mandel --center -0.7436,0.1318 --scale 0.003 --max-iter 2000 --colormap magma --smooth --out zoom.png
+  mpirun -n 4 mandel --center -0.7453,0.1127 --scale 0.01 --max-iter 400 --colormap turbo --smooth --out zoom.png
   mpirun -n 3 mandel --width 300 --height 200 --counts counts.npy   # the notebook's 0.01 grid";
+
+/// The --colormap help names every map, so `--help` lists them as `--colormap list` does.
+fn colormap_help() -> String {
+    format!("Colour map: {}; or `list` to print the names", Colormap::names().join(", "))
+}
 
 fn parse_center(s: &str) -> Result<(f64, f64), String> {
     let (re, im) = s
