@@ -276,6 +276,8 @@ fn more_ranks_than_pairs() {
 /// Checks a failed run: exit 2, exactly one line of the program's own naming the problem, fast.
 fn assert_bad_input(out: &Outcome, want: &str, what: &str) {
     assert!(!out.timed_out, "{what}: hung");
+    // A refusal must be quick, not merely eventual (measured: about 0.4 s at 4 ranks).
+    assert!(out.elapsed.as_secs() < 10, "{what}: took {:?}", out.elapsed);
     assert_eq!(
         out.code,
         Some(2),

@@ -33,6 +33,17 @@ enum Schedule {
     Dynamic,
 }
 
+impl Schedule {
+    /// The name as written on the command line and in the JSON report.
+    fn name(self) -> &'static str {
+        match self {
+            Schedule::Block => "block",
+            Schedule::Cyclic => "cyclic",
+            Schedule::Dynamic => "dynamic",
+        }
+    }
+}
+
 /// Computes the Mandelbrot set in parallel and writes it as a PNG (and the counts as .npy).
 ///
 /// Pixel column j samples x = xmin + j*dx and row r samples y = ymin + (H-1-r)*dy, with
@@ -93,7 +104,10 @@ const AFTER_HELP: &str = "Examples:
 
 /// The --colormap help names every map, so `--help` lists them as `--colormap list` does.
 fn colormap_help() -> String {
-    format!("Colour map: {}; or `list` to print the names", Colormap::names().join(", "))
+    format!(
+        "Colour map: {}; or `list` to print the names",
+        Colormap::names().join(", ")
+    )
 }
 
 fn parse_center(s: &str) -> Result<(f64, f64), String> {
@@ -146,9 +160,6 @@ fn validate(args: &Args) -> Result<Job, Error> {
     }
     if let Some(counts) = &args.counts {
         check_output_path(counts, &["npy"])?;
-    }
-    if args.out.is_some() && args.out == args.counts {
-        return Err(Error::Usage("--out and --counts name the same file".into()));
     }
     Ok(job)
 }
@@ -396,7 +407,7 @@ fn print_report(spmd: &Spmd, args: &Args, job: &Job, image: &Image) {
         v.ymax(),
         job.max_iter
     );
-    println!("Ranks: {}, schedule: {:?}", spmd.size(), args.schedule);
+    println!("Ranks: {}, schedule: {}", spmd.size(), args.schedule.name());
     println!("{}", report::computing_time_line(image.computing_time));
     println!("{}", report::rank_times_line(&image.rank_times));
     let work_line: Vec<String> = image.rank_work.iter().map(u64::to_string).collect();
