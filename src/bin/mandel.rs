@@ -210,108 +210,118 @@ fn run() -> Result<(), Halt> {
     Ok(())
 }
 
-/// Block or cyclic: rank 0 scatters each rank its list of rows, then gathers the counts.
-fn compute_static(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
-    let (width, height) = (job.view.width(), job.view.height());
-    let t0 = spmd.now();
-    let plan: Option<Vec<Vec<u32>>> = spmd.is_root().then(|| match args.schedule {
-        Schedule::Block => block_rows(height, spmd.size() as u32),
-        _ => cyclic_rows(height, spmd.size() as u32),
-    });
-    let my_rows = spmd.scatter_slices(plan.as_deref());
+/// One rank's rendering of some rows: counts, smooth values if asked, its time and its work.
+struct Rendered {
+    counts: Vec<u32>,
+    smooth: Option<Vec<f32>>,
+    seconds: f64,
+    work: u64,
+}
 
+fn render(spmd: &Spmd, job: &Job, smooth: bool, rows: &[u32]) -> Rendered {
     let start = spmd.now();
-    let pixels = my_rows.len() * width as usize;
+    let pixels = rows.len() * job.view.width() as usize;
     let mut counts = vec![0u32; pixels];
-    let mut smooth = args.smooth.then(|| vec![0f32; pixels]);
+    let mut smooth = smooth.then(|| vec![0f32; pixels]);
     render_rows(
         &job.view,
-        &my_rows,
+        rows,
         job.max_iter,
         &mut counts,
         smooth.as_deref_mut(),
     );
-    let my_time = spmd.now() - start;
-    let my_work: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+    let seconds = spmd.now() - start;
+    let work = counts.iter().map(|&c| u64::from(c)).sum();
+    Rendered {
+        counts,
+        smooth,
+        seconds,
+        work,
+    }
+}
 
-    let all_counts = spmd.gather_slices(&counts);
-    let all_smooth = smooth.as_ref().map(|s| spmd.gather_slices(s));
+/// Gathers every rank's compute time and pixel-iterations to rank 0.
+fn gather_rank_figures(spmd: &Spmd, seconds: f64, work: u64) -> Option<(Vec<f64>, Vec<u64>)> {
+    let times = spmd.gather_slices(&[seconds]);
+    let work = spmd.gather_slices(&[work]);
+    Some((times?.concat(), work?.concat()))
+}
+
+/// Block or cyclic: rank 0 scatters each rank its list of rows, then gathers the counts.
+fn compute_static(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
+    let t0 = spmd.now();
+    let plan: Option<Vec<Vec<u32>>> = spmd.is_root().then(|| match args.schedule {
+        Schedule::Block => block_rows(job.view.height(), spmd.size() as u32),
+        _ => cyclic_rows(job.view.height(), spmd.size() as u32),
+    });
+    let my_rows = spmd.scatter_slices(plan.as_deref());
+    let mine = render(spmd, job, args.smooth, &my_rows);
+    let all_counts = spmd.gather_slices(&mine.counts);
+    let all_smooth = mine.smooth.as_ref().map(|s| spmd.gather_slices(s));
     let t1 = spmd.now();
-    let times = spmd.gather_slices(&[my_time]);
-    let work = spmd.gather_slices(&[my_work]);
+    let figures = gather_rank_figures(spmd, mine.seconds, mine.work);
 
-    let (plan, all_counts, times, work) = (plan?, all_counts?, times?, work?);
-    let w = width as usize;
-    let mut image = vec![0u32; job.view.pixels()];
-    let mut image_smooth = all_smooth.as_ref().map(|_| vec![0f32; job.view.pixels()]);
+    let (plan, all_counts, (rank_times, rank_work)) = (plan?, all_counts?, figures?);
+    let w = job.view.width() as usize;
+    let mut counts = vec![0u32; job.view.pixels()];
+    let mut smooth = args.smooth.then(|| vec![0f32; job.view.pixels()]);
     for (rank, rows) in plan.iter().enumerate() {
         for (k, &row) in rows.iter().enumerate() {
-            let dst = row as usize * w..(row as usize + 1) * w;
-            image[dst.clone()].copy_from_slice(&all_counts[rank][k * w..(k + 1) * w]);
-            if let (Some(dst_s), Some(Some(src))) = (image_smooth.as_mut(), all_smooth.as_ref()) {
-                dst_s[dst].copy_from_slice(&src[rank][k * w..(k + 1) * w]);
+            let (dst, src) = (row as usize * w..(row as usize + 1) * w, k * w..(k + 1) * w);
+            counts[dst.clone()].copy_from_slice(&all_counts[rank][src.clone()]);
+            if let (Some(smooth), Some(Some(all))) = (smooth.as_mut(), all_smooth.as_ref()) {
+                smooth[dst].copy_from_slice(&all[rank][src]);
             }
         }
     }
     Some(Image {
-        counts: image,
-        smooth: image_smooth,
+        counts,
+        smooth,
         computing_time: t1 - t0,
-        rank_times: times.concat(),
-        rank_work: work.concat(),
+        rank_times,
+        rank_work,
     })
 }
 
-/// Dynamic: rank 0 hands out chunks of rows on demand and computes chunks itself in between.
+/// Dynamic: rank 0 hands out chunks of rows on demand and computes rows itself in between.
 fn compute_dynamic(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
-    let (width, height) = (job.view.width(), job.view.height());
-    let w = width as usize;
+    let height = job.view.height();
     // Small chunks balance well; a few rows each keep the messages few.
     let chunk_rows = (height / (spmd.size() as u32 * 16)).clamp(1, 16);
     let (mut my_time, mut my_work) = (0.0, 0u64);
     let t0 = spmd.now();
     let chunks = spmd.dynamic_chunks(height, chunk_rows, |rows| {
-        let start = spmd.now();
         let rows: Vec<u32> = rows.collect();
-        let pixels = rows.len() * w;
-        let mut counts = vec![0u32; pixels];
-        let mut smooth = args.smooth.then(|| vec![0f32; pixels]);
-        render_rows(
-            &job.view,
-            &rows,
-            job.max_iter,
-            &mut counts,
-            smooth.as_deref_mut(),
-        );
-        my_work += counts.iter().map(|&c| u64::from(c)).sum::<u64>();
+        let mut part = render(spmd, job, args.smooth, &rows);
+        (my_time, my_work) = (my_time + part.seconds, my_work + part.work);
         // One message per chunk: the counts, then the smooth values as their bit patterns.
-        counts.extend(smooth.iter().flatten().map(|s| s.to_bits()));
-        my_time += spmd.now() - start;
-        counts
+        part.counts
+            .extend(part.smooth.iter().flatten().map(|s| s.to_bits()));
+        part.counts
     });
     let t1 = spmd.now();
-    let times = spmd.gather_slices(&[my_time]);
-    let work = spmd.gather_slices(&[my_work]);
+    let figures = gather_rank_figures(spmd, my_time, my_work);
 
-    let (chunks, times, work) = (chunks?, times?, work?);
-    let mut image = vec![0u32; job.view.pixels()];
-    let mut image_smooth = args.smooth.then(|| vec![0f32; job.view.pixels()]);
+    let (chunks, (rank_times, rank_work)) = (chunks?, figures?);
+    let w = job.view.width() as usize;
+    let mut counts = vec![0u32; job.view.pixels()];
+    let mut smooth = args.smooth.then(|| vec![0f32; job.view.pixels()]);
     for chunk in &chunks {
         let dst = chunk.items.start as usize * w..chunk.items.end as usize * w;
         let n = dst.len();
-        image[dst.clone()].copy_from_slice(&chunk.data[..n]);
-        if let Some(s) = image_smooth.as_mut() {
-            for (d, &bits) in s[dst].iter_mut().zip(&chunk.data[n..]) {
+        counts[dst.clone()].copy_from_slice(&chunk.data[..n]);
+        if let Some(smooth) = smooth.as_mut() {
+            for (d, &bits) in smooth[dst].iter_mut().zip(&chunk.data[n..]) {
                 *d = f32::from_bits(bits);
             }
         }
     }
     Some(Image {
-        counts: image,
-        smooth: image_smooth,
+        counts,
+        smooth,
         computing_time: t1 - t0,
-        rank_times: times.concat(),
-        rank_work: work.concat(),
+        rank_times,
+        rank_work,
     })
 }
 
