@@ -40,7 +40,7 @@ pub fn pair_count(n: u64) -> u64 {
         0
     } else {
         // n (n - 1) is even, so halving the even factor first avoids overflow for large n.
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             (n / 2) * (n - 1)
         } else {
             n * ((n - 1) / 2)

@@ -7,16 +7,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use mpi_examples::cities::{
-    farthest_in_range, read_cities, CityTable, Farthest, Format, Points, ReadOptions, Units,
+    read_cities, Candidate, CityTable, Format, Kernel, Prepared, ReadOptions, Units,
 };
 use mpi_examples::partition::{pair_at, pair_count, pair_range_for_rank};
 use mpi_examples::report;
 use mpi_examples::spmd::{exit_code, Halt, Spmd};
 use serde::Serialize;
 
-/// Finds the two cities of a file that are farthest apart on the sphere (haversine, R = 6371 km).
+/// Finds the two cities of a file that are farthest apart on a sphere of radius 6371 km.
 #[derive(Parser, Debug)]
 #[command(
     version,
@@ -45,6 +45,13 @@ struct Args {
     /// Unit of the printed distance (JSON always has kilometres too).
     #[arg(long, value_enum, default_value_t = Units::Km)]
     units: Units,
+    /// All-pairs kernel: `fast` (SIMD dot products of unit vectors) or the notebook's `haversine`.
+    #[arg(long, value_enum, default_value_t = Kernel::Fast)]
+    kernel: Kernel,
+    /// Threads per rank (rayon). Under mpirun, let ranks use several cores: `--bind-to none` or
+    /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: u16,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -77,7 +84,8 @@ struct ReportJson {
     cities: u64,
     pairs: u64,
     ranks: i32,
-    kernel: &'static str,
+    threads: u16,
+    kernel: Kernel,
     max_distance_km: f64,
     max_distance: f64,
     units: Units,
@@ -124,39 +132,45 @@ fn run() -> Result<(), Halt> {
 
     // Compute this rank's farthest pair.
     let t_start = spmd.now();
-    let points = Points::from_interleaved_degrees(&coords);
-    let local = farthest_in_range(&points, my_range[0]..my_range[1]);
+    let prepared = Prepared::new(args.kernel, &coords);
+    let local = prepared.best_in_range_threaded(my_range[0]..my_range[1], args.threads as usize);
     let my_time = spmd.now() - t_start;
 
     // Gather every rank's candidate (pair index u64::MAX for an empty share) and its time.
-    let (index, distance) = local.map_or((u64::MAX, f64::NEG_INFINITY), |f| {
-        (f.pair_index, f.distance_km)
-    });
+    let (index, score) = local.map_or((u64::MAX, f64::NEG_INFINITY), |c| (c.pair_index, c.score));
     let indices = spmd.gather_slices(&[index]);
-    let figures = spmd.gather_slices(&[distance, my_time]);
+    let figures = spmd.gather_slices(&[score, my_time]);
     let t1 = spmd.now();
 
     let (Some(table), Some(indices), Some(figures)) = (table, indices, figures) else {
         return Ok(()); // not rank 0
     };
-    let candidates = indices
+    let best = indices
         .iter()
         .zip(&figures)
         .filter(|(ix, _)| ix[0] != u64::MAX)
-        .map(|(ix, fig)| {
-            let (i, j) = pair_at(n, ix[0]);
-            Farthest {
-                pair_index: ix[0],
-                i,
-                j,
-                distance_km: fig[0],
-            }
-        });
-    let best =
-        Farthest::best(candidates).expect("at least two cities were validated, so one pair exists");
+        .map(|(ix, fig)| Candidate {
+            pair_index: ix[0],
+            score: fig[0],
+        })
+        .reduce(Candidate::better)
+        .expect("at least two cities were validated, so one pair exists");
+    let (i, j) = pair_at(n, best.pair_index);
+    let farthest = Farthest {
+        i,
+        j,
+        distance_km: prepared.distance_km(n, best.pair_index),
+    };
     let rank_times: Vec<f64> = figures.iter().map(|f| f[1]).collect();
-    print_report(&args, &table, &best, t1 - t0, &rank_times, spmd.size());
+    print_report(&args, &table, &farthest, t1 - t0, &rank_times, spmd.size());
     Ok(())
+}
+
+/// The answer as the report shows it.
+struct Farthest {
+    i: u64,
+    j: u64,
+    distance_km: f64,
 }
 
 fn print_report(
@@ -184,7 +198,8 @@ fn print_report(
             cities: n,
             pairs: pair_count(n),
             ranks,
-            kernel: "haversine",
+            threads: args.threads,
+            kernel: args.kernel,
             max_distance_km: best.distance_km,
             max_distance: args.units.from_km(best.distance_km),
             units: args.units,
@@ -210,7 +225,14 @@ fn print_report(
             table.label(best.i as usize),
             table.label(best.j as usize)
         );
-        println!("Cities: {n}, pairs: {}, ranks: {ranks}", pair_count(n));
+        println!(
+            "Cities: {n}, pairs: {}, ranks: {ranks}, threads per rank: {}, kernel: {}",
+            pair_count(n),
+            args.threads,
+            args.kernel
+                .to_possible_value()
+                .map_or("?".into(), |v| v.get_name().to_owned())
+        );
         println!("{}", report::computing_time_line(computing_time));
         println!("{}", report::rank_times_line(rank_times));
         println!("{}", report::balance_line("time", rank_times));

@@ -111,7 +111,7 @@ pub fn farthest_in_range(points: &Points, range: Range<u64>) -> Option<Farthest>
                 j: best_j,
                 distance_km: best_d,
             };
-            if best.as_ref().map_or(true, |b| cand.beats(b)) {
+            if best.as_ref().is_none_or(|b| cand.beats(b)) {
                 best = Some(cand);
             }
         }

@@ -1,12 +1,16 @@
 //! Cities: reading and validating city files, sphere geometry, and the all-pairs farthest search.
 
 pub mod farthest;
+pub mod fast;
 pub mod geo;
 pub mod read;
+pub mod search;
 
 pub use farthest::{farthest_in_range, Farthest, Points};
+pub use fast::{closest_dot_in_range, ClosestDot, UnitVectors};
 pub use geo::{haversine_km, Units, EARTH_RADIUS_KM};
 pub use read::{read_cities, Format, ReadError, ReadOptions};
+pub use search::{Candidate, Kernel, Prepared};
 
 /// The cities of one file, as rank 0 holds them: labels for the report, coordinates in degrees.
 #[derive(Debug, Clone, Default, PartialEq)]

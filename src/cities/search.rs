@@ -1,0 +1,145 @@
+//! One rank's share of the farthest-pair search, with either kernel and any number of threads.
+//!
+//! Both kernels are reduced the same way: a candidate has a score (higher is farther) and a pair
+//! index (lower wins a tie), so the answer never depends on how the pairs were split among ranks
+//! and threads.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::farthest::{farthest_in_range, Points};
+use super::fast::{closest_dot_in_range, UnitVectors};
+use crate::partition::{block_range, pair_at};
+
+/// Which all-pairs kernel scans the pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kernel {
+    /// Smallest dot product of unit vectors, SIMD lanes over cache tiles.
+    #[default]
+    Fast,
+    /// The notebook's per-pair haversine: the reference.
+    Haversine,
+}
+
+/// A rank's or a thread's best pair: higher score is farther, lower pair index wins a tie.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// The pair's index in the row-by-row numbering of [`crate::partition`].
+    pub pair_index: u64,
+    /// The haversine distance in km, or minus the dot product for the fast kernel.
+    pub score: f64,
+}
+
+impl Candidate {
+    /// Whether `self` beats `other`: a higher score, or an equal score and a lower pair index.
+    pub fn beats(&self, other: &Candidate) -> bool {
+        self.score > other.score
+            || (self.score == other.score && self.pair_index < other.pair_index)
+    }
+
+    /// The better of two candidates.
+    pub fn better(a: Candidate, b: Candidate) -> Candidate {
+        if b.beats(&a) {
+            b
+        } else {
+            a
+        }
+    }
+}
+
+/// The coordinates prepared for one kernel, built once per rank.
+pub enum Prepared {
+    /// Radians and latitude cosines for the haversine.
+    Haversine(Points),
+    /// Unit vectors for the fast kernel.
+    Fast(UnitVectors),
+}
+
+impl Prepared {
+    /// Prepares `[lat0, lon0, lat1, lon1, ...]` (degrees) for `kernel`.
+    pub fn new(kernel: Kernel, coords_deg: &[f64]) -> Prepared {
+        match kernel {
+            Kernel::Haversine => Prepared::Haversine(Points::from_interleaved_degrees(coords_deg)),
+            Kernel::Fast => Prepared::Fast(UnitVectors::from_interleaved_degrees(coords_deg)),
+        }
+    }
+
+    /// The best pair among the pair indices in `range`, on the calling thread.
+    pub fn best_in_range(&self, range: Range<u64>) -> Option<Candidate> {
+        match self {
+            Prepared::Haversine(p) => farthest_in_range(p, range).map(|f| Candidate {
+                pair_index: f.pair_index,
+                score: f.distance_km,
+            }),
+            Prepared::Fast(v) => closest_dot_in_range(v, range).map(|c| Candidate {
+                pair_index: c.pair_index,
+                score: -c.dot,
+            }),
+        }
+    }
+
+    /// The best pair in `range`, split into `threads` equal shares run on a rayon pool.
+    pub fn best_in_range_threaded(&self, range: Range<u64>, threads: usize) -> Option<Candidate> {
+        if threads <= 1 {
+            return self.best_in_range(range);
+        }
+        let share = |t: usize| {
+            let r = block_range(range.end - range.start, threads as u64, t as u64);
+            range.start + r.start..range.start + r.end
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool can be built");
+        pool.install(|| {
+            (0..threads)
+                .into_par_iter()
+                .filter_map(|t| self.best_in_range(share(t)))
+                .reduce_with(Candidate::better)
+        })
+    }
+
+    /// The great-circle distance in km of the pair with index `pair_index` among `n` points.
+    pub fn distance_km(&self, n: u64, pair_index: u64) -> f64 {
+        let (i, j) = pair_at(n, pair_index);
+        match self {
+            Prepared::Haversine(p) => p.distance_km(i as usize, j as usize),
+            Prepared::Fast(v) => v.distance_km(i as usize, j as usize),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::partition::pair_count;
+
+    #[test]
+    fn threads_and_kernels_agree() {
+        let mut s = 11u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let coords: Vec<f64> = (0..700)
+            .flat_map(|_| [next() * 180.0 - 90.0, next() * 360.0 - 180.0])
+            .collect();
+        let n = 700;
+        let all = 0..pair_count(n);
+        let fast = Prepared::new(Kernel::Fast, &coords);
+        let hav = Prepared::new(Kernel::Haversine, &coords);
+        let f1 = fast.best_in_range(all.clone()).expect("pairs");
+        let h1 = hav.best_in_range(all.clone()).expect("pairs");
+        assert_eq!(f1.pair_index, h1.pair_index);
+        assert!((fast.distance_km(n, f1.pair_index) - h1.score).abs() < 1e-3);
+        for threads in [2, 3, 8] {
+            assert_eq!(fast.best_in_range_threaded(all.clone(), threads), Some(f1));
+            assert_eq!(hav.best_in_range_threaded(all.clone(), threads), Some(h1));
+        }
+        assert_eq!(fast.best_in_range_threaded(5..5, 4), None);
+    }
+}
