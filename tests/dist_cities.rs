@@ -92,7 +92,7 @@ fn sample_file_gives_the_known_answer_at_every_rank_count() {
         let want_ranks = ranks.unwrap_or(1);
         assert!(
             out.stdout.contains(&format!(
-                "Cities: 1000, pairs: 499500, ranks: {want_ranks}\n"
+                "Cities: 1000, pairs: 499500, ranks: {want_ranks}, threads per rank: 1, kernel: fast\n"
             )),
             "{}",
             out.stdout
@@ -394,4 +394,73 @@ fn usage_errors_exit_2() {
     let out = mpirun_n(BIN, 2, &["--help"]);
     out.assert_success();
     assert_eq!(out.stdout.matches("Usage:").count(), 1, "{}", out.stdout);
+}
+
+#[test]
+fn kernels_threads_and_ranks_agree() {
+    // The haversine reference and the fast kernel, over ranks x threads: same pair, and
+    // distances within 1 m; each kernel's own answer is identical to the bit everywhere.
+    let mut by_kernel: Vec<Vec<(u64, u64, u64, u64, String)>> = Vec::new();
+    for kernel in ["haversine", "fast"] {
+        let mut answers = Vec::new();
+        for (ranks, threads) in [
+            (Some(1), "1"),
+            (Some(1), "3"),
+            (Some(2), "2"),
+            (Some(3), "1"),
+            (None, "2"),
+        ] {
+            let v = run_json(
+                ranks,
+                &[
+                    &data("cities.csv"),
+                    "--kernel",
+                    kernel,
+                    "--threads",
+                    threads,
+                ],
+            );
+            assert_eq!(v["kernel"], kernel);
+            assert_eq!(
+                v["threads"].as_u64(),
+                Some(threads.parse().expect("number"))
+            );
+            answers.push(answer(&v));
+        }
+        assert!(
+            answers.windows(2).all(|w| w[0] == w[1]),
+            "{kernel}: {answers:?}"
+        );
+        by_kernel.push(answers);
+    }
+    let (h, f) = (&by_kernel[0][0], &by_kernel[1][0]);
+    assert_eq!((h.1, h.2, &h.4), (f.1, f.2, &f.4), "same farthest pair");
+    assert!(
+        (f64::from_bits(h.0) - f64::from_bits(f.0)).abs() < 1e-3,
+        "within 1 m"
+    );
+}
+
+#[test]
+fn full_file_with_threads_matches_across_rank_counts() {
+    let mut answers = Vec::new();
+    for (ranks, threads) in [(1, "2"), (2, "1"), (4, "1")] {
+        let v = run_json(
+            Some(ranks),
+            &[&data("cities15000.csv"), "--threads", threads],
+        );
+        assert_eq!(v["kernel"], "fast");
+        assert!(
+            (v["max_distance_km"].as_f64().expect("d") - 20014.361317).abs() < 1e-3,
+            "{v}"
+        );
+        answers.push(answer(&v));
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+}
+
+#[test]
+fn zero_threads_is_refused() {
+    let out = mpirun_n(BIN, 2, &[&data("cities.csv"), "--threads", "0"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
 }
