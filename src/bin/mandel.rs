@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use mpi_examples::atomic_file::{check_output_path, write_atomically};
 use mpi_examples::mandel::{
-    check_max_iter, colorize, render_rows, write_npy, write_png, Colormap, Viewport,
+    check_max_iter, colorize, render_share, write_npy, write_png, Colormap, Kernel, Viewport,
     DEFAULT_HEIGHT, DEFAULT_MAX_ITER, DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN, DEFAULT_YMAX,
     DEFAULT_YMIN,
 };
@@ -92,6 +92,13 @@ struct Args {
     /// How rows are shared among the ranks.
     #[arg(long, value_enum, default_value_t = Schedule::Cyclic)]
     schedule: Schedule,
+    /// Escape-count kernel: `fast` (SIMD, cardioid and bulb skipped) or the `scalar` reference.
+    #[arg(long, value_enum, default_value_t = Kernel::Fast)]
+    kernel: Kernel,
+    /// Threads per rank (rayon). Under mpirun, let ranks use several cores: `--bind-to none` or
+    /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: u16,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -169,8 +176,7 @@ struct Image {
     counts: Vec<u32>,
     smooth: Option<Vec<f32>>,
     computing_time: f64,
-    rank_times: Vec<f64>,
-    rank_work: Vec<u64>,
+    ranks: RankFigures,
 }
 
 fn main() -> ExitCode {
@@ -216,14 +222,17 @@ struct Rendered {
     smooth: Option<Vec<f32>>,
     seconds: f64,
     work: u64,
+    computed: u64,
 }
 
-fn render(spmd: &Spmd, job: &Job, smooth: bool, rows: &[u32]) -> Rendered {
+fn render(spmd: &Spmd, job: &Job, args: &Args, rows: &[u32]) -> Rendered {
     let start = spmd.now();
     let pixels = rows.len() * job.view.width() as usize;
     let mut counts = vec![0u32; pixels];
-    let mut smooth = smooth.then(|| vec![0f32; pixels]);
-    render_rows(
+    let mut smooth = args.smooth.then(|| vec![0f32; pixels]);
+    let computed = render_share(
+        args.kernel,
+        args.threads as usize,
         &job.view,
         rows,
         job.max_iter,
@@ -237,14 +246,27 @@ fn render(spmd: &Spmd, job: &Job, smooth: bool, rows: &[u32]) -> Rendered {
         smooth,
         seconds,
         work,
+        computed,
     }
 }
 
-/// Gathers every rank's compute time and pixel-iterations to rank 0.
-fn gather_rank_figures(spmd: &Spmd, seconds: f64, work: u64) -> Option<(Vec<f64>, Vec<u64>)> {
+/// Every rank's compute time, pixel-iterations and computed iterations, on rank 0.
+struct RankFigures {
+    times: Vec<f64>,
+    work: Vec<u64>,
+    computed: Vec<u64>,
+}
+
+/// Gathers every rank's figures to rank 0.
+fn gather_rank_figures(spmd: &Spmd, seconds: f64, work: u64, computed: u64) -> Option<RankFigures> {
     let times = spmd.gather_slices(&[seconds]);
-    let work = spmd.gather_slices(&[work]);
-    Some((times?.concat(), work?.concat()))
+    let counted = spmd.gather_slices(&[work, computed]);
+    let (times, counted) = (times?, counted?);
+    Some(RankFigures {
+        times: times.concat(),
+        work: counted.iter().map(|c| c[0]).collect(),
+        computed: counted.iter().map(|c| c[1]).collect(),
+    })
 }
 
 /// Block or cyclic: rank 0 scatters each rank its list of rows, then gathers the counts.
@@ -255,13 +277,13 @@ fn compute_static(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
         _ => cyclic_rows(job.view.height(), spmd.size() as u32),
     });
     let my_rows = spmd.scatter_slices(plan.as_deref());
-    let mine = render(spmd, job, args.smooth, &my_rows);
+    let mine = render(spmd, job, args, &my_rows);
     let all_counts = spmd.gather_slices(&mine.counts);
     let all_smooth = mine.smooth.as_ref().map(|s| spmd.gather_slices(s));
     let t1 = spmd.now();
-    let figures = gather_rank_figures(spmd, mine.seconds, mine.work);
+    let figures = gather_rank_figures(spmd, mine.seconds, mine.work, mine.computed);
 
-    let (plan, all_counts, (rank_times, rank_work)) = (plan?, all_counts?, figures?);
+    let (plan, all_counts, figures) = (plan?, all_counts?, figures?);
     let w = job.view.width() as usize;
     let mut counts = vec![0u32; job.view.pixels()];
     let mut smooth = args.smooth.then(|| vec![0f32; job.view.pixels()]);
@@ -278,8 +300,7 @@ fn compute_static(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
         counts,
         smooth,
         computing_time: t1 - t0,
-        rank_times,
-        rank_work,
+        ranks: figures,
     })
 }
 
@@ -288,21 +309,23 @@ fn compute_dynamic(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
     let height = job.view.height();
     // Small chunks balance well; a few rows each keep the messages few.
     let chunk_rows = (height / (spmd.size() as u32 * 16)).clamp(1, 16);
-    let (mut my_time, mut my_work) = (0.0, 0u64);
+    let (mut my_time, mut my_work, mut my_computed) = (0.0, 0u64, 0u64);
     let t0 = spmd.now();
     let chunks = spmd.dynamic_chunks(height, chunk_rows, |rows| {
         let rows: Vec<u32> = rows.collect();
-        let mut part = render(spmd, job, args.smooth, &rows);
-        (my_time, my_work) = (my_time + part.seconds, my_work + part.work);
+        let mut part = render(spmd, job, args, &rows);
+        my_time += part.seconds;
+        my_work += part.work;
+        my_computed += part.computed;
         // One message per chunk: the counts, then the smooth values as their bit patterns.
         part.counts
             .extend(part.smooth.iter().flatten().map(|s| s.to_bits()));
         part.counts
     });
     let t1 = spmd.now();
-    let figures = gather_rank_figures(spmd, my_time, my_work);
+    let figures = gather_rank_figures(spmd, my_time, my_work, my_computed);
 
-    let (chunks, (rank_times, rank_work)) = (chunks?, figures?);
+    let (chunks, figures) = (chunks?, figures?);
     let w = job.view.width() as usize;
     let mut counts = vec![0u32; job.view.pixels()];
     let mut smooth = args.smooth.then(|| vec![0f32; job.view.pixels()]);
@@ -320,8 +343,7 @@ fn compute_dynamic(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
         counts,
         smooth,
         computing_time: t1 - t0,
-        rank_times,
-        rank_work,
+        ranks: figures,
     })
 }
 
@@ -355,8 +377,9 @@ struct ReportJson<'a> {
     colormap: &'static str,
     smooth: bool,
     ranks: i32,
+    threads: u16,
     schedule: Schedule,
-    kernel: &'static str,
+    kernel: Kernel,
     computing_time_s: f64,
     rank_compute_s: &'a [f64],
     rank_pixel_iterations: &'a [u64],
@@ -364,19 +387,26 @@ struct ReportJson<'a> {
     work_balance: f64,
     pixel_iterations: u64,
     pixel_iterations_per_s: f64,
+    computed_iterations: u64,
+    computed_iterations_per_s: f64,
+    rank_computed_iterations: &'a [u64],
     out: Option<String>,
     counts: Option<String>,
 }
 
 fn print_report(spmd: &Spmd, args: &Args, job: &Job, image: &Image) {
     let v = &job.view;
-    let total: u64 = image.rank_work.iter().sum();
-    let work: Vec<f64> = image.rank_work.iter().map(|&w| w as f64).collect();
-    let rate = if image.computing_time > 0.0 {
-        total as f64 / image.computing_time
-    } else {
-        0.0
+    let total: u64 = image.ranks.work.iter().sum();
+    let work: Vec<f64> = image.ranks.work.iter().map(|&w| w as f64).collect();
+    let per_second = |n: u64| {
+        if image.computing_time > 0.0 {
+            n as f64 / image.computing_time
+        } else {
+            0.0
+        }
     };
+    let computed: u64 = image.ranks.computed.iter().sum();
+    let (rate, computed_rate) = (per_second(total), per_second(computed));
     if args.json {
         let json = ReportJson {
             width: v.width(),
@@ -390,14 +420,18 @@ fn print_report(spmd: &Spmd, args: &Args, job: &Job, image: &Image) {
             smooth: args.smooth,
             ranks: spmd.size(),
             schedule: args.schedule,
-            kernel: "scalar",
+            threads: args.threads,
+            kernel: args.kernel,
             computing_time_s: image.computing_time,
-            rank_compute_s: &image.rank_times,
-            rank_pixel_iterations: &image.rank_work,
-            load_balance: report::load_balance(&image.rank_times),
+            rank_compute_s: &image.ranks.times,
+            rank_pixel_iterations: &image.ranks.work,
+            load_balance: report::load_balance(&image.ranks.times),
             work_balance: report::load_balance(&work),
             pixel_iterations: total,
             pixel_iterations_per_s: rate,
+            computed_iterations: computed,
+            computed_iterations_per_s: computed_rate,
+            rank_computed_iterations: &image.ranks.computed,
             out: args.out.as_ref().map(|p| p.display().to_string()),
             counts: args.counts.as_ref().map(|p| p.display().to_string()),
         };
@@ -417,14 +451,21 @@ fn print_report(spmd: &Spmd, args: &Args, job: &Job, image: &Image) {
         v.ymax(),
         job.max_iter
     );
-    println!("Ranks: {}, schedule: {}", spmd.size(), args.schedule.name());
+    println!(
+        "Ranks: {}, threads per rank: {}, schedule: {}, kernel: {}",
+        spmd.size(),
+        args.threads,
+        args.schedule.name(),
+        args.kernel.name()
+    );
     println!("{}", report::computing_time_line(image.computing_time));
-    println!("{}", report::rank_times_line(&image.rank_times));
-    let work_line: Vec<String> = image.rank_work.iter().map(u64::to_string).collect();
+    println!("{}", report::rank_times_line(&image.ranks.times));
+    let work_line: Vec<String> = image.ranks.work.iter().map(u64::to_string).collect();
     println!("Rank pixel-iterations: {}", work_line.join(" "));
-    println!("{}", report::balance_line("time", &image.rank_times));
+    println!("{}", report::balance_line("time", &image.ranks.times));
     println!("{}", report::balance_line("work", &work));
     println!("Pixel-iterations: {total} ({rate:.3e} per second)");
+    println!("Computed iterations: {computed} ({computed_rate:.3e} per second)");
     if let Some(path) = &args.counts {
         println!(
             "Wrote {} (uint32 counts, shape ({}, {}))",

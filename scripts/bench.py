@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""The benchmark behind `scripts/bench`: runs the release binaries under mpirun with --json,
+takes the median compute time of several runs, and prints a table (also saved as CSV).
+
+Rates are per core: pairs or iterations per second divided by ranks x threads. The reference
+kernels (dist-cities --kernel haversine, mandel --kernel scalar) run on a smaller workload of the
+same kind and are compared by rate. Peak memory per rank comes from /usr/bin/time when present.
+"""
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+
+def launch(args, root, ranks, threads, program, prog_args):
+    """One run; returns (report dict, list of peak RSS in MB per rank or [])."""
+    cmd = [os.environ.get("MPIRUN", "mpirun"), "-n", str(ranks)]
+    if threads > 1 and os.environ.get("MPI_FLAVOUR") == "openmpi":
+        cmd += ["--bind-to", "none"]  # Open MPI binds each rank to one core otherwise
+    timer = shutil.which("time", path="/usr/bin")
+    if timer:
+        cmd += [timer, "-f", "BENCH_MAXRSS_KB %M"]
+    cmd += [os.path.join(root, "target", "release", program)] + prog_args + ["--json", "--threads", str(threads)]
+    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=args.timeout)
+    if done.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed:\n{done.stderr}")
+    rss = [int(l.split()[1]) / 1024 for l in done.stderr.splitlines() if l.startswith("BENCH_MAXRSS_KB")]
+    return json.loads(done.stdout), rss
+
+
+def measure(args, root, ranks, threads, program, prog_args, runs):
+    reports, peak = [], 0.0
+    for _ in range(runs):
+        report, rss = launch(args, root, ranks, threads, program, prog_args)
+        reports.append(report)
+        peak = max([peak] + rss)
+    times = [r["computing_time_s"] for r in reports]
+    median = statistics.median(times)
+    chosen = min(reports, key=lambda r: abs(r["computing_time_s"] - median))
+    return median, chosen, peak
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", default=os.getcwd())
+    p.add_argument("--runs", type=int, default=5, help="runs per configuration (median)")
+    p.add_argument("--out", default="bench.csv", help="CSV file to write")
+    p.add_argument("--timeout", type=int, default=600)
+    p.add_argument("--quick", action="store_true", help="smaller workloads, 3 runs (a smoke test)")
+    args = p.parse_args()
+    root = args.root
+    runs = 3 if args.quick else args.runs
+    cities = os.path.join(root, "data", "cities15000.csv")
+    tmp = tempfile.mkdtemp(prefix="bench-")
+    # The haversine reference runs on a prefix of the full file (scaled by rate).
+    prefix_rows = 4000 if args.quick else 8000
+    prefix = os.path.join(tmp, f"cities-{prefix_rows}.csv")
+    with open(cities, encoding="utf-8") as src, open(prefix, "w", encoding="utf-8") as dst:
+        for k, line in enumerate(src):
+            if k > prefix_rows:
+                break
+            dst.write(line)
+
+    side = 1000 if args.quick else 4000
+    mandel_default = ["--width", str(side), "--height", str(side), "--max-iter", "1000"]
+    mandel_small = ["--width", str(side // 4), "--height", str(side // 4), "--max-iter", "1000"]
+    # A view with no pixel in the main cardioid or the period-2 bulb, so the skip does not count.
+    noskip = ["--xmin", "-1.8", "--xmax", "-1.7", "--ymin", "-0.05", "--ymax", "0.05", "--max-iter", "1000"]
+    noskip_big = noskip + ["--width", str(side // 2), "--height", str(side // 2)]
+    noskip_small = noskip + ["--width", str(side // 8), "--height", str(side // 8)]
+
+    layouts = [(1, 1), (2, 1), (1, 2)]
+    plan = [
+        # (program, kernel, workload name, args, reference args, unit, layouts)
+        ("dist-cities", "haversine", f"first {prefix_rows} cities", [prefix, "--kernel", "haversine"], None, "pairs", [(1, 1)]),
+        ("dist-cities", "fast", "cities15000.csv", [cities, "--kernel", "fast"], "haversine", "pairs", layouts),
+        ("mandel", "scalar", f"default view {side // 4}^2, 1000 it", mandel_small + ["--kernel", "scalar"], None, "iterations", [(1, 1)]),
+        ("mandel", "fast", f"default view {side}^2, 1000 it", mandel_default + ["--kernel", "fast"], "scalar", "iterations", layouts),
+        ("mandel", "scalar", f"no-skip view {side // 8}^2, 1000 it", noskip_small + ["--kernel", "scalar"], None, "iterations", [(1, 1)]),
+        ("mandel", "fast", f"no-skip view {side // 2}^2, 1000 it", noskip_big + ["--kernel", "fast"], "scalar-noskip", "iterations", [(1, 1)]),
+    ]
+    rows, ref_rate, one_rank_time = [], {}, {}
+    for program, kernel, workload, prog_args, ref, unit, lays in plan:
+        for ranks, threads in lays:
+            median, report, peak = measure(args, root, ranks, threads, program, prog_args, runs)
+            work = report["pairs"] if unit == "pairs" else report.get("computed_iterations", report["pixel_iterations"])
+            rate = work / median / (ranks * threads)
+            key = (program, kernel, workload)
+            if (ranks, threads) == (1, 1):
+                one_rank_time[key] = median
+                if ref is None:
+                    ref_rate[(program, kernel + ("-noskip" if "no-skip" in workload else ""))] = rate
+            ratio = ""
+            if ref is not None:
+                base = ref_rate.get((program, ref))
+                ratio = f"{rate / base:.1f}x" if base else ""
+            speedup = one_rank_time[key] / median if key in one_rank_time else 1.0
+            rows.append({
+                "program": program, "kernel": kernel, "workload": workload, "ranks": ranks, "threads": threads,
+                "compute_s": f"{median:.4f}", "unit": unit, "rate_per_core": f"{rate:.3e}",
+                "vs_reference_per_core": ratio, "speedup_vs_1x1": f"{speedup:.2f}",
+                "load_balance": f"{report['load_balance']:.3f}",
+                "peak_rss_mb_per_rank": f"{peak:.1f}" if peak else "n/a",
+            })
+            r = rows[-1]
+            print(f"{program:11} {kernel:9} {workload:28} {ranks}x{threads}  {r['compute_s']:>8} s  "
+                  f"{r['rate_per_core']:>9} {unit}/s/core  {ratio:>7}  x{r['speedup_vs_1x1']:>5}  "
+                  f"lb {r['load_balance']}  {r['peak_rss_mb_per_rank']:>5} MB", flush=True)
+    with open(args.out, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    print(f"bench: {len(rows)} configurations, median of {runs} runs each; written to {args.out}")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

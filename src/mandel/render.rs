@@ -1,0 +1,123 @@
+//! One rank's rows rendered with the chosen kernel on the chosen number of threads.
+
+use rayon::prelude::*;
+
+use super::fast::{computed_iterations_scalar, render_rows_fast};
+use super::kernel::render_rows;
+use super::viewport::Viewport;
+
+/// Which escape-count kernel renders the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kernel {
+    /// SIMD lanes, several vectors in flight, cardioid and bulb skipped: the default.
+    #[default]
+    Fast,
+    /// The notebook's `mandel1` with `num_complex`: the reference.
+    Scalar,
+}
+
+impl Kernel {
+    /// The name as written on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Fast => "fast",
+            Kernel::Scalar => "scalar",
+        }
+    }
+}
+
+/// Rows handed to one thread task at a time: small enough to balance, large enough to amortise.
+const ROWS_PER_TASK: usize = 2;
+
+/// Renders `rows` into `counts` (and `smooth`) with `kernel` on `threads` threads; returns the
+/// iterations the kernel really computed. The result does not depend on `threads`.
+pub fn render_share(
+    kernel: Kernel,
+    threads: usize,
+    view: &Viewport,
+    rows: &[u32],
+    max_iter: u32,
+    counts: &mut [u32],
+    smooth: Option<&mut [f32]>,
+) -> u64 {
+    let render = |rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>| match kernel {
+        Kernel::Fast => render_rows_fast(view, rows, max_iter, counts, smooth),
+        Kernel::Scalar => {
+            render_rows(view, rows, max_iter, counts, smooth);
+            computed_iterations_scalar(counts, max_iter)
+        }
+    };
+    if threads <= 1 || rows.len() <= 1 {
+        return render(rows, counts, smooth);
+    }
+    let w = view.width() as usize;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool can be built");
+    pool.install(|| {
+        let tasks = rows
+            .par_chunks(ROWS_PER_TASK)
+            .zip(counts.par_chunks_mut(ROWS_PER_TASK * w));
+        match smooth {
+            None => tasks.map(|(r, c)| render(r, c, None)).sum(),
+            Some(smooth) => tasks
+                .zip(smooth.par_chunks_mut(ROWS_PER_TASK * w))
+                .map(|((r, c), s)| render(r, c, Some(s)))
+                .sum(),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_and_kernels_give_the_same_counts() {
+        let view = Viewport::new(-2.0, 1.0, -1.0, 1.0, 90, 61).expect("view");
+        let rows: Vec<u32> = (0..61).rev().step_by(2).collect();
+        let n = rows.len() * 90;
+        let mut want = vec![0u32; n];
+        let mut want_s = vec![0f32; n];
+        let computed = render_share(
+            Kernel::Scalar,
+            1,
+            &view,
+            &rows,
+            200,
+            &mut want,
+            Some(&mut want_s),
+        );
+        assert_eq!(computed, computed_iterations_scalar(&want, 200));
+        for kernel in [Kernel::Scalar, Kernel::Fast] {
+            for threads in [1, 2, 3, 7] {
+                let mut got = vec![0u32; n];
+                let mut got_s = vec![0f32; n];
+                render_share(
+                    kernel,
+                    threads,
+                    &view,
+                    &rows,
+                    200,
+                    &mut got,
+                    Some(&mut got_s),
+                );
+                assert_eq!(got, want, "{kernel:?} x {threads}");
+                assert!(got_s
+                    .iter()
+                    .zip(&want_s)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()));
+                let mut plain = vec![0u32; n];
+                let c = render_share(kernel, threads, &view, &rows, 200, &mut plain, None);
+                assert_eq!(plain, want);
+                if kernel == Kernel::Scalar {
+                    assert_eq!(c, computed);
+                } else {
+                    assert!(c < computed, "the fast kernel skips the cardioid");
+                }
+            }
+        }
+    }
+}
