@@ -51,8 +51,12 @@ fn run_json(ranks: Option<u32>, args: &[&str]) -> serde_json::Value {
     out.json()
 }
 
-/// The parts of a JSON report that must not depend on the rank count.
-fn answer(v: &serde_json::Value) -> (u64, u64, u64, u64, String) {
+/// The parts of a JSON report that must not depend on the rank count: distance bits, the two
+/// city indices, the pair count and the two names.
+type Answer = (u64, u64, u64, u64, String);
+
+/// Extracts the [`Answer`] of a JSON report.
+fn answer(v: &serde_json::Value) -> Answer {
     (
         v["max_distance_km"].as_f64().expect("distance").to_bits(),
         v["farthest"][0]["index"].as_u64().expect("index"),
@@ -400,7 +404,7 @@ fn usage_errors_exit_2() {
 fn kernels_threads_and_ranks_agree() {
     // The haversine reference and the fast kernel, over ranks x threads: same pair, and
     // distances within 1 m; each kernel's own answer is identical to the bit everywhere.
-    let mut by_kernel: Vec<Vec<(u64, u64, u64, u64, String)>> = Vec::new();
+    let mut by_kernel: Vec<Vec<Answer>> = Vec::new();
     for kernel in ["haversine", "fast"] {
         let mut answers = Vec::new();
         for (ranks, threads) in [

@@ -23,7 +23,7 @@ use super::kernel::smooth_count;
 use super::Viewport;
 
 /// Iterations between two looks at whether a lane is done.
-const BLOCK: usize = 16;
+const BLOCK: usize = 8;
 
 /// Most lanes any variant keeps in flight (the width of a done-lanes bit mask).
 const MAX_LANES: usize = 32;
