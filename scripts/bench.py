@@ -2,7 +2,8 @@
 """The benchmark behind `scripts/bench`: runs the release binaries under mpirun with --json,
 takes the median compute time of several runs, and prints a table (also saved as CSV).
 
-Rates are per core: pairs or iterations per second divided by ranks x threads. The reference
+Rates are per core: pairs or pixel-iterations per second divided by ranks x threads (mandel's
+computed iterations per second per core in the last column). The reference
 kernels (dist-cities --kernel haversine, mandel --kernel scalar) run on a smaller workload of the
 same kind and are compared by rate. Peak memory per rank comes from /usr/bin/time when present.
 """
@@ -89,8 +90,14 @@ def main():
     for program, kernel, workload, prog_args, ref, unit, lays in plan:
         for ranks, threads in lays:
             median, report, peak = measure(args, root, ranks, threads, program, prog_args, runs)
-            work = report["pairs"] if unit == "pairs" else report.get("computed_iterations", report["pixel_iterations"])
-            rate = work / median / (ranks * threads)
+            # The rate of useful work (pairs, or pixel-iterations: the sum of the escape counts) is
+            # what kernels are compared by; mandel's computed iterations (the iterations its
+            # kernel really ran, skipped pixels not counted) get their own column.
+            cores = ranks * threads
+            work = report["pairs"] if unit == "pairs" else report["pixel_iterations"]
+            rate = work / median / cores
+            computed = report.get("computed_iterations")
+            computed_rate = f"{computed / median / cores:.3e}" if computed is not None else ""
             key = (program, kernel, workload)
             if (ranks, threads) == (1, 1):
                 one_rank_time[key] = median
@@ -104,6 +111,7 @@ def main():
             rows.append({
                 "program": program, "kernel": kernel, "workload": workload, "ranks": ranks, "threads": threads,
                 "compute_s": f"{median:.4f}", "unit": unit, "rate_per_core": f"{rate:.3e}",
+                "computed_iterations_per_core": computed_rate,
                 "vs_reference_per_core": ratio, "speedup_vs_1x1": f"{speedup:.2f}",
                 "load_balance": f"{report['load_balance']:.3f}",
                 "peak_rss_mb_per_rank": f"{peak:.1f}" if peak else "n/a",
@@ -111,11 +119,14 @@ def main():
             r = rows[-1]
             print(f"{program:11} {kernel:9} {workload:28} {ranks}x{threads}  {r['compute_s']:>8} s  "
                   f"{r['rate_per_core']:>9} {unit}/s/core  {ratio:>7}  x{r['speedup_vs_1x1']:>5}  "
-                  f"lb {r['load_balance']}  {r['peak_rss_mb_per_rank']:>5} MB", flush=True)
+                  f"lb {r['load_balance']}  {r['peak_rss_mb_per_rank']:>5} MB  {computed_rate}", flush=True)
     with open(args.out, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()
         w.writerows(rows)
+    print("columns: program, kernel, workload, ranks x threads, compute time (median, scatter to gather),"
+          " rate per core, ratio to the reference kernel's rate, speedup over 1x1, load balance,"
+          " peak RSS per rank, mandel computed iterations/s/core")
     print(f"bench: {len(rows)} configurations, median of {runs} runs each; written to {args.out}")
     shutil.rmtree(tmp, ignore_errors=True)
 

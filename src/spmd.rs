@@ -186,12 +186,12 @@ impl Spmd {
         }
     }
 
-    /// Every rank sends its slice to rank 0, which gets them back as one vector per rank (other
-    /// ranks get `None`).
+    /// Every rank sends its slice to rank 0, which gets them all in one buffer, rank by rank
+    /// (other ranks get `None`). Slices may differ in length and be empty.
     pub fn gather_slices<T: Equivalence + Default + Clone>(
         &self,
         local: &[T],
-    ) -> Option<Vec<Vec<T>>> {
+    ) -> Option<Gathered<T>> {
         let root = self.world.process_at_rank(ROOT);
         let my_count = counts_of(std::iter::once(local.len()))[0];
         if self.is_root() {
@@ -200,23 +200,51 @@ impl Spmd {
             let counts = counts_of(counts.iter().map(|&c| c as usize));
             let displs = displacements(&counts);
             let total: usize = counts.iter().map(|&c| c as usize).sum();
-            let mut flat = vec![T::default(); total];
+            let mut data = vec![T::default(); total];
             {
-                let mut partition = PartitionMut::new(&mut flat[..], &counts[..], &displs[..]);
+                let mut partition = PartitionMut::new(&mut data[..], &counts[..], &displs[..]);
                 root.gather_varcount_into_root(local, &mut partition);
             }
-            let mut out = Vec::with_capacity(counts.len());
-            let mut rest = &flat[..];
-            for &c in &counts {
-                let (head, tail) = rest.split_at(c as usize);
-                out.push(head.to_vec());
-                rest = tail;
-            }
-            Some(out)
+            let mut starts: Vec<usize> = displs.iter().map(|&d| d as usize).collect();
+            starts.push(total);
+            Some(Gathered { data, starts })
         } else {
             root.gather_into(&my_count);
             root.gather_varcount_into(local);
             None
+        }
+    }
+}
+
+/// What [`Spmd::gather_slices`] delivers on rank 0: every rank's slice, back to back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gathered<T> {
+    data: Vec<T>,
+    /// Where each rank's slice starts in `data`, plus the total at the end.
+    starts: Vec<usize>,
+}
+
+impl<T> Gathered<T> {
+    /// The slice rank `rank` sent.
+    pub fn part(&self, rank: usize) -> &[T] {
+        &self.data[self.starts[rank]..self.starts[rank + 1]]
+    }
+
+    /// Every rank's slice, in rank order.
+    pub fn parts(&self) -> impl Iterator<Item = &[T]> {
+        self.starts.windows(2).map(|w| &self.data[w[0]..w[1]])
+    }
+
+    /// All slices back to back, in rank order.
+    pub fn into_flat(self) -> Vec<T> {
+        self.data
+    }
+
+    /// The same slices with every element converted.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Gathered<U> {
+        Gathered {
+            data: self.data.into_iter().map(f).collect(),
+            starts: self.starts,
         }
     }
 }

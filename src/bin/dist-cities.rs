@@ -146,8 +146,8 @@ fn run() -> Result<(), Halt> {
         return Ok(()); // not rank 0
     };
     let best = indices
-        .iter()
-        .zip(&figures)
+        .parts()
+        .zip(figures.parts())
         .filter(|(ix, _)| ix[0] != u64::MAX)
         .map(|(ix, fig)| Candidate {
             pair_index: ix[0],
@@ -161,7 +161,7 @@ fn run() -> Result<(), Halt> {
         j,
         distance_km: prepared.distance_km(n, best.pair_index),
     };
-    let rank_times: Vec<f64> = figures.iter().map(|f| f[1]).collect();
+    let rank_times: Vec<f64> = figures.parts().map(|f| f[1]).collect();
     print_report(&args, &table, &farthest, t1 - t0, &rank_times, spmd.size());
     Ok(())
 }

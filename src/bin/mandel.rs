@@ -263,9 +263,9 @@ fn gather_rank_figures(spmd: &Spmd, seconds: f64, work: u64, computed: u64) -> O
     let counted = spmd.gather_slices(&[work, computed]);
     let (times, counted) = (times?, counted?);
     Some(RankFigures {
-        times: times.concat(),
-        work: counted.iter().map(|c| c[0]).collect(),
-        computed: counted.iter().map(|c| c[1]).collect(),
+        times: times.into_flat(),
+        work: counted.parts().map(|c| c[0]).collect(),
+        computed: counted.parts().map(|c| c[1]).collect(),
     })
 }
 
@@ -278,21 +278,47 @@ fn compute_static(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
     });
     let my_rows = spmd.scatter_slices(plan.as_deref());
     let mine = render(spmd, job, args, &my_rows);
-    let all_counts = spmd.gather_slices(&mine.counts);
-    let all_smooth = mine.smooth.as_ref().map(|s| spmd.gather_slices(s));
+    // Rank 0 keeps its own rows where they are and gathers only the others' (an empty slice
+    // of its own), so its share costs no copy through MPI.
+    let sent: &[u32] = if spmd.is_root() { &[] } else { &mine.counts };
+    // Counts below 2^16 travel as u16: half the bytes of the largest message.
+    let all_counts = if job.max_iter <= u32::from(u16::MAX) {
+        let narrow: Vec<u16> = sent.iter().map(|&c| c as u16).collect();
+        Err(spmd.gather_slices(&narrow))
+    } else {
+        Ok(spmd.gather_slices(sent))
+    };
+    let all_smooth = mine
+        .smooth
+        .as_ref()
+        .map(|s| spmd.gather_slices(if spmd.is_root() { &[] } else { s }));
     let t1 = spmd.now();
     let figures = gather_rank_figures(spmd, mine.seconds, mine.work, mine.computed);
 
+    let all_counts = match all_counts {
+        Ok(wide) => wide,
+        Err(narrow) => narrow.map(|g| g.map(u32::from)),
+    };
     let (plan, all_counts, figures) = (plan?, all_counts?, figures?);
     let w = job.view.width() as usize;
     let mut counts = vec![0u32; job.view.pixels()];
     let mut smooth = args.smooth.then(|| vec![0f32; job.view.pixels()]);
     for (rank, rows) in plan.iter().enumerate() {
+        let src_counts = if rank == 0 {
+            &mine.counts[..]
+        } else {
+            all_counts.part(rank)
+        };
+        let src_smooth = match (&mine.smooth, &all_smooth) {
+            (Some(own), _) if rank == 0 => Some(&own[..]),
+            (_, Some(Some(all))) => Some(all.part(rank)),
+            _ => None,
+        };
         for (k, &row) in rows.iter().enumerate() {
             let (dst, src) = (row as usize * w..(row as usize + 1) * w, k * w..(k + 1) * w);
-            counts[dst.clone()].copy_from_slice(&all_counts[rank][src.clone()]);
-            if let (Some(smooth), Some(Some(all))) = (smooth.as_mut(), all_smooth.as_ref()) {
-                smooth[dst].copy_from_slice(&all[rank][src]);
+            counts[dst.clone()].copy_from_slice(&src_counts[src.clone()]);
+            if let (Some(smooth), Some(from)) = (smooth.as_mut(), src_smooth) {
+                smooth[dst].copy_from_slice(&from[src]);
             }
         }
     }
