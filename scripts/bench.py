@@ -24,13 +24,17 @@ def launch(args, root, ranks, threads, program, prog_args):
     if threads > 1 and os.environ.get("MPI_FLAVOUR") == "openmpi":
         cmd += ["--bind-to", "none"]  # Open MPI binds each rank to one core otherwise
     timer = shutil.which("time", path="/usr/bin")
+    rss_file = tempfile.NamedTemporaryFile(prefix="bench-rss-", delete=False).name
     if timer:
-        cmd += [timer, "-f", "BENCH_MAXRSS_KB %M"]
+        # Each rank's `time` appends one line to the same file (O_APPEND keeps lines whole).
+        cmd += [timer, "-a", "-o", rss_file, "-f", "BENCH_MAXRSS_KB %M"]
     cmd += [os.path.join(root, "target", "release", program)] + prog_args + ["--json", "--threads", str(threads)]
     done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=args.timeout)
     if done.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed:\n{done.stderr}")
-    rss = [int(l.split()[1]) / 1024 for l in done.stderr.splitlines() if l.startswith("BENCH_MAXRSS_KB")]
+    with open(rss_file) as f:
+        rss = [int(l.split()[1]) / 1024 for l in f if l.startswith("BENCH_MAXRSS_KB ")]
+    os.unlink(rss_file)
     return json.loads(done.stdout), rss
 
 
@@ -81,10 +85,10 @@ def main():
         # (program, kernel, workload name, args, reference args, unit, layouts)
         ("dist-cities", "haversine", f"first {prefix_rows} cities", [prefix, "--kernel", "haversine"], None, "pairs", [(1, 1)]),
         ("dist-cities", "fast", "cities15000.csv", [cities, "--kernel", "fast"], "haversine", "pairs", layouts),
-        ("mandel", "scalar", f"default view {side // 4}^2, 1000 it", mandel_small + ["--kernel", "scalar"], None, "iterations", [(1, 1)]),
-        ("mandel", "fast", f"default view {side}^2, 1000 it", mandel_default + ["--kernel", "fast"], "scalar", "iterations", layouts),
-        ("mandel", "scalar", f"no-skip view {side // 8}^2, 1000 it", noskip_small + ["--kernel", "scalar"], None, "iterations", [(1, 1)]),
-        ("mandel", "fast", f"no-skip view {side // 4}^2, 1000 it", noskip_big + ["--kernel", "fast"], "scalar-noskip", "iterations", [(1, 1)]),
+        ("mandel", "scalar", f"default view {side // 4}^2, 1000 it", mandel_small + ["--kernel", "scalar"], None, "pixel-iterations", [(1, 1)]),
+        ("mandel", "fast", f"default view {side}^2, 1000 it", mandel_default + ["--kernel", "fast"], "scalar", "pixel-iterations", layouts),
+        ("mandel", "scalar", f"no-skip view {side // 8}^2, 1000 it", noskip_small + ["--kernel", "scalar"], None, "pixel-iterations", [(1, 1)]),
+        ("mandel", "fast", f"no-skip view {side // 4}^2, 1000 it", noskip_big + ["--kernel", "fast"], "scalar-noskip", "pixel-iterations", [(1, 1)]),
     ]
     rows, ref_rate, one_rank_time = [], {}, {}
     for program, kernel, workload, prog_args, ref, unit, lays in plan:
