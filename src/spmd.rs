@@ -249,6 +249,101 @@ impl<T> Gathered<T> {
     }
 }
 
+/// Message tag of a piece of a streamed gather.
+const TAG_STREAM: i32 = 3;
+
+impl Spmd {
+    /// A gather that overlaps with the computing: every rank fills its slice of `my_len`
+    /// elements in `pieces` steps with `fill(range, out)` (ranges are whole multiples of `unit`
+    /// elements); the other ranks send each piece to rank 0 as soon as it is filled (nonblocking),
+    /// and rank 0 receives the pieces that have arrived between its own. Every rank gets its own
+    /// slice back; rank 0 also gets the others' (its own part there is empty), given `lens`, every
+    /// rank's slice length, which rank 0 knows from its plan.
+    ///
+    /// Only the last piece of each rank is transferred after the computing ends, so large results
+    /// cost little more than small ones.
+    pub fn gather_streamed<T: Equivalence + Default + Clone>(
+        &self,
+        my_len: usize,
+        unit: usize,
+        pieces: usize,
+        lens: Option<&[usize]>,
+        mut fill: impl FnMut(Range<usize>, &mut [T]),
+    ) -> (Vec<T>, Option<Gathered<T>>) {
+        let unit = unit.max(1);
+        let units = my_len / unit;
+        let piece = |k: usize| {
+            let r = crate::partition::block_range(units as u64, pieces.max(1) as u64, k as u64);
+            r.start as usize * unit..r.end as usize * unit
+        };
+        let mut mine = vec![T::default(); my_len];
+        let root = self.world.process_at_rank(ROOT);
+        if !self.is_root() {
+            mpi::request::scope(|scope| {
+                let mut sends = Vec::with_capacity(pieces);
+                let mut rest: &mut [T] = &mut mine[..];
+                for k in 0..pieces.max(1) {
+                    let range = piece(k);
+                    let (head, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
+                    fill(range, head);
+                    let head: &[T] = head;
+                    sends.push(root.immediate_send_with_tag(scope, head, TAG_STREAM));
+                    rest = tail;
+                }
+                for send in sends {
+                    send.wait();
+                }
+            });
+            return (mine, None);
+        }
+
+        let lens = lens.expect("rank 0 must pass every rank's slice length to gather_streamed()");
+        assert_eq!(lens.len(), self.size as usize, "one length per rank");
+        let mut starts = vec![0usize; lens.len() + 1];
+        for (r, &len) in lens.iter().enumerate() {
+            starts[r + 1] = starts[r] + if r == ROOT as usize { 0 } else { len };
+        }
+        let mut data = vec![T::default(); starts[lens.len()]];
+        let mut received = starts.clone(); // where each rank's next piece goes
+                                           // Every other rank sends exactly `pieces` messages, some possibly empty.
+        let expected = pieces.max(1) * (self.size as usize - 1);
+        let mut got = 0usize;
+        let any = self.world.any_process();
+        let mut take = |matched: (mpi::point_to_point::Message, mpi::point_to_point::Status)| {
+            let (message, status) = matched;
+            let source = status.source_rank() as usize;
+            let count = status.count(T::equivalent_datatype()) as usize;
+            let at = received[source];
+            assert!(
+                at + count <= starts[source + 1],
+                "rank {source} sent more than its plan"
+            );
+            message.matched_receive_into(&mut data[at..at + count]);
+            received[source] += count;
+        };
+        let mut rest: &mut [T] = &mut mine[..];
+        for k in 0..pieces.max(1) {
+            let range = piece(k);
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
+            fill(range, head);
+            rest = tail;
+            while let Some(matched) = any.immediate_matched_probe_with_tag(TAG_STREAM) {
+                take(matched);
+                got += 1;
+            }
+        }
+        while got < expected {
+            take(any.matched_probe_with_tag(TAG_STREAM));
+            got += 1;
+        }
+        assert!(
+            received[..lens.len()] == starts[1..],
+            "every rank sent its whole slice"
+        );
+        (mine, Some(Gathered { data, starts }))
+    }
+}
+
 /// Message tag of a worker's request, carrying the result of its previous chunk.
 const TAG_RESULT: i32 = 1;
 /// Message tag of rank 0's reply: the next chunk, or an empty range meaning "stop".

@@ -542,3 +542,32 @@ fn kernels_threads_and_ranks_give_identical_bytes() {
     let (scalar, fast) = (computed[0].1, computed[1].1);
     assert!(fast < scalar, "{computed:?}");
 }
+
+#[test]
+fn counts_beyond_16_bits_survive_every_rank_count() {
+    // Counts travel between ranks as u16 when max_iter allows; beyond that they must stay u32.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let view = [
+        "--xmin", "-0.8", "--xmax", "-0.7", "--ymin", "0.05", "--ymax", "0.15", "--width", "41",
+        "--height", "29",
+    ];
+    let mut reference: Option<Vec<u32>> = None;
+    for ranks in [Some(1), Some(3), None] {
+        let npy = dir.path().join(format!("{ranks:?}.npy"));
+        let npy_s = npy.display().to_string();
+        let mut args = view.to_vec();
+        args.extend_from_slice(&["--max-iter", "70000", "--counts", &npy_s]);
+        run_ok(ranks, &args);
+        let (_, _, counts) = read_npy(&npy);
+        assert!(
+            counts.iter().any(|&c| c == 70000),
+            "some pixels stay in the set"
+        );
+        match &reference {
+            None => reference = Some(counts),
+            Some(want) => assert_eq!(want, &counts, "{ranks:?} ranks"),
+        }
+    }
+    let want = reference_counts(-0.8, -0.7, 0.05, 0.15, 41, 29, 70000);
+    assert_eq!(reference.expect("ran"), want);
+}

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use mpi::traits::Equivalence;
 use mpi_examples::atomic_file::{check_output_path, write_atomically};
 use mpi_examples::mandel::{
     check_max_iter, colorize, render_share, write_npy, write_png, Colormap, Kernel, Viewport,
@@ -17,7 +18,7 @@ use mpi_examples::mandel::{
 };
 use mpi_examples::partition::{block_rows, cyclic_rows};
 use mpi_examples::report;
-use mpi_examples::spmd::{exit_code, Halt, Spmd};
+use mpi_examples::spmd::{exit_code, Gathered, Halt, Spmd};
 use mpi_examples::Error;
 use serde::Serialize;
 
@@ -269,47 +270,69 @@ fn gather_rank_figures(spmd: &Spmd, seconds: f64, work: u64, computed: u64) -> O
     })
 }
 
-/// Block or cyclic: rank 0 scatters each rank its list of rows, then gathers the counts.
+/// How many pieces each rank's rows are computed and sent in: each piece travels to rank 0 while
+/// the next is computed, so only the last one is sent after the computing ends.
+const STREAM_PIECES: usize = 16;
+
+/// Block or cyclic: rank 0 scatters each rank its list of rows, then gathers the counts as they
+/// are computed.
 fn compute_static(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
+    let w = job.view.width() as usize;
     let t0 = spmd.now();
     let plan: Option<Vec<Vec<u32>>> = spmd.is_root().then(|| match args.schedule {
         Schedule::Block => block_rows(job.view.height(), spmd.size() as u32),
         _ => cyclic_rows(job.view.height(), spmd.size() as u32),
     });
     let my_rows = spmd.scatter_slices(plan.as_deref());
-    let mine = render(spmd, job, args, &my_rows);
-    // Rank 0 keeps its own rows where they are and gathers only the others' (an empty slice
-    // of its own), so its share costs no copy through MPI.
-    let sent: &[u32] = if spmd.is_root() { &[] } else { &mine.counts };
-    // Counts below 2^16 travel as u16: half the bytes of the largest message.
-    let all_counts = if job.max_iter <= u32::from(u16::MAX) {
-        let narrow: Vec<u16> = sent.iter().map(|&c| c as u16).collect();
-        Err(spmd.gather_slices(&narrow))
+    let lens: Option<Vec<usize>> = plan
+        .as_ref()
+        .map(|p| p.iter().map(|rows| rows.len() * w).collect());
+    let mut my_smooth = args.smooth.then(|| vec![0f32; my_rows.len() * w]);
+    // Counts travel as u16 (half the bytes) when max_iter allows; rank 0 widens them afterwards.
+    let streamed = if job.max_iter <= u32::from(u16::MAX) {
+        Counts::Narrow(render_streamed::<u16>(
+            spmd,
+            job,
+            args,
+            &my_rows,
+            lens.as_deref(),
+            &mut my_smooth,
+        ))
     } else {
-        Ok(spmd.gather_slices(sent))
+        Counts::Wide(render_streamed::<u32>(
+            spmd,
+            job,
+            args,
+            &my_rows,
+            lens.as_deref(),
+            &mut my_smooth,
+        ))
     };
-    let all_smooth = mine
-        .smooth
+    // Smooth values (only with --smooth) follow in one gather; rank 0 keeps its own.
+    let all_smooth = my_smooth
         .as_ref()
         .map(|s| spmd.gather_slices(if spmd.is_root() { &[] } else { s }));
     let t1 = spmd.now();
-    let figures = gather_rank_figures(spmd, mine.seconds, mine.work, mine.computed);
+    let Streamed {
+        mine: my_counts,
+        others: all_counts,
+        seconds,
+        computed,
+    } = streamed.widen();
+    let work = my_counts.iter().map(|&c| u64::from(c)).sum();
+    let figures = gather_rank_figures(spmd, seconds, work, computed);
 
-    let all_counts = match all_counts {
-        Ok(wide) => wide,
-        Err(narrow) => narrow.map(|g| g.map(u32::from)),
-    };
     let (plan, all_counts, figures) = (plan?, all_counts?, figures?);
     let w = job.view.width() as usize;
     let mut counts = vec![0u32; job.view.pixels()];
     let mut smooth = args.smooth.then(|| vec![0f32; job.view.pixels()]);
     for (rank, rows) in plan.iter().enumerate() {
         let src_counts = if rank == 0 {
-            &mine.counts[..]
+            &my_counts[..]
         } else {
             all_counts.part(rank)
         };
-        let src_smooth = match (&mine.smooth, &all_smooth) {
+        let src_smooth = match (&my_smooth, &all_smooth) {
             (Some(own), _) if rank == 0 => Some(&own[..]),
             (_, Some(Some(all))) => Some(all.part(rank)),
             _ => None,
@@ -328,6 +351,85 @@ fn compute_static(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
         computing_time: t1 - t0,
         ranks: figures,
     })
+}
+
+/// This rank's counts and, on rank 0, everyone else's, as they travelled; with this rank's figures.
+struct Streamed<W> {
+    mine: Vec<W>,
+    others: Option<Gathered<W>>,
+    seconds: f64,
+    computed: u64,
+}
+
+/// Streamed counts in their wire type.
+enum Counts {
+    Narrow(Streamed<u16>),
+    Wide(Streamed<u32>),
+}
+
+impl Counts {
+    /// The counts as u32, whatever they travelled as.
+    fn widen(self) -> Streamed<u32> {
+        match self {
+            Counts::Wide(s) => s,
+            Counts::Narrow(s) => Streamed {
+                mine: s.mine.iter().map(|&c| u32::from(c)).collect(),
+                others: s.others.map(|g| g.map(u32::from)),
+                seconds: s.seconds,
+                computed: s.computed,
+            },
+        }
+    }
+}
+
+/// Renders this rank's rows piece by piece and streams the counts to rank 0 as `W` while the
+/// next piece is computed ([`Spmd::gather_streamed`]); smooth values go to `smooth`.
+fn render_streamed<W>(
+    spmd: &Spmd,
+    job: &Job,
+    args: &Args,
+    my_rows: &[u32],
+    lens: Option<&[usize]>,
+    smooth: &mut Option<Vec<f32>>,
+) -> Streamed<W>
+where
+    W: Equivalence + Default + Clone + Copy + TryFrom<u32>,
+{
+    let w = job.view.width() as usize;
+    let (mut seconds, mut computed) = (0.0, 0u64);
+    let mut scratch: Vec<u32> = Vec::new();
+    let (mine, others) = spmd.gather_streamed(
+        my_rows.len() * w,
+        w,
+        STREAM_PIECES,
+        lens,
+        |range, out: &mut [W]| {
+            let start = spmd.now();
+            let rows = &my_rows[range.start / w..range.end / w];
+            let smooth = smooth.as_mut().map(|s| &mut s[range.clone()]);
+            scratch.resize(range.len(), 0);
+            computed += render_share(
+                args.kernel,
+                args.threads as usize,
+                &job.view,
+                rows,
+                job.max_iter,
+                &mut scratch,
+                smooth,
+            );
+            for (o, &c) in out.iter_mut().zip(&scratch) {
+                // The caller chose W wide enough for max_iter, so every count fits.
+                *o = W::try_from(c).unwrap_or_default();
+            }
+            seconds += spmd.now() - start;
+        },
+    );
+    Streamed {
+        mine,
+        others,
+        seconds,
+        computed,
+    }
 }
 
 /// Dynamic: rank 0 hands out chunks of rows on demand and computes rows itself in between.
