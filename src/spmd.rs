@@ -28,6 +28,17 @@ impl Halt {
     }
 }
 
+/// Sets the number of threads each rank computes with (rayon's global pool), once, at start-up.
+///
+/// The pool is built once so that repeated parallel steps do not pay for starting threads; MPI
+/// itself is only ever called from the main thread (`MPI_THREAD_FUNNELED`).
+pub fn use_threads(threads: usize) {
+    // Fails only if a global pool exists already, in which case it is kept.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build_global();
+}
+
 /// Turns the result of a program's `run()` into the exit code every rank returns.
 pub fn exit_code(result: Result<(), Halt>) -> ExitCode {
     match result {

@@ -13,7 +13,7 @@ use mpi_examples::cities::{
 };
 use mpi_examples::partition::{pair_at, pair_count, pair_range_for_rank};
 use mpi_examples::report;
-use mpi_examples::spmd::{exit_code, Halt, Spmd};
+use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
 use serde::Serialize;
 
 /// Finds the two cities of a file that are farthest apart on a sphere of radius 6371 km.
@@ -102,6 +102,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Halt> {
     let spmd = Spmd::init()?;
     let args: Args = spmd.parse_args()?;
+    use_threads(args.threads as usize);
     let options = ReadOptions {
         format: args.format,
         delimiter: args.delimiter,

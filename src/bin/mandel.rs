@@ -18,7 +18,7 @@ use mpi_examples::mandel::{
 };
 use mpi_examples::partition::{block_rows, cyclic_rows};
 use mpi_examples::report;
-use mpi_examples::spmd::{exit_code, Gathered, Halt, Spmd};
+use mpi_examples::spmd::{exit_code, use_threads, Gathered, Halt, Spmd};
 use mpi_examples::Error;
 use serde::Serialize;
 
@@ -187,6 +187,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Halt> {
     let spmd = Spmd::init()?;
     let args: Args = spmd.parse_args()?;
+    use_threads(args.threads as usize);
     if args.colormap.eq_ignore_ascii_case("list") {
         if spmd.is_root() {
             println!("{}", Colormap::names().join("\n"));
@@ -289,7 +290,27 @@ fn compute_static(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
         .map(|p| p.iter().map(|rows| rows.len() * w).collect());
     let mut my_smooth = args.smooth.then(|| vec![0f32; my_rows.len() * w]);
     // Counts travel as u16 (half the bytes) when max_iter allows; rank 0 widens them afterwards.
-    let streamed = if job.max_iter <= u32::from(u16::MAX) {
+    let streamed = if spmd.size() == 1 {
+        // A single rank has nothing to send: it renders in one piece, in place.
+        let start = spmd.now();
+        let mut mine = vec![0u32; my_rows.len() * job.view.width() as usize];
+        let computed = render_share(
+            args.kernel,
+            args.threads as usize,
+            &job.view,
+            &my_rows,
+            job.max_iter,
+            &mut mine,
+            my_smooth.as_deref_mut(),
+        );
+        let seconds = spmd.now() - start;
+        Counts::Wide(Streamed {
+            mine,
+            others: None,
+            seconds,
+            computed,
+        })
+    } else if job.max_iter <= u32::from(u16::MAX) {
         Counts::Narrow(render_streamed::<u16>(
             spmd,
             job,
@@ -322,15 +343,14 @@ fn compute_static(spmd: &Spmd, job: &Job, args: &Args) -> Option<Image> {
     let work = my_counts.iter().map(|&c| u64::from(c)).sum();
     let figures = gather_rank_figures(spmd, seconds, work, computed);
 
-    let (plan, all_counts, figures) = (plan?, all_counts?, figures?);
+    let (plan, figures) = (plan?, figures?);
     let w = job.view.width() as usize;
     let mut counts = vec![0u32; job.view.pixels()];
     let mut smooth = args.smooth.then(|| vec![0f32; job.view.pixels()]);
     for (rank, rows) in plan.iter().enumerate() {
-        let src_counts = if rank == 0 {
-            &my_counts[..]
-        } else {
-            all_counts.part(rank)
+        let src_counts = match &all_counts {
+            Some(others) if rank != 0 => others.part(rank),
+            _ => &my_counts[..],
         };
         let src_smooth = match (&my_smooth, &all_smooth) {
             (Some(own), _) if rank == 0 => Some(&own[..]),

@@ -80,7 +80,7 @@ impl Prepared {
         }
     }
 
-    /// The best pair in `range`, split into `threads` equal shares run on a rayon pool.
+    /// The best pair in `range`, split into `threads` equal shares run on rayon's global pool.
     pub fn best_in_range_threaded(&self, range: Range<u64>, threads: usize) -> Option<Candidate> {
         if threads <= 1 {
             return self.best_in_range(range);
@@ -89,16 +89,11 @@ impl Prepared {
             let r = block_range(range.end - range.start, threads as u64, t as u64);
             range.start + r.start..range.start + r.end
         };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("a thread pool can be built");
-        pool.install(|| {
-            (0..threads)
-                .into_par_iter()
-                .filter_map(|t| self.best_in_range(share(t)))
-                .reduce_with(Candidate::better)
-        })
+        // On rayon's global pool: its size is set once per process (`spmd::use_threads`).
+        (0..threads)
+            .into_par_iter()
+            .filter_map(|t| self.best_in_range(share(t)))
+            .reduce_with(Candidate::better)
     }
 
     /// The great-circle distance in km of the pair with index `pair_index` among `n` points.

@@ -30,8 +30,9 @@ impl Kernel {
 /// Rows handed to one thread task at a time: small enough to balance, large enough to amortise.
 const ROWS_PER_TASK: usize = 2;
 
-/// Renders `rows` into `counts` (and `smooth`) with `kernel` on `threads` threads; returns the
-/// iterations the kernel really computed. The result does not depend on `threads`.
+/// Renders `rows` into `counts` (and `smooth`) with `kernel`, on rayon's global pool when
+/// `threads > 1`; returns the iterations the kernel really computed. The result does not depend
+/// on `threads`.
 pub fn render_share(
     kernel: Kernel,
     threads: usize,
@@ -52,22 +53,17 @@ pub fn render_share(
         return render(rows, counts, smooth);
     }
     let w = view.width() as usize;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a thread pool can be built");
-    pool.install(|| {
-        let tasks = rows
-            .par_chunks(ROWS_PER_TASK)
-            .zip(counts.par_chunks_mut(ROWS_PER_TASK * w));
-        match smooth {
-            None => tasks.map(|(r, c)| render(r, c, None)).sum(),
-            Some(smooth) => tasks
-                .zip(smooth.par_chunks_mut(ROWS_PER_TASK * w))
-                .map(|((r, c), s)| render(r, c, Some(s)))
-                .sum(),
-        }
-    })
+    // On rayon's global pool: its size is set once per process (`spmd::use_threads`).
+    let tasks = rows
+        .par_chunks(ROWS_PER_TASK)
+        .zip(counts.par_chunks_mut(ROWS_PER_TASK * w));
+    match smooth {
+        None => tasks.map(|(r, c)| render(r, c, None)).sum(),
+        Some(smooth) => tasks
+            .zip(smooth.par_chunks_mut(ROWS_PER_TASK * w))
+            .map(|((r, c), s)| render(r, c, Some(s)))
+            .sum(),
+    }
 }
 
 #[cfg(test)]
