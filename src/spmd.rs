@@ -39,6 +39,49 @@ pub fn use_threads(threads: usize) {
         .build_global();
 }
 
+/// The number of processes the launcher says it started (Open MPI's mpirun, MPICH's Hydra or a
+/// PMI-based launcher), if one did.
+fn launcher_size() -> Option<i32> {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok()?.trim().parse().ok())
+}
+
+/// This process's rank according to the launcher, if one started it.
+fn launcher_rank() -> Option<i32> {
+    ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok()?.trim().parse().ok())
+}
+
+/// A launcher that started several processes which MPI sees as separate one-rank jobs: the
+/// program was built against another MPI than the launcher's (e.g. built with MPICH, started by
+/// Open MPI's mpirun). Computing on would give `size` copies of a one-rank answer.
+fn launcher_mismatch(size: i32) -> Option<String> {
+    let launched = launcher_size()?;
+    if launched <= 1 || launched == size {
+        return None;
+    }
+    let library = mpi::environment::library_version().unwrap_or_default();
+    // E.g. "Open MPI v4.1.4" or "MPICH Version: 4.0.2": the first line, up to its first comma.
+    let first = library
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .next()
+        .unwrap_or("");
+    let mut library = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    if library.is_empty() {
+        library = "an unknown MPI".into();
+    }
+    Some(format!(
+        "the launcher started {launched} processes but MPI sees {size}: this program was built \
+         against {library}, not the MPI of the mpiexec that started it; launch it with the \
+         matching mpiexec or rebuild it (README: Choosing an MPI)"
+    ))
+}
+
 /// Turns the result of a program's `run()` into the exit code every rank returns.
 pub fn exit_code(result: Result<(), Halt>) -> ExitCode {
     match result {
@@ -73,6 +116,13 @@ impl Spmd {
         };
         let world = universe.world();
         let (rank, size) = (world.rank(), world.size());
+        if let Some(mismatch) = launcher_mismatch(size) {
+            // Every process believes it is rank 0 of 1; only the launcher's rank 0 says why.
+            if launcher_rank() == Some(0) {
+                eprintln!("error: {mismatch}");
+            }
+            return Err(Halt(EXIT_RUNTIME));
+        }
         if size > 1 {
             let default_hook = std::panic::take_hook();
             std::panic::set_hook(Box::new(move |info| {

@@ -468,3 +468,29 @@ fn zero_threads_is_refused() {
     let out = mpirun_n(BIN, 2, &[&data("cities.csv"), "--threads", "0"]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
 }
+
+#[test]
+fn another_mpis_launcher_is_refused_with_a_clear_message() {
+    // Built against one MPI, started by the other's mpiexec: every process would be rank 0 of 1
+    // and print the same answer N times. The program detects it and stops.
+    let out = common::other_family_n(BIN, 3, &[&data("cities.csv")]);
+    assert!(!out.timed_out, "hung");
+    assert_ne!(out.code, Some(0), "stdout:\n{}", out.stdout);
+    assert!(
+        !out.stdout.contains("Maximum distance"),
+        "computed anyway:\n{}",
+        out.stdout
+    );
+    let lines = out.error_lines();
+    assert_eq!(
+        lines.len(),
+        1,
+        "one message, from the launcher's rank 0: {}",
+        out.stderr
+    );
+    assert!(
+        lines[0].contains("the launcher started 3 processes but MPI sees 1"),
+        "{}",
+        lines[0]
+    );
+}

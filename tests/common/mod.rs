@@ -1,7 +1,8 @@
 //! Launches the real binaries, under mpirun or alone, with a timeout so a hang fails the test.
 //!
 //! Knows what each MPI needs (Open MPI: root and oversubscription variables, which differ between
-//! versions 4 and 5; MPICH: nothing). A missing mpirun fails the test with a pointer to
+//! versions 4 and 5; MPICH: nothing), and picks the launcher of the family the binaries were built
+//! against (or `$MPIRUN`). A missing mpirun fails the test with a pointer to
 //! `scripts/setup`: the tests never pass by skipping.
 #![allow(dead_code)] // each test file uses a different subset
 
@@ -68,49 +69,124 @@ pub fn data(name: &str) -> String {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An MPI family, as far as launching goes.
 enum Flavour {
     OpenMpi(u32),
     Mpich,
     Other,
 }
 
-fn mpirun() -> &'static (PathBuf, Flavour) {
-    static FOUND: OnceLock<(PathBuf, Flavour)> = OnceLock::new();
-    FOUND.get_or_init(|| {
-        let path = std::env::var_os("MPIRUN").map(PathBuf::from).or_else(|| {
-            std::env::var_os("PATH").and_then(|p| {
-                std::env::split_paths(&p)
-                    .map(|d| d.join("mpirun"))
-                    .find(|p| p.is_file())
-            })
-        });
-        let Some(path) = path else {
-            panic!(
-                "mpirun not found on PATH: run scripts/setup (installs Open MPI), or set MPIRUN"
-            );
-        };
-        let version = Command::new(&path)
-            .arg("--version")
-            .output()
-            .map(|o| {
-                String::from_utf8_lossy(&o.stdout).into_owned()
-                    + &String::from_utf8_lossy(&o.stderr)
-            })
-            .unwrap_or_default();
-        let flavour = if let Some(rest) = version.split("(Open MPI) ").nth(1) {
-            OpenMpi(
+/// Which MPI family a launcher belongs to, from its `--version` output.
+fn flavour_of(launcher: &Path) -> Flavour {
+    let version = Command::new(launcher)
+        .arg("--version")
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+        })
+        .unwrap_or_default();
+    // `mpirun (Open MPI) 4.1.4`, or `mpirun.openmpi (OpenRTE) 4.1.4` under Debian's own name.
+    for tag in ["(Open MPI) ", "(OpenRTE) "] {
+        if let Some(rest) = version.split(tag).nth(1) {
+            return OpenMpi(
                 rest.split('.')
                     .next()
                     .and_then(|m| m.trim().parse().ok())
                     .unwrap_or(4),
-            )
-        } else if version.contains("HYDRA") || version.contains("MPICH") {
-            Flavour::Mpich
-        } else {
-            Flavour::Other
+            );
+        }
+    }
+    if version.contains("PRRTE") {
+        OpenMpi(5)
+    } else if version.contains("HYDRA") || version.contains("MPICH") {
+        Flavour::Mpich
+    } else {
+        Flavour::Other
+    }
+}
+
+/// The first of `names` found on PATH.
+fn on_path(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|n| {
+        std::env::split_paths(&path)
+            .map(|d| d.join(n))
+            .find(|p| p.is_file())
+    })
+}
+
+/// The MPI family the programs were built against, read from the libraries they link.
+fn built_against() -> Flavour {
+    let bin = env!("CARGO_BIN_EXE_dist-cities");
+    let libs = Command::new("ldd")
+        .arg(bin)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    match libs {
+        Ok(l) if l.contains("libmpich") => Flavour::Mpich,
+        Ok(l) if l.contains("libmpi.so") => OpenMpi(4),
+        _ => Flavour::Other,
+    }
+}
+
+/// Launcher names of each family, most specific first (Debian installs both side by side).
+const OPENMPI_LAUNCHERS: [&str; 3] = ["mpirun.openmpi", "mpirun", "mpiexec"];
+const MPICH_LAUNCHERS: [&str; 4] = ["mpiexec.mpich", "mpiexec.hydra", "mpiexec", "mpirun"];
+
+/// The launcher matching the binaries: `$MPIRUN` if set (scripts/mpi-env sets it), else the
+/// mpiexec of the family the binaries link against.
+fn mpirun() -> &'static (PathBuf, Flavour) {
+    static FOUND: OnceLock<(PathBuf, Flavour)> = OnceLock::new();
+    FOUND.get_or_init(|| {
+        let path =
+            std::env::var_os("MPIRUN")
+                .map(PathBuf::from)
+                .or_else(|| match built_against() {
+                    Flavour::Mpich => on_path(&MPICH_LAUNCHERS),
+                    _ => on_path(&OPENMPI_LAUNCHERS),
+                });
+        let Some(path) = path else {
+            panic!(
+                "no mpiexec found on PATH: run scripts/setup (installs Open MPI), or set MPIRUN"
+            );
         };
+        let flavour = flavour_of(&path);
         (path, flavour)
     })
+}
+
+/// The launcher of the *other* MPI family than the binaries', for the mismatch test.
+pub fn other_family_launcher() -> PathBuf {
+    let (_, flavour) = mpirun();
+    let (names, want, hint) = match flavour {
+        Flavour::Mpich => (
+            &OPENMPI_LAUNCHERS[..],
+            "Open MPI",
+            "scripts/setup --mpi openmpi",
+        ),
+        _ => (&MPICH_LAUNCHERS[..], "MPICH", "scripts/setup --mpi mpich"),
+    };
+    let path = std::env::var_os("PATH").expect("PATH");
+    std::env::split_paths(&path)
+        .flat_map(|d| names.iter().map(move |n| d.join(n)))
+        .filter(|p| p.is_file())
+        .find(|p| flavour_of(p) != *flavour)
+        .unwrap_or_else(|| {
+            panic!("no {want} launcher found: run {hint} (scripts/test installs both)")
+        })
+}
+
+/// Runs `bin` under another family's launcher with `ranks` processes.
+pub fn other_family_n(bin: &str, ranks: u32, args: &[&str]) -> Outcome {
+    let launcher = other_family_launcher();
+    let mut cmd = Command::new(&launcher);
+    if let OpenMpi(_) = flavour_of(&launcher) {
+        cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+            .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+            .env("OMPI_MCA_rmaps_base_oversubscribe", "1");
+    }
+    cmd.arg("-n").arg(ranks.to_string()).arg(bin).args(args);
+    launch(cmd)
 }
 use Flavour::OpenMpi;
 
