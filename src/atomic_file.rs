@@ -3,13 +3,16 @@
 //! Rank 0 calls [`check_output_path`] before any computing, so a typo in `--output` costs
 //! nothing; then [`write_atomically`] writes a temporary file in the same folder and renames it
 //! over the target, so a failed or killed run never leaves half a file and never spoils an
-//! existing one.
+//! existing one. While a temporary file exists its path is registered with
+//! [`signals`](crate::signals), so SIGINT or SIGTERM removes it too.
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::signals::TempRegistration;
 
 /// An output file that cannot be checked or written; says what and where.
 #[derive(Debug, thiserror::Error)]
@@ -135,16 +138,19 @@ pub fn check_output_path(path: &Path, allowed_extensions: &[&str]) -> Result<(),
             path: path.to_path_buf(),
         });
     }
-    let (probe, file) =
+    let (probe, file, registration) =
         create_temp(dir, file_name).map_err(|source| OutputError::FolderNotWritable {
             dir: dir.to_path_buf(),
             source,
         })?;
     drop(file);
-    fs::remove_file(&probe).map_err(|source| OutputError::FolderNotWritable {
+    let removed = fs::remove_file(&probe).map_err(|source| OutputError::FolderNotWritable {
         dir: dir.to_path_buf(),
         source,
-    })
+    });
+    // Unregistered only once the file is gone, so a signal in between still removes it.
+    drop(registration);
+    removed
 }
 
 /// Writes `path` through `f` into a temporary file beside it, then renames it into place.
@@ -167,8 +173,11 @@ pub fn write_atomically(
         ))
     })?;
     let dir = folder_of(path);
-    let (tmp, file) = create_temp(dir, file_name).map_err(fail)?;
-    let mut guard = TempGuard { path: Some(tmp) };
+    let (tmp, file, registration) = create_temp(dir, file_name).map_err(fail)?;
+    let mut guard = TempGuard {
+        path: Some(tmp),
+        _registration: registration,
+    };
     let mut writer = BufWriter::new(file);
     f(&mut writer).map_err(fail)?;
     let file = writer.into_inner().map_err(|e| fail(e.into_error()))?;
@@ -187,8 +196,12 @@ pub fn write_atomically(
 }
 
 /// Removes the temporary file when dropped, unless it has been renamed into place.
+///
+/// The signal registration is a field, so it is dropped (withdrawn) only after `drop` has
+/// removed the file: a SIGINT or SIGTERM at any point before that still removes it.
 struct TempGuard {
     path: Option<PathBuf>,
+    _registration: TempRegistration,
 }
 
 impl Drop for TempGuard {
@@ -199,8 +212,13 @@ impl Drop for TempGuard {
     }
 }
 
-/// Creates a fresh `.<name>.tmp-<pid>-<n>` in `dir`, never reusing an existing file.
-fn create_temp(dir: &Path, file_name: &std::ffi::OsStr) -> io::Result<(PathBuf, File)> {
+/// Creates a fresh `.<name>.tmp-<pid>-<n>` in `dir`, never reusing an existing file, and
+/// registers it for removal on SIGINT or SIGTERM (before creating it, so no instant is missed).
+/// The caller drops the registration only after renaming or removing the file.
+fn create_temp(
+    dir: &Path,
+    file_name: &std::ffi::OsStr,
+) -> io::Result<(PathBuf, File, TempRegistration)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let pid = std::process::id();
     let mut last_err = None;
@@ -210,9 +228,20 @@ fn create_temp(dir: &Path, file_name: &std::ffi::OsStr) -> io::Result<(PathBuf, 
         name.push(file_name);
         name.push(format!(".tmp-{pid}-{n}"));
         let tmp = dir.join(name);
+        let registration = TempRegistration::new(&tmp);
         // create_new: never follow or clobber; mode is 0666 less the umask, like any new file.
         match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(file) => return Ok((tmp, file)),
+            Ok(file) if registration.taken_by_handler() => {
+                // A handler ran during the open and may have missed the file; the process is
+                // ending, so remove it here in case this thread gets there first.
+                drop(file);
+                let _ = fs::remove_file(&tmp);
+                return Err(io::Error::new(
+                    io::ErrorKind::Interrupted,
+                    "interrupted by a signal",
+                ));
+            }
+            Ok(file) => return Ok((tmp, file, registration)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_err = Some(e),
             Err(e) => return Err(e),
         }
@@ -414,8 +443,8 @@ mod tests {
     #[test]
     fn temp_names_are_hidden_and_distinct() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (a, _fa) = create_temp(dir.path(), "out.png".as_ref()).expect("temp");
-        let (b, _fb) = create_temp(dir.path(), "out.png".as_ref()).expect("temp");
+        let (a, _fa, _ra) = create_temp(dir.path(), "out.png".as_ref()).expect("temp");
+        let (b, _fb, _rb) = create_temp(dir.path(), "out.png".as_ref()).expect("temp");
         assert_ne!(a, b);
         let name = a.file_name().expect("name").to_string_lossy().into_owned();
         assert!(

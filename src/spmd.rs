@@ -114,6 +114,7 @@ impl Spmd {
             eprintln!("error: MPI could not be initialised (was it initialised twice?)");
             return Err(Halt(EXIT_RUNTIME));
         };
+        crate::signals::install();
         let world = universe.world();
         let (rank, size) = (world.rank(), world.size());
         if let Some(mismatch) = launcher_mismatch(size) {

@@ -494,3 +494,59 @@ fn another_mpis_launcher_is_refused_with_a_clear_message() {
         lines[0]
     );
 }
+
+#[test]
+fn hostile_inputs_stop_with_one_message_at_1_and_4_ranks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // An endless FIFO: a writer feeds valid rows until the reader goes away.
+    let fifo = dir.path().join("endless.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo failed");
+    let fifo_s = fifo.display().to_string();
+    let dir_s = dir.path().display().to_string();
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec!["/dev/zero"],
+            "line 1 is longer than 1048576 bytes",
+            "/dev/zero",
+        ),
+        (vec![&dir_s], "Is a directory", "a directory"),
+        (
+            vec![""],
+            "a value is required for '[PATH]'",
+            "an empty path",
+        ),
+        (
+            vec![&fifo_s, "--max-cities", "5000"],
+            "more than 5000 cities (the limit; raise it with --max-cities",
+            "an endless FIFO",
+        ),
+    ];
+    for (args, want, what) in &cases {
+        for ranks in [1, 4] {
+            let writer = (*what == "an endless FIFO").then(|| {
+                let path = fifo.clone();
+                std::thread::spawn(move || {
+                    use std::io::Write;
+                    let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&path) else {
+                        return;
+                    };
+                    let _ = f.write_all(b"name,lat,lon\n");
+                    for k in 0u64.. {
+                        if writeln!(f, "c{k},{}.5,{}.25", k % 90, k % 180).is_err() {
+                            return; // the reader closed the FIFO
+                        }
+                    }
+                })
+            });
+            let out = mpirun_n(BIN, ranks, args);
+            assert_bad_input(&out, want, &format!("{what} at {ranks} ranks"));
+            if let Some(w) = writer {
+                w.join().expect("writer ends when the reader closes");
+            }
+        }
+    }
+}

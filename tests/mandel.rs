@@ -568,3 +568,46 @@ fn counts_beyond_16_bits_survive_every_rank_count() {
     let want = reference_counts(-0.8, -0.7, 0.05, 0.15, 41, 29, 70000);
     assert_eq!(reference.expect("ran"), want);
 }
+
+#[test]
+fn an_image_too_large_for_memory_is_refused_up_front() {
+    // 46000 x 46000 fits MPI's i32 counts but needs about 40 GiB on rank 0.
+    let info = std::fs::read_to_string("/proc/meminfo").expect("Linux /proc/meminfo");
+    let kib: u64 = info
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .expect("MemAvailable");
+    assert!(
+        kib < 40 << 20,
+        "this test assumes less than 40 GiB of free memory; this machine has {kib} KiB"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let png = dir.path().join("huge.png");
+    for ranks in [1, 4] {
+        let o = mpirun_n(
+            BIN,
+            ranks,
+            &[
+                "--width",
+                "46000",
+                "--height",
+                "46000",
+                "--out",
+                png.to_str().expect("utf-8"),
+            ],
+        );
+        assert!(!o.timed_out, "hung");
+        assert_eq!(o.code, Some(2), "{}", o.stderr);
+        let lines = o.error_lines();
+        assert_eq!(lines.len(), 1, "{}", o.stderr);
+        assert!(
+            lines[0].contains("a 46000x46000 image needs about")
+                && lines[0].contains("choose a smaller --width/--height"),
+            "{}",
+            lines[0]
+        );
+        assert!(!png.exists());
+    }
+}

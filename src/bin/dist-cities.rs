@@ -4,68 +4,15 @@
 //! each rank an equal share of the pair index space, every rank finds its farthest pair, and rank 0
 //! gathers and reduces them. Memory per rank is O(n), never O(n^2).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, ValueEnum};
-use mpi_examples::cities::{
-    read_cities, Candidate, CityTable, Format, Kernel, Prepared, ReadOptions, Units,
-};
+use clap::ValueEnum;
+use mpi_examples::cities::{read_cities, Candidate, CityTable, Kernel, Prepared, Units};
+use mpi_examples::cli::DistCitiesArgs as Args;
 use mpi_examples::partition::{pair_at, pair_count, pair_range_for_rank};
 use mpi_examples::report;
 use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
 use serde::Serialize;
-
-/// Finds the two cities of a file that are farthest apart on a sphere of radius 6371 km.
-#[derive(Parser, Debug)]
-#[command(
-    version,
-    about,
-    after_help = "Run it in parallel with: mpirun -n 4 dist-cities data/cities.csv"
-)]
-struct Args {
-    /// The city file: CSV with a header row, or the whitespace layout `lat lon name...`.
-    #[arg(default_value = "data/cities.csv")]
-    path: PathBuf,
-    /// File layout; `auto` recognises the whitespace layout by its leading numbers.
-    #[arg(long, value_enum, default_value_t = Format::Auto)]
-    format: Format,
-    /// CSV field delimiter (one ASCII character; `\t` for tab).
-    #[arg(long, default_value = ",", value_parser = parse_delimiter)]
-    delimiter: u8,
-    /// Latitude column name [default: lat or latitude].
-    #[arg(long)]
-    lat_col: Option<String>,
-    /// Longitude column name [default: lon, lng, long or longitude].
-    #[arg(long)]
-    lon_col: Option<String>,
-    /// City name column [default: name or city].
-    #[arg(long)]
-    name_col: Option<String>,
-    /// Unit of the printed distance (JSON always has kilometres too).
-    #[arg(long, value_enum, default_value_t = Units::Km)]
-    units: Units,
-    /// All-pairs kernel: `fast` (SIMD dot products of unit vectors) or the notebook's `haversine`.
-    #[arg(long, value_enum, default_value_t = Kernel::Fast)]
-    kernel: Kernel,
-    /// Threads per rank (rayon). Under mpirun, let ranks use several cores: `--bind-to none` or
-    /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
-    threads: u16,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
-fn parse_delimiter(s: &str) -> Result<u8, String> {
-    match s {
-        "\\t" | "tab" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
-        _ => Err(format!(
-            "the delimiter must be one ASCII character, not {s:?}"
-        )),
-    }
-}
 
 /// One city of the farthest pair, as the JSON report shows it.
 #[derive(Serialize)]
@@ -103,13 +50,7 @@ fn run() -> Result<(), Halt> {
     let spmd = Spmd::init()?;
     let args: Args = spmd.parse_args()?;
     use_threads(args.threads as usize);
-    let options = ReadOptions {
-        format: args.format,
-        delimiter: args.delimiter,
-        lat_col: args.lat_col.clone(),
-        lon_col: args.lon_col.clone(),
-        name_col: args.name_col.clone(),
-    };
+    let options = args.read_options();
 
     // Rank 0 reads and validates; everyone learns the outcome before any other collective.
     let table = spmd.agree(

@@ -5,164 +5,22 @@
 //! rank 0 gathers the counts, reassembles the image and writes it atomically. The result is the
 //! same bytes whatever the number of ranks or the schedule.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
 use mpi::traits::Equivalence;
 use mpi_examples::atomic_file::{check_output_path, write_atomically};
-use mpi_examples::mandel::{
-    check_max_iter, colorize, render_share, write_npy, write_png, Colormap, Kernel, Viewport,
-    DEFAULT_HEIGHT, DEFAULT_MAX_ITER, DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN, DEFAULT_YMAX,
-    DEFAULT_YMIN,
-};
+use mpi_examples::cli::{MandelArgs as Args, MandelJob as Job, Schedule};
+use mpi_examples::mandel::{colorize, render_share, write_npy, write_png, Colormap, Kernel};
 use mpi_examples::partition::{block_rows, cyclic_rows};
 use mpi_examples::report;
 use mpi_examples::spmd::{exit_code, use_threads, Gathered, Halt, Spmd};
 use mpi_examples::Error;
 use serde::Serialize;
 
-/// How rows are shared among the ranks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-enum Schedule {
-    /// Contiguous bands, one per rank: the naive split (the middle bands cost the most).
-    Block,
-    /// Rows dealt round-robin: every rank gets a fair sample of cheap and costly rows.
-    Cyclic,
-    /// Rank 0 hands out small chunks of rows to whichever rank is free, and computes too.
-    Dynamic,
-}
-
-impl Schedule {
-    /// The name as written on the command line and in the JSON report.
-    fn name(self) -> &'static str {
-        match self {
-            Schedule::Block => "block",
-            Schedule::Cyclic => "cyclic",
-            Schedule::Dynamic => "dynamic",
-        }
-    }
-}
-
-/// Computes the Mandelbrot set in parallel and writes it as a PNG (and the counts as .npy).
-///
-/// Pixel column j samples x = xmin + j*dx and row r samples y = ymin + (H-1-r)*dy, with
-/// dx = (xmax-xmin)/W and dy = (ymax-ymin)/H: the notebook's grid, north up.
-#[derive(Parser, Debug)]
-#[command(version, after_help = AFTER_HELP)]
-struct Args {
-    /// Write the image to this PNG file.
-    #[arg(long, value_name = "FILE.png")]
-    out: Option<PathBuf>,
-    /// Write the escape counts to this NumPy file (uint32, shape (height, width), row 0 on top).
-    #[arg(long, value_name = "FILE.npy")]
-    counts: Option<PathBuf>,
-    /// Image width in pixels.
-    #[arg(long, default_value_t = DEFAULT_WIDTH)]
-    width: u32,
-    /// Image height in pixels.
-    #[arg(long, default_value_t = DEFAULT_HEIGHT)]
-    height: u32,
-    /// Left edge of the view (real part) [default: -2].
-    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["center", "scale"])]
-    xmin: Option<f64>,
-    /// Right edge of the view, excluded [default: 1].
-    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["center", "scale"])]
-    xmax: Option<f64>,
-    /// Bottom edge of the view (imaginary part) [default: -1].
-    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["center", "scale"])]
-    ymin: Option<f64>,
-    /// Top edge of the view, excluded [default: 1].
-    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["center", "scale"])]
-    ymax: Option<f64>,
-    /// Centre of the view as RE,IM (instead of the four edges); needs --scale.
-    #[arg(long, value_name = "RE,IM", allow_hyphen_values = true, value_parser = parse_center, requires = "scale")]
-    center: Option<(f64, f64)>,
-    /// Width of the view in the complex plane; its height follows the image's aspect ratio.
-    #[arg(long, allow_negative_numbers = true, requires = "center")]
-    scale: Option<f64>,
-    /// Iterations before a point counts as inside the set.
-    #[arg(long, default_value_t = DEFAULT_MAX_ITER)]
-    max_iter: u32,
-    #[arg(long, default_value = "jet", help = colormap_help())]
-    colormap: String,
-    /// Colour by the continuous iteration count, so the bands disappear.
-    #[arg(long)]
-    smooth: bool,
-    /// How rows are shared among the ranks.
-    #[arg(long, value_enum, default_value_t = Schedule::Cyclic)]
-    schedule: Schedule,
-    /// Escape-count kernel: `fast` (SIMD, cardioid and bulb skipped) or the `scalar` reference.
-    #[arg(long, value_enum, default_value_t = Kernel::Fast)]
-    kernel: Kernel,
-    /// Threads per rank (rayon). Under mpirun, let ranks use several cores: `--bind-to none` or
-    /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
-    threads: u16,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
-const AFTER_HELP: &str = "Examples:
-  mpirun -n 4 mandel --out set.png
-  mpirun -n 4 mandel --center -0.7453,0.1127 --scale 0.01 --max-iter 400 --colormap turbo --smooth --out zoom.png
-  mpirun -n 3 mandel --width 300 --height 200 --counts counts.npy   # the notebook's 0.01 grid";
-
-/// The --colormap help names every map, so `--help` lists them as `--colormap list` does.
-fn colormap_help() -> String {
-    format!(
-        "Colour map: {}; or `list` to print the names",
-        Colormap::names().join(", ")
-    )
-}
-
-fn parse_center(s: &str) -> Result<(f64, f64), String> {
-    let (re, im) = s
-        .split_once(',')
-        .ok_or_else(|| format!("expected RE,IM, found {s:?}"))?;
-    let num = |t: &str| {
-        t.trim()
-            .parse::<f64>()
-            .map_err(|_| format!("{t:?} is not a number"))
-    };
-    Ok((num(re)?, num(im)?))
-}
-
-/// Everything a rank needs to compute: built from the arguments, identically on every rank.
-struct Job {
-    view: Viewport,
-    max_iter: u32,
-    colormap: Colormap,
-}
-
-impl Job {
-    fn from_args(args: &Args) -> Result<Job, Error> {
-        let view = match (args.center, args.scale) {
-            (Some((re, im)), Some(scale)) => {
-                Viewport::from_center(re, im, scale, args.width, args.height)?
-            }
-            _ => Viewport::new(
-                args.xmin.unwrap_or(DEFAULT_XMIN),
-                args.xmax.unwrap_or(DEFAULT_XMAX),
-                args.ymin.unwrap_or(DEFAULT_YMIN),
-                args.ymax.unwrap_or(DEFAULT_YMAX),
-                args.width,
-                args.height,
-            )?,
-        };
-        Ok(Job {
-            view,
-            max_iter: check_max_iter(args.max_iter)?,
-            colormap: Colormap::from_name(&args.colormap)?,
-        })
-    }
-}
-
 /// Rank 0's checks before any computing: the request, then the output paths.
 fn validate(args: &Args) -> Result<Job, Error> {
     let job = Job::from_args(args)?;
+    check_memory(&job, args)?;
     if let Some(out) = &args.out {
         check_output_path(out, &["png"])?;
     }
@@ -170,6 +28,41 @@ fn validate(args: &Args) -> Result<Job, Error> {
         check_output_path(counts, &["npy"])?;
     }
     Ok(job)
+}
+
+/// Bytes rank 0 holds per pixel at its peak: received counts, its own, the widened and the
+/// assembled image (4 bytes each) and the RGB image (3); smooth values add 3 x 4 more.
+fn bytes_per_pixel(smooth: bool) -> u64 {
+    4 * 4 + 3 + if smooth { 12 } else { 0 }
+}
+
+/// Refuses, before any computing, an image whose buffers would not fit rank 0's free memory,
+/// instead of letting the kernel's OOM killer end the job half-way.
+fn check_memory(job: &Job, args: &Args) -> Result<(), Error> {
+    let Some(available) = mem_available_bytes() else {
+        return Ok(()); // not Linux: no figure to check against
+    };
+    let needed = job.view.pixels() as u64 * bytes_per_pixel(args.smooth);
+    if needed > available {
+        let gib = |b: u64| b as f64 / f64::from(1u32 << 30);
+        return Err(Error::Usage(format!(
+            "a {}x{} image needs about {:.1} GiB on rank 0 but {:.1} GiB of memory are available; \
+             choose a smaller --width/--height (or run rank 0 where more memory is free)",
+            job.view.width(),
+            job.view.height(),
+            gib(needed),
+            gib(available)
+        )));
+    }
+    Ok(())
+}
+
+/// `MemAvailable` from /proc/meminfo, in bytes (Linux); `None` elsewhere.
+fn mem_available_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// The gathered result on rank 0.

@@ -12,6 +12,19 @@ pub use geo::{haversine_km, Units, EARTH_RADIUS_KM};
 pub use read::{read_cities, Format, ReadError, ReadOptions};
 pub use search::{Candidate, Kernel, Prepared};
 
+/// `text` with control characters written as escapes (`\u{1b}`, `\n`), everything else as is.
+pub fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// The cities of one file, as rank 0 holds them: labels for the report, coordinates in degrees.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CityTable {
@@ -38,15 +51,16 @@ impl CityTable {
         self.lat_deg.is_empty()
     }
 
-    /// How a city is named in the report: its name (or its line), and its country when known.
+    /// How a city is named in the report: its name (or its line), and its country when known,
+    /// with control characters escaped so a hostile name cannot move the terminal's cursor.
     pub fn label(&self, i: usize) -> String {
         let name = if self.names[i].is_empty() {
             format!("the city on line {}", self.lines[i])
         } else {
-            self.names[i].clone()
+            escape_controls(&self.names[i])
         };
         match &self.countries[i] {
-            Some(c) if !c.is_empty() => format!("{name} ({c})"),
+            Some(c) if !c.is_empty() => format!("{name} ({})", escape_controls(c)),
             _ => name,
         }
     }

@@ -2,10 +2,22 @@
 //!
 //! Every error names the file and, where there is one, the line and the bad value.
 
+use std::cell::Cell;
 use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::CityTable;
+
+/// The longest line the reader accepts; a longer one (a binary file, `/dev/zero`) is an error
+/// instead of an ever-growing buffer.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The default limit on the cities of one file: 20 million cities take about 2 GB on rank 0 and
+/// 480 MB on every rank (and 2e14 pairs).
+pub const DEFAULT_MAX_CITIES: usize = 20_000_000;
 
 /// The layout of a city file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -33,6 +45,8 @@ pub struct ReadOptions {
     pub lon_col: Option<String>,
     /// Name column, instead of looking for `name` or `city`.
     pub name_col: Option<String>,
+    /// The most cities accepted: a larger file is refused before it exhausts memory.
+    pub max_cities: usize,
 }
 
 impl Default for ReadOptions {
@@ -43,6 +57,7 @@ impl Default for ReadOptions {
             lat_col: None,
             lon_col: None,
             name_col: None,
+            max_cities: DEFAULT_MAX_CITIES,
         }
     }
 }
@@ -172,6 +187,32 @@ pub enum ReadError {
         /// The text found.
         value: String,
     },
+    /// An empty path was given.
+    #[error("the city file path is empty")]
+    EmptyPath,
+    /// A line longer than the reader accepts (e.g. /dev/zero, or a binary file).
+    #[error("line {line} is longer than {limit} bytes (is this a city file?), {}", path.display())]
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        line: u64,
+        /// The limit, [`MAX_LINE_BYTES`].
+        limit: usize,
+    },
+    /// More cities than the limit (an endless stream, or a file too large for memory).
+    #[error(
+        "more than {limit} cities (the limit; raise it with --max-cities if the memory allows), {} line {line}",
+        path.display()
+    )]
+    TooMany {
+        /// The file.
+        path: PathBuf,
+        /// The line where the limit was passed.
+        line: u64,
+        /// The limit.
+        limit: usize,
+    },
     /// Fewer than two cities: there is no pair.
     #[error("need at least two cities, found {found}, {}", path.display())]
     TooFew {
@@ -182,38 +223,82 @@ pub enum ReadError {
     },
 }
 
-/// Reads and validates a city file.
+/// Reads and validates a city file, streaming: memory grows with the cities kept, and lines are
+/// limited to [`MAX_LINE_BYTES`].
 pub fn read_cities(path: &Path, options: &ReadOptions) -> Result<CityTable, ReadError> {
-    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+    if path.as_os_str().is_empty() {
+        return Err(ReadError::EmptyPath);
+    }
+    let file = File::open(path).map_err(|source| ReadError::Io {
         path: path.to_owned(),
         source,
     })?;
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = 1 + bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            return Err(ReadError::NotUtf8 {
-                path: path.to_owned(),
-                line,
-            });
+    parse_cities(path, file, options)
+}
+
+/// Reads and validates cities from any reader; `path` names it in messages.
+pub fn parse_cities<R: Read>(
+    path: &Path,
+    reader: R,
+    options: &ReadOptions,
+) -> Result<CityTable, ReadError> {
+    let too_long = Rc::new(Cell::new(None));
+    let guarded = LineGuard {
+        inner: reader,
+        since_newline: 0,
+        newlines: 0,
+        too_long: Rc::clone(&too_long),
+    };
+    let io_error = |source: io::Error| match too_long.get() {
+        Some(line) => ReadError::LineTooLong {
+            path: path.to_owned(),
+            line,
+            limit: MAX_LINE_BYTES,
+        },
+        None => ReadError::Io {
+            path: path.to_owned(),
+            source,
+        },
+    };
+    let mut input = BufReader::new(guarded);
+
+    // The head: everything up to and including the first line that is neither blank nor a
+    // comment, to detect the layout.
+    let mut head = Vec::new();
+    let mut head_lines = 0u64;
+    let first = loop {
+        let start = head.len();
+        let n = input.read_until(b'\n', &mut head).map_err(&io_error)?;
+        head_lines += 1;
+        if n == 0 {
+            break None;
+        }
+        if head_lines == 1 && head.starts_with(b"\xef\xbb\xbf") {
+            head.drain(..3);
+        }
+        let line = &head[start.min(head.len())..];
+        let text = std::str::from_utf8(line).map_err(|_| ReadError::NotUtf8 {
+            path: path.to_owned(),
+            line: head_lines,
+        })?;
+        // Comment lines of the whitespace layout do not decide the layout.
+        if !text.trim().is_empty() && !text.trim_start().starts_with('#') {
+            break Some(text.trim().to_owned());
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
+    let Some(first) = first else {
         return Err(ReadError::Empty {
             path: path.to_owned(),
         });
-    }
+    };
     let format = match options.format {
-        Format::Auto => detect_format(text),
+        Format::Auto => detect_format(&first),
         f => f,
     };
+    let rest = io::Cursor::new(head).chain(input);
     let table = match format {
-        Format::Txt => read_txt(path, text)?,
-        _ => read_csv(path, text, options)?,
+        Format::Txt => read_txt(path, BufReader::new(rest), options.max_cities, &io_error)?,
+        _ => read_csv(path, rest, options, &io_error)?,
     };
     if table.len() < 2 {
         return Err(ReadError::TooFew {
@@ -224,15 +309,37 @@ pub fn read_cities(path: &Path, options: &ReadOptions) -> Result<CityTable, Read
     Ok(table)
 }
 
+/// Passes bytes through, failing (and noting the line) when a line grows past [`MAX_LINE_BYTES`].
+struct LineGuard<R> {
+    inner: R,
+    since_newline: usize,
+    newlines: u64,
+    too_long: Rc<Cell<Option<u64>>>,
+}
+
+impl<R: Read> Read for LineGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.newlines += 1;
+                self.since_newline = 0;
+            } else {
+                self.since_newline += 1;
+                if self.since_newline > MAX_LINE_BYTES {
+                    self.too_long.set(Some(self.newlines + 1));
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// The notebook's layout starts with two numbers on its first non-blank line; a CSV starts with
 /// a header.
-fn detect_format(text: &str) -> Format {
-    let first = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
-    let mut fields = first.split_whitespace();
+fn detect_format(first_line: &str) -> Format {
+    let mut fields = first_line.split_whitespace();
     let numeric = |f: Option<&str>| f.is_some_and(|s| s.parse::<f64>().is_ok());
     if numeric(fields.next()) && numeric(fields.next()) {
         Format::Txt
@@ -275,11 +382,26 @@ fn parse_coord(path: &Path, line: u64, coord: Coord, raw: &str) -> Result<f64, R
     Ok(v)
 }
 
-fn read_txt(path: &Path, text: &str) -> Result<CityTable, ReadError> {
+fn read_txt<B: BufRead>(
+    path: &Path,
+    mut input: B,
+    max_cities: usize,
+    io_error: &dyn Fn(io::Error) -> ReadError,
+) -> Result<CityTable, ReadError> {
     let mut table = CityTable::default();
-    for (k, raw) in text.lines().enumerate() {
-        let line = k as u64 + 1;
-        let trimmed = raw.trim();
+    let mut raw = Vec::new();
+    let mut line = 0u64;
+    loop {
+        raw.clear();
+        if input.read_until(b'\n', &mut raw).map_err(io_error)? == 0 {
+            break;
+        }
+        line += 1;
+        let text = std::str::from_utf8(&raw).map_err(|_| ReadError::NotUtf8 {
+            path: path.to_owned(),
+            line,
+        })?;
+        let trimmed = text.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
@@ -291,6 +413,13 @@ fn read_txt(path: &Path, text: &str) -> Result<CityTable, ReadError> {
                 text: trimmed.to_owned(),
             });
         };
+        if table.len() == max_cities {
+            return Err(ReadError::TooMany {
+                path: path.to_owned(),
+                line,
+                limit: max_cities,
+            });
+        }
         table
             .lat_deg
             .push(parse_coord(path, line, Coord::Latitude, lat)?);
@@ -316,23 +445,39 @@ fn find_column(header: &[String], explicit: Option<&str>, usual: &[&str]) -> Res
         .ok_or_else(|| wanted.join(", "))
 }
 
-fn read_csv(path: &Path, text: &str, options: &ReadOptions) -> Result<CityTable, ReadError> {
+fn read_csv<R: Read>(
+    path: &Path,
+    input: R,
+    options: &ReadOptions,
+    io_error: &dyn Fn(io::Error) -> ReadError,
+) -> Result<CityTable, ReadError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(options.delimiter)
         .has_headers(true)
         .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let csv_error = |e: csv::Error| ReadError::Csv {
-        path: path.to_owned(),
-        line: e.position().map_or(1, |p| p.line()),
-        message: match e.kind() {
+        .from_reader(input);
+    let csv_error = |e: csv::Error| {
+        let line = e.position().map_or(1, |p| p.line());
+        let message = match e.kind() {
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
             } => {
                 format!("expected {expected_len} fields like the header, found {len}")
             }
             _ => e.to_string(),
-        },
+        };
+        match e.into_kind() {
+            csv::ErrorKind::Io(source) => io_error(source),
+            csv::ErrorKind::Utf8 { pos, .. } => ReadError::NotUtf8 {
+                path: path.to_owned(),
+                line: pos.map_or(line, |p| p.line()),
+            },
+            _ => ReadError::Csv {
+                path: path.to_owned(),
+                line,
+                message,
+            },
+        }
     };
     let header: Vec<String> = reader
         .headers()
@@ -376,6 +521,13 @@ fn read_csv(path: &Path, text: &str, options: &ReadOptions) -> Result<CityTable,
         let line = record.position().map_or(0, |p| p.line());
         if record.iter().all(str::is_empty) {
             continue;
+        }
+        if table.len() == options.max_cities {
+            return Err(ReadError::TooMany {
+                path: path.to_owned(),
+                line,
+                limit: options.max_cities,
+            });
         }
         let field = |c: usize| record.get(c).unwrap_or("");
         table
@@ -522,5 +674,117 @@ mod tests {
             err.to_string().contains("not valid UTF-8") && err.to_string().ends_with("line 3"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn awkward_but_valid_files_read_right() {
+        // BOM, CRLF line ends, trailing blank lines, quoted names with commas and quotes, other
+        // scripts, extra columns.
+        let csv =
+            "\u{feff}name,country,lat,lon,extra\r\n\"Say \"\"hi\"\", ok\",JP,35.7,139.7,x\r\n\
+                   Αθήνα,GR,37.98,23.73,y\r\nالقاهرة,EG,30.04,31.24,z\r\n\r\n\r\n";
+        let t = read(csv).expect("valid");
+        assert_eq!(t.names, vec!["Say \"hi\", ok", "Αθήνα", "القاهرة"]);
+        assert_eq!((t.lat_deg[2], t.lon_deg[2]), (30.04, 31.24));
+        // The txt layout with comments, CRLF and a BOM.
+        let t = read("\u{feff}# cities\r\n10 20 A b\r\n# more\r\n-5 7.5 C\r\n\r\n").expect("valid");
+        assert_eq!(
+            (t.names.clone(), t.lines.clone()),
+            (vec!["A b".to_string(), "C".to_string()], vec![2, 4])
+        );
+    }
+
+    #[test]
+    fn names_with_control_characters_are_printed_escaped() {
+        let t = read("name,lat,lon\n\"evil\u{1b}[2J\nname\",1,2\nok,3,4\n").expect("valid");
+        assert_eq!(t.label(0), "evil\\u{1b}[2J\\nname");
+    }
+
+    #[test]
+    fn endless_or_binary_input_stops_at_a_limit() {
+        // /dev/zero: no newline ever.
+        let zeros = io::repeat(0).take(3 * MAX_LINE_BYTES as u64);
+        let err = parse_cities(Path::new("/dev/zero"), zeros, &ReadOptions::default())
+            .expect_err("zeros");
+        assert!(
+            err.to_string()
+                .starts_with("line 1 is longer than 1048576 bytes"),
+            "{err}"
+        );
+        // An endless stream of valid rows (a FIFO fed by `yes`).
+        let endless = io::Cursor::new(b"name,lat,lon\n".to_vec())
+            .chain(io::repeat(b'x').take(0))
+            .chain(Rows(0));
+        let opts = ReadOptions {
+            max_cities: 1000,
+            ..ReadOptions::default()
+        };
+        let err = parse_cities(Path::new("fifo"), endless, &opts).expect_err("endless");
+        assert_eq!(err.to_string(), "more than 1000 cities (the limit; raise it with --max-cities if the memory allows), fifo line 1002");
+        let err = read_cities(Path::new(""), &ReadOptions::default()).expect_err("empty path");
+        assert_eq!(err.to_string(), "the city file path is empty");
+        let dir = tempfile::tempdir().expect("dir");
+        let err = read_cities(dir.path(), &ReadOptions::default()).expect_err("a directory");
+        assert!(err.to_string().contains("Is a directory"), "{err}");
+    }
+
+    /// An endless source of valid CSV rows.
+    struct Rows(u64);
+
+    impl Read for Rows {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let row = format!("c{},{}.5,{}.25\n", self.0, self.0 % 90, self.0 % 180);
+            self.0 += 1;
+            let n = row.len().min(buf.len());
+            buf[..n].copy_from_slice(&row.as_bytes()[..n]);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_million_rows_stream_through() {
+        let rows = io::Cursor::new(b"name,lat,lon\n".to_vec()).chain(Rows(0).take_rows(1_000_000));
+        let t =
+            parse_cities(Path::new("million.csv"), rows, &ReadOptions::default()).expect("valid");
+        assert_eq!(t.len(), 1_000_000);
+        assert_eq!(
+            (t.names[999_999].as_str(), t.lat_deg[999_999]),
+            ("c999999", 9.5)
+        );
+    }
+
+    impl Rows {
+        /// At most `n` rows, each whole.
+        fn take_rows(self, n: u64) -> impl Read {
+            RowsUpTo {
+                rows: self,
+                end: n,
+                pending: Vec::new(),
+            }
+        }
+    }
+
+    struct RowsUpTo {
+        rows: Rows,
+        end: u64,
+        pending: Vec<u8>,
+    }
+
+    impl Read for RowsUpTo {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.pending.is_empty() {
+                if self.rows.0 == self.end {
+                    return Ok(0);
+                }
+                let mut row = vec![0u8; 64];
+                let n = self.rows.read(&mut row)?;
+                row.truncate(n);
+                self.pending = row;
+            }
+            let n = self.pending.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+            Ok(n)
+        }
     }
 }

@@ -1,0 +1,500 @@
+//! Faults: a rank killed with SIGKILL, and SIGINT / SIGTERM to the launcher (Ctrl-C, SLURM's time
+//! limit), for both programs at 4 ranks. Each checks that the job ends non-zero within a bound
+//! (no hang), that no output file appears, that an existing one is unchanged, and that no
+//! temporary file (`.<name>.tmp-*`) is left; one test lands the signal while the output is being
+//! written and checks every file is either whole or absent.
+//!
+//! Exit codes observed on this machine (2 cores), launcher signalled ~2 s into a run:
+//!
+//! | launcher              | SIGINT | SIGTERM | one rank SIGKILLed |
+//! |-----------------------|--------|---------|--------------------|
+//! | Open MPI 4.1.4 mpirun | 1      | 1       | non-zero           |
+//! | MPICH 4.0.2 mpiexec   | 2      | 15      | non-zero           |
+//!
+//! Open MPI's mpirun forwards the signal, waits for the ranks (about 1 s), and exits 1 whatever
+//! the ranks did. MPICH's mpiexec (hydra) forwards it and exits with the number of the signal that
+//! ended the ranks (our handler re-raises it after removing the temporary file). Neither passes
+//! 128 + signal through; a rank launched without mpirun ends by the signal itself, which a shell
+//! reports as 130 / 143. (Ranks calling `_exit(128 + signal)` instead made MPICH report 9: it
+//! SIGKILLs the rest once one rank exits non-zero; so the handler re-raises.) The tests assert the
+//! set {1, signal, 128 + signal}.
+//!
+//! The tests run one at a time (a lock): each starts 4 ranks on a machine that may have 2 cores,
+//! and the time bounds assume nothing else of ours is running.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use common::{mpirun_n, Outcome};
+
+/// How long after the kill or the signal the job must have ended.
+const BOUND: Duration = Duration::from_secs(15);
+
+/// One fault test at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A process of ours seen in /proc.
+#[derive(Debug, Clone)]
+struct Proc {
+    pid: u32,
+    ppid: u32,
+    /// File name of the executable.
+    exe: String,
+    /// The MPI rank, from the launcher's environment variables.
+    rank: Option<u32>,
+}
+
+/// Every process whose command line mentions `marker` (a unique temporary folder).
+fn procs_with(marker: &str) -> Vec<Proc> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for e in entries.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let dir = e.path();
+        let Ok(cmdline) = std::fs::read(dir.join("cmdline")) else {
+            continue;
+        };
+        if !String::from_utf8_lossy(&cmdline).contains(marker) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+        // `pid (comm) state ppid ...`: comm may hold spaces, so parse after the last ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let exe = std::fs::read_link(dir.join("exe"))
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        let environ = std::fs::read(dir.join("environ")).unwrap_or_default();
+        let rank = environ.split(|b| *b == 0).find_map(|var| {
+            let var = String::from_utf8_lossy(var);
+            ["OMPI_COMM_WORLD_RANK=", "PMI_RANK="]
+                .iter()
+                .find_map(|k| var.strip_prefix(k).and_then(|v| v.parse().ok()))
+        });
+        found.push(Proc {
+            pid,
+            ppid,
+            exe,
+            rank,
+        });
+    }
+    found
+}
+
+fn signal(pid: u32, sig: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status();
+}
+
+/// A job launched in the background, with the folder its command line names.
+struct Job {
+    dir: tempfile::TempDir,
+    marker: String,
+    bin: String,
+    handle: Option<JoinHandle<Outcome>>,
+}
+
+impl Job {
+    /// Starts `bin` on 4 ranks; `args` builds the arguments from the job's folder.
+    fn start(bin: &str, args: impl FnOnce(&Path) -> Vec<String>) -> Job {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let marker = dir.path().display().to_string();
+        let args = args(dir.path());
+        assert!(
+            args.iter().any(|a| a.contains(&marker)),
+            "the command line must name the job's folder, to find its processes"
+        );
+        let bin_path = bin.to_string();
+        let handle = thread::spawn(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            mpirun_n(&bin_path, 4, &args)
+        });
+        let bin = Path::new(bin)
+            .file_name()
+            .expect("binary name")
+            .to_string_lossy()
+            .into_owned();
+        Job {
+            dir,
+            marker,
+            bin,
+            handle: Some(handle),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn finished(&self) -> bool {
+        self.handle.as_ref().is_none_or(|h| h.is_finished())
+    }
+
+    /// Waits until the launcher and all 4 ranks (with their rank numbers) are running.
+    fn wait_for_ranks(&self) -> (Proc, Vec<Proc>) {
+        let start = Instant::now();
+        loop {
+            let procs = procs_with(&self.marker);
+            let me = std::process::id();
+            let launcher = procs.iter().find(|p| p.ppid == me).cloned();
+            let ranks: Vec<Proc> = procs
+                .into_iter()
+                .filter(|p| p.exe == self.bin && p.rank.is_some())
+                .collect();
+            if let Some(launcher) = launcher {
+                if ranks.len() == 4 {
+                    return (launcher, ranks);
+                }
+            }
+            assert!(
+                !self.finished(),
+                "the job ended before its 4 ranks were seen"
+            );
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "4 ranks of {} not seen within 30 s",
+                self.bin
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for the launch to return; returns its outcome and the time since `since`.
+    fn finish(&mut self, since: Instant) -> (Outcome, Duration) {
+        let outcome = self
+            .handle
+            .take()
+            .expect("not joined yet")
+            .join()
+            .expect("launch thread");
+        (outcome, since.elapsed())
+    }
+
+    /// Names in the job's folder, sorted.
+    fn listing(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
+            .expect("readable")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Drop for Job {
+    /// Whatever happened, no process of this job outlives the test.
+    fn drop(&mut self) {
+        for p in procs_with(&self.marker) {
+            signal(p.pid, "KILL");
+        }
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+const MANDEL: &str = env!("CARGO_BIN_EXE_mandel");
+const CITIES: &str = env!("CARGO_BIN_EXE_dist-cities");
+const OLD_PNG: &[u8] = b"an existing set.png that an interrupted run must not touch";
+
+/// mandel at 4 ranks for ~40 s (2 cores), over an existing set.png.
+fn start_mandel() -> Job {
+    Job::start(MANDEL, |dir| {
+        std::fs::write(dir.join("set.png"), OLD_PNG).expect("write set.png");
+        [
+            "--kernel",
+            "scalar",
+            "--width",
+            "4000",
+            "--height",
+            "4000",
+            "--max-iter",
+            "2000",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([
+            "--out".to_string(),
+            dir.join("set.png").display().to_string(),
+            "--counts".to_string(),
+            dir.join("c.npy").display().to_string(),
+        ])
+        .collect()
+    })
+}
+
+/// dist-cities at 4 ranks for ~12 s (2 cores); the file is reached through a link in the job's
+/// folder so the ranks' command lines name it.
+fn start_cities() -> Job {
+    Job::start(CITIES, |dir| {
+        let link = dir.join("cities15000.csv");
+        std::os::unix::fs::symlink(common::data("cities15000.csv"), &link).expect("symlink");
+        vec![
+            "--kernel".into(),
+            "haversine".into(),
+            link.display().to_string(),
+        ]
+    })
+}
+
+/// What every interrupted mandel job must leave: the old set.png, nothing else.
+fn assert_mandel_untouched(job: &Job, outcome: &Outcome) {
+    assert_eq!(
+        job.listing(),
+        ["set.png"],
+        "a new or temporary file was left\nstderr:\n{}",
+        outcome.stderr
+    );
+    assert_eq!(
+        std::fs::read(job.path("set.png")).expect("read set.png"),
+        OLD_PNG,
+        "the existing output was changed"
+    );
+}
+
+fn assert_cities_untouched(job: &Job, outcome: &Outcome) {
+    assert_eq!(
+        job.listing(),
+        ["cities15000.csv"],
+        "a file was left\nstderr:\n{}",
+        outcome.stderr
+    );
+}
+
+/// Kills one non-root rank with SIGKILL after `after`; checks the job ends non-zero in time.
+fn kill_a_rank(job: &mut Job, after: Duration) -> Outcome {
+    let (_, ranks) = job.wait_for_ranks();
+    thread::sleep(after);
+    assert!(!job.finished(), "the workload ended before the fault");
+    let victim = ranks
+        .iter()
+        .find(|p| p.rank == Some(2))
+        .expect("a rank 2 process");
+    signal(victim.pid, "KILL");
+    let killed = Instant::now();
+    let (outcome, took) = job.finish(killed);
+    assert!(!outcome.timed_out, "hang: {outcome:?}");
+    assert!(took < BOUND, "took {took:?} after the kill: {outcome:?}");
+    assert!(
+        matches!(outcome.code, Some(c) if c != 0),
+        "exit {:?} after a rank was killed\nstderr:\n{}",
+        outcome.code,
+        outcome.stderr
+    );
+    eprintln!(
+        "rank 2 of {} SIGKILLed: exit {:?} after {took:?}",
+        job.bin, outcome.code
+    );
+    outcome
+}
+
+/// Sends `sig` (INT or TERM) to the launcher after `after`; checks the exit code says so.
+fn interrupt_launcher(job: &mut Job, sig: &str, after: Duration) -> Outcome {
+    let (launcher, _) = job.wait_for_ranks();
+    thread::sleep(after);
+    assert!(!job.finished(), "the workload ended before the signal");
+    signal(launcher.pid, sig);
+    let sent = Instant::now();
+    let (outcome, took) = job.finish(sent);
+    assert!(!outcome.timed_out, "hang: {outcome:?}");
+    assert!(took < BOUND, "took {took:?} after SIG{sig}: {outcome:?}");
+    let number = if sig == "INT" { 2 } else { 15 };
+    // Open MPI 4.1 exits 1; MPICH's hydra exits with the signal's number; 128 + signal would be
+    // a launcher passing a shell-style code through.
+    assert!(
+        matches!(outcome.code, Some(c) if c == 1 || c == number || c == 128 + number),
+        "exit {:?} after SIG{sig} to {} (want 1, {number} or {})\nstderr:\n{}",
+        outcome.code,
+        launcher.exe,
+        128 + number,
+        outcome.stderr
+    );
+    eprintln!(
+        "SIG{sig} to {} running {}: exit {:?} after {took:?}",
+        launcher.exe, job.bin, outcome.code
+    );
+    outcome
+}
+
+#[test]
+fn mandel_survives_a_killed_rank() {
+    let _serial = serial();
+    let mut job = start_mandel();
+    let outcome = kill_a_rank(&mut job, Duration::from_millis(1500));
+    assert_mandel_untouched(&job, &outcome);
+}
+
+#[test]
+fn dist_cities_survives_a_killed_rank() {
+    let _serial = serial();
+    let mut job = start_cities();
+    let outcome = kill_a_rank(&mut job, Duration::from_millis(1500));
+    assert_cities_untouched(&job, &outcome);
+}
+
+#[test]
+fn mandel_sigint_to_launcher() {
+    let _serial = serial();
+    let mut job = start_mandel();
+    let outcome = interrupt_launcher(&mut job, "INT", Duration::from_millis(1500));
+    assert_mandel_untouched(&job, &outcome);
+}
+
+#[test]
+fn mandel_sigterm_to_launcher() {
+    let _serial = serial();
+    let mut job = start_mandel();
+    let outcome = interrupt_launcher(&mut job, "TERM", Duration::from_millis(1500));
+    assert_mandel_untouched(&job, &outcome);
+}
+
+#[test]
+fn dist_cities_sigint_to_launcher() {
+    let _serial = serial();
+    let mut job = start_cities();
+    let outcome = interrupt_launcher(&mut job, "INT", Duration::from_millis(1500));
+    assert_cities_untouched(&job, &outcome);
+}
+
+#[test]
+fn dist_cities_sigterm_to_launcher() {
+    let _serial = serial();
+    let mut job = start_cities();
+    let outcome = interrupt_launcher(&mut job, "TERM", Duration::from_millis(1500));
+    assert_cities_untouched(&job, &outcome);
+}
+
+/// Checks a `.npy` file of `u32`/`i32`/... counts is whole: its header's shape times the element
+/// size accounts for exactly the bytes after the header.
+fn npy_is_whole(bytes: &[u8], width: usize, height: usize) -> bool {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return false;
+    }
+    let (header_len, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        _ if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        _ => return false,
+    };
+    let Some(header) = bytes.get(start..start + header_len) else {
+        return false;
+    };
+    let header = String::from_utf8_lossy(header);
+    let elem: usize = header
+        .split("'descr': '")
+        .nth(1)
+        .and_then(|d| d.split('\'').next())
+        .and_then(|d| d.get(2..))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    header.contains(&format!("({height}, {width})"))
+        && elem > 0
+        && bytes.len() - start - header_len == width * height * elem
+}
+
+/// The signal lands while the counts and the image are being written (the job's folder holds a
+/// non-empty temporary file): whatever the moment, each output is whole or absent, and no
+/// temporary file is left. SIGTERM goes to the launcher (Ctrl-C, `scancel` of mpirun) or straight
+/// to rank 0 (what SLURM's step daemon does at the time limit); the launcher forwards it late
+/// (Open MPI after about 1 s), so only the direct signal surely lands inside the write, and
+/// then nothing at all may be left: that proves the handler removed the temporary file.
+#[test]
+fn sigterm_while_writing_leaves_whole_files_or_none() {
+    let _serial = serial();
+    let (width, height) = (8000, 6000);
+    // (signal rank 0 itself?, delay after the temporary counts file is first seen non-empty);
+    // writing the 192 MB of counts takes about 1 s here.
+    for (to_rank0, delay_ms) in [(true, 0u64), (true, 150), (false, 0), (false, 500)] {
+        let mut job = Job::start(MANDEL, |dir| {
+            vec![
+                "--kernel".into(),
+                "fast".into(),
+                "--max-iter".into(),
+                "1".into(),
+                "--width".into(),
+                width.to_string(),
+                "--height".into(),
+                height.to_string(),
+                "--out".into(),
+                dir.join("big.png").display().to_string(),
+                "--counts".into(),
+                dir.join("big.npy").display().to_string(),
+            ]
+        });
+        let (launcher, ranks) = job.wait_for_ranks();
+        let rank0 = ranks
+            .iter()
+            .find(|p| p.rank == Some(0))
+            .expect("a rank 0 process")
+            .clone();
+        let start = Instant::now();
+        let writing = loop {
+            let temp = std::fs::read_dir(job.dir.path())
+                .expect("readable")
+                .flatten()
+                .any(|e| {
+                    e.file_name().to_string_lossy().starts_with(".big.")
+                        && e.metadata().is_ok_and(|m| m.len() > 0)
+                });
+            if temp || job.finished() || start.elapsed() > Duration::from_secs(60) {
+                break temp;
+            }
+            thread::sleep(Duration::from_millis(2));
+        };
+        assert!(writing, "the temporary counts file was never seen");
+        thread::sleep(Duration::from_millis(delay_ms));
+        let target = if to_rank0 { &rank0 } else { &launcher };
+        // A job that already ended may have freed its pids for others: never signal those.
+        if !job.finished() {
+            signal(target.pid, "TERM");
+        }
+        let (outcome, took) = job.finish(Instant::now());
+        assert!(!outcome.timed_out, "hang: {outcome:?}");
+        assert!(took < BOUND, "took {took:?} after SIGTERM: {outcome:?}");
+        let names = job.listing();
+        eprintln!(
+            "SIGTERM to {} (rank {:?}) {delay_ms} ms into the write: exit {:?} after {took:?}, left {names:?}",
+            target.exe, target.rank, outcome.code
+        );
+        assert!(
+            names.iter().all(|n| n == "big.png" || n == "big.npy"),
+            "a temporary file was left: {names:?}\nstderr:\n{}",
+            outcome.stderr
+        );
+        if to_rank0 && delay_ms == 0 {
+            assert!(
+                names.is_empty(),
+                "the signal landed in the write, yet {names:?} is there"
+            );
+        }
+        if names.iter().any(|n| n == "big.npy") {
+            let bytes = std::fs::read(job.path("big.npy")).expect("read big.npy");
+            assert!(npy_is_whole(&bytes, width, height), "big.npy is not whole");
+        }
+        if names.iter().any(|n| n == "big.png") {
+            let img = image::open(job.path("big.png")).expect("big.png decodes");
+            assert_eq!((img.width(), img.height()), (width as u32, height as u32));
+        }
+    }
+}
