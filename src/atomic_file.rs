@@ -18,13 +18,13 @@ use crate::signals::TempRegistration;
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// The path ends in `..` or `/` and names no file.
-    #[error("output path names no file, {}", path.display())]
+    #[error("output path names no file, {}", crate::cities::escape_controls(&path.display().to_string()))]
     NoFileName {
         /// The path given.
         path: PathBuf,
     },
     /// The extension is not one the program writes.
-    #[error("output file name must end in {}, {}", dotted(allowed), path.display())]
+    #[error("output file name must end in {}, {}", dotted(allowed), crate::cities::escape_controls(&path.display().to_string()))]
     UnsupportedExtension {
         /// The path given.
         path: PathBuf,
@@ -32,19 +32,19 @@ pub enum OutputError {
         allowed: Vec<String>,
     },
     /// The folder the file would go in does not exist.
-    #[error("output folder does not exist, {}", dir.display())]
+    #[error("output folder does not exist, {}", crate::cities::escape_controls(&dir.display().to_string()))]
     FolderMissing {
         /// The folder.
         dir: PathBuf,
     },
     /// The "folder" the file would go in is a file.
-    #[error("output folder is a file, not a folder, {}", dir.display())]
+    #[error("output folder is a file, not a folder, {}", crate::cities::escape_controls(&dir.display().to_string()))]
     FolderIsFile {
         /// The folder path.
         dir: PathBuf,
     },
     /// The folder cannot be inspected or a file cannot be created in it.
-    #[error("cannot create files in the output folder ({source}), {}", dir.display())]
+    #[error("cannot create files in the output folder ({source}), {}", crate::cities::escape_controls(&dir.display().to_string()))]
     FolderNotWritable {
         /// The folder.
         dir: PathBuf,
@@ -52,13 +52,13 @@ pub enum OutputError {
         source: io::Error,
     },
     /// The output path is an existing folder.
-    #[error("output path is a folder, {}", path.display())]
+    #[error("output path is a folder, {}", crate::cities::escape_controls(&path.display().to_string()))]
     IsFolder {
         /// The path given.
         path: PathBuf,
     },
     /// Writing, syncing or renaming failed at run time.
-    #[error("cannot write the output file ({source}), {}", path.display())]
+    #[error("cannot write the output file ({source}), {}", crate::cities::escape_controls(&path.display().to_string()))]
     Write {
         /// The target path.
         path: PathBuf,

@@ -455,6 +455,7 @@ fn argv(flags: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
 }
 
 const DIST_FLAGS: &[&str] = &[
+    "--max-cities",
     "--format",
     "--delimiter",
     "--lat-col",
@@ -533,12 +534,10 @@ fn default_arguments_give_the_default_job() {
     assert_eq!(args.path, Path::new("data/cities.csv"));
 }
 
-/// Finding (viewport.rs, not fixed here): a view whose step is below the resolution of its
-/// coordinates validates, yet its samples collapse: here every column rounds to one of two
-/// values and the last column samples `xmax` itself, outside `[xmin, xmax)`. `Viewport::new`
-/// could refuse a step smaller than the spacing of f64 values at the view's edges.
+/// Regression for a finding: a view whose step is below the resolution of its coordinates used
+/// to validate, yet its samples collapsed (every column rounded to one of two values and the
+/// last column sampled `xmax` itself, outside `[xmin, xmax)`). It is refused now.
 #[test]
-#[ignore = "known finding in Viewport::new: steps below f64 resolution are accepted"]
 fn sub_resolution_step_is_refused() {
     let (xmin, xmax) = (1e15, 1e15 + 0.125);
     match Viewport::new(xmin, xmax, -1.0, 1.0, 1000, 10) {

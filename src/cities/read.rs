@@ -93,7 +93,7 @@ impl fmt::Display for Coord {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file cannot be opened or read.
-    #[error("cannot read the city file ({source}), {}", path.display())]
+    #[error("cannot read the city file ({source}), {}", crate::cities::escape_controls(&path.display().to_string()))]
     Io {
         /// The file.
         path: PathBuf,
@@ -101,13 +101,13 @@ pub enum ReadError {
         source: std::io::Error,
     },
     /// The file has no content at all.
-    #[error("the city file is empty, {}", path.display())]
+    #[error("the city file is empty, {}", crate::cities::escape_controls(&path.display().to_string()))]
     Empty {
         /// The file.
         path: PathBuf,
     },
     /// Bytes that are not UTF-8.
-    #[error("the city file is not valid UTF-8, {} line {line}", path.display())]
+    #[error("the city file is not valid UTF-8, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
     NotUtf8 {
         /// The file.
         path: PathBuf,
@@ -117,7 +117,7 @@ pub enum ReadError {
     /// A CSV header without a column the program needs.
     #[error(
         "no {wanted} column (looked for {looked_for}; the header has {found:?}{hint}), {} line 1",
-        path.display()
+        crate::cities::escape_controls(&path.display().to_string())
     )]
     MissingColumn {
         /// The file.
@@ -132,7 +132,7 @@ pub enum ReadError {
         hint: &'static str,
     },
     /// A malformed CSV record (e.g. a different number of fields than the header).
-    #[error("{message}, {} line {line}", path.display())]
+    #[error("{message}, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
     Csv {
         /// The file.
         path: PathBuf,
@@ -142,7 +142,7 @@ pub enum ReadError {
         message: String,
     },
     /// A line of the whitespace layout with fewer than two fields.
-    #[error("expected `latitude longitude [name]`, found {text:?}, {} line {line}", path.display())]
+    #[error("expected `latitude longitude [name]`, found {text:?}, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
     ShortLine {
         /// The file.
         path: PathBuf,
@@ -152,7 +152,7 @@ pub enum ReadError {
         text: String,
     },
     /// A coordinate that is not a number.
-    #[error("{coord} {value:?} is not a number, {} line {line}", path.display())]
+    #[error("{coord} {value:?} is not a number, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
     NotANumber {
         /// The file.
         path: PathBuf,
@@ -164,7 +164,7 @@ pub enum ReadError {
         value: String,
     },
     /// A coordinate that parses but is NaN or infinite.
-    #[error("{coord} {value:?} is not a finite number, {} line {line}", path.display())]
+    #[error("{coord} {value:?} is not a finite number, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
     NotFinite {
         /// The file.
         path: PathBuf,
@@ -176,7 +176,7 @@ pub enum ReadError {
         value: String,
     },
     /// A coordinate outside its range.
-    #[error("{coord} {value} is out of range [-{limit}, {limit}], {} line {line}", path.display(), limit = coord.limit())]
+    #[error("{coord} {value} is out of range [-{limit}, {limit}], {} line {line}", crate::cities::escape_controls(&path.display().to_string()), limit = coord.limit())]
     OutOfRange {
         /// The file.
         path: PathBuf,
@@ -191,7 +191,7 @@ pub enum ReadError {
     #[error("the city file path is empty")]
     EmptyPath,
     /// A line longer than the reader accepts (e.g. /dev/zero, or a binary file).
-    #[error("line {line} is longer than {limit} bytes (is this a city file?), {}", path.display())]
+    #[error("line {line} is longer than {limit} bytes (is this a city file?), {}", crate::cities::escape_controls(&path.display().to_string()))]
     LineTooLong {
         /// The file.
         path: PathBuf,
@@ -203,7 +203,7 @@ pub enum ReadError {
     /// More cities than the limit (an endless stream, or a file too large for memory).
     #[error(
         "more than {limit} cities (the limit; raise it with --max-cities if the memory allows), {} line {line}",
-        path.display()
+        crate::cities::escape_controls(&path.display().to_string())
     )]
     TooMany {
         /// The file.
@@ -214,7 +214,7 @@ pub enum ReadError {
         limit: usize,
     },
     /// Fewer than two cities: there is no pair.
-    #[error("need at least two cities, found {found}, {}", path.display())]
+    #[error("need at least two cities, found {found}, {}", crate::cities::escape_controls(&path.display().to_string()))]
     TooFew {
         /// The file.
         path: PathBuf,
@@ -692,6 +692,15 @@ mod tests {
             (t.names.clone(), t.lines.clone()),
             (vec!["A b".to_string(), "C".to_string()], vec![2, 4])
         );
+    }
+
+    #[test]
+    fn messages_stay_on_one_line_whatever_the_path() {
+        let err = read_cities(Path::new("no\nsuch\u{1b}.csv"), &ReadOptions::default())
+            .expect_err("missing");
+        let text = err.to_string();
+        assert!(!text.contains('\n') && !text.contains('\u{1b}'), "{text:?}");
+        assert!(text.ends_with("no\\nsuch\\u{1b}.csv"), "{text}");
     }
 
     #[test]

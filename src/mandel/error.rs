@@ -73,7 +73,7 @@ pub enum MandelError {
     #[error("--max-iter 0 must be at least 1")]
     ZeroMaxIter,
     /// A colour map name that is not offered.
-    #[error("--colormap {name} is not one of {}", valid.join(", "))]
+    #[error("--colormap {} is not one of {}", crate::cities::escape_controls(name), valid.join(", "))]
     UnknownColormap {
         /// The name given.
         name: String,
@@ -200,5 +200,15 @@ mod tests {
         assert_eq!(Num(-2.5e-9).to_string(), "-2.5e-9");
         assert_eq!(Num(f64::INFINITY).to_string(), "inf");
         assert_eq!(Num(0.0).to_string(), "0");
+    }
+
+    #[test]
+    fn a_colour_map_name_with_a_newline_stays_on_one_line() {
+        let e = crate::mandel::Colormap::from_name("x\ny").expect_err("unknown");
+        assert!(!e.to_string().contains('\n'), "{e}");
+        assert!(
+            e.to_string().starts_with("--colormap x\\ny is not one of"),
+            "{e}"
+        );
     }
 }

@@ -82,7 +82,15 @@ impl Viewport {
         }
         let dx = (xmax - xmin) / f64::from(width);
         let dy = (ymax - ymin) / f64::from(height);
-        if !(dx.is_finite() && dx > 0.0) {
+        // The step must also be resolvable: at least 4 units in the last place of the view's
+        // largest coordinate, so neighbouring pixels sample different numbers, and the last
+        // pixel must stay below the upper edge (1e15 + 0.125 wide over 1000 pixels is neither).
+        let resolvable = |min: f64, max: f64, step: f64, n: u32| {
+            let m = min.abs().max(max.abs());
+            let ulp = m.next_up() - m;
+            step.is_finite() && step >= 4.0 * ulp && min + f64::from(n - 1) * step < max
+        };
+        if !resolvable(xmin, xmax, dx, width) {
             let (min_option, max_option) = ("--xmin", "--xmax");
             return Err(MandelError::BadStep {
                 min_option,
@@ -92,7 +100,7 @@ impl Viewport {
                 pixels: width,
             });
         }
-        if !(dy.is_finite() && dy > 0.0) {
+        if !resolvable(ymin, ymax, dy, height) {
             let (min_option, max_option) = ("--ymin", "--ymax");
             return Err(MandelError::BadStep {
                 min_option,
