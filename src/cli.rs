@@ -48,7 +48,7 @@ pub struct DistCitiesArgs {
     #[arg(long, value_enum, default_value_t = CityKernel::Fast)]
     pub kernel: CityKernel,
     /// The most cities accepted from the file: a larger one is refused before it exhausts memory
-    /// (each city takes about 100 bytes on rank 0 and 24 on every rank).
+    /// (each city takes about 150 bytes on rank 0 and 24 on every rank).
     #[arg(long, default_value_t = DEFAULT_MAX_CITIES)]
     pub max_cities: usize,
     /// Threads per rank (rayon). Under mpirun, let ranks use several cores: `--bind-to none` or

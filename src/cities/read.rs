@@ -15,7 +15,7 @@ use super::CityTable;
 /// instead of an ever-growing buffer.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// The default limit on the cities of one file: 20 million cities take about 2 GB on rank 0 and
+/// The default limit on the cities of one file: 20 million cities take about 3 GB on rank 0 and
 /// 480 MB on every rank (and 2e14 pairs).
 pub const DEFAULT_MAX_CITIES: usize = 20_000_000;
 
