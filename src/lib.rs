@@ -11,12 +11,14 @@
 //! | [`cities`]    | reading and validating city files, sphere geometry, the all-pairs kernel |
 //! | [`mandel`]    | viewport and pixel mapping, escape-count kernels, colour maps, PNG and `.npy` output |
 //! | [`error`]     | the error type every fallible step returns, with its exit code |
+//! | [`isa`]       | the instruction sets the fast kernels run on, detected at run time |
 //! | [`signals`]   | SIGINT and SIGTERM remove the temporary output file, then end the process |
 
 pub mod atomic_file;
 pub mod cities;
 pub mod cli;
 pub mod error;
+pub mod isa;
 pub mod mandel;
 pub mod partition;
 pub mod report;

@@ -17,6 +17,8 @@
 
 use std::ops::Range;
 
+pub use crate::isa::Isa;
+
 use super::geo::EARTH_RADIUS_KM;
 use crate::partition::{for_each_row_segment, row_start};
 
@@ -110,40 +112,6 @@ impl ClosestDot {
         candidates
             .into_iter()
             .reduce(|best, c| if c.beats(&best) { c } else { best })
-    }
-}
-
-/// Which instruction set the scan runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Isa {
-    /// Plain Rust over lane arrays: SSE2 on x86-64, NEON on aarch64, whatever elsewhere.
-    Portable,
-    /// x86-64 with AVX2.
-    Avx2,
-    /// x86-64 with AVX-512F.
-    Avx512,
-}
-
-impl Isa {
-    /// The fastest instruction set this CPU offers.
-    pub fn detect() -> Isa {
-        *Isa::available().last().unwrap_or(&Isa::Portable)
-    }
-
-    /// Every instruction set this CPU can run, slowest first (for tests and benchmarks).
-    pub fn available() -> Vec<Isa> {
-        #[allow(unused_mut)]
-        let mut isas = vec![Isa::Portable];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx2") {
-                isas.push(Isa::Avx2);
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                isas.push(Isa::Avx512);
-            }
-        }
-        isas
     }
 }
 

@@ -38,6 +38,8 @@
 
 use num_complex::Complex;
 
+pub use crate::isa::Isa;
+
 use super::kernel::smooth_count;
 use super::Viewport;
 
@@ -65,57 +67,6 @@ const PARKED: i64 = -1;
 
 /// The count a parked lane starts from, so far below any `max_iter` that it is never done.
 const PARKED_COUNT: i64 = i64::MIN / 2;
-
-/// An instruction set the fast kernel can run on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Isa {
-    /// Plain Rust over `[f64; 4]` lanes that the compiler vectorises (SSE2, NEON); runs anywhere.
-    Portable,
-    /// x86-64 AVX2: four `f64` lanes per register.
-    Avx2,
-    /// x86-64 AVX-512F: eight `f64` lanes per register.
-    Avx512,
-}
-
-impl Isa {
-    /// The fastest variant this CPU can run (the detection is cached, so this is cheap).
-    pub fn detect() -> Isa {
-        [Isa::Avx512, Isa::Avx2]
-            .into_iter()
-            .find(|isa| isa.is_available())
-            .unwrap_or(Isa::Portable)
-    }
-
-    /// Every variant this CPU can run, slowest first; [`Isa::Portable`] is always there.
-    pub fn available() -> Vec<Isa> {
-        [Isa::Portable, Isa::Avx2, Isa::Avx512]
-            .into_iter()
-            .filter(|isa| isa.is_available())
-            .collect()
-    }
-
-    /// Whether this CPU can run the variant.
-    pub fn is_available(self) -> bool {
-        match self {
-            Isa::Portable => true,
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => x86::Avx2::new().is_some(),
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => x86::Avx512::new().is_some(),
-            #[cfg(not(target_arch = "x86_64"))]
-            Isa::Avx2 | Isa::Avx512 => false,
-        }
-    }
-
-    /// Lower-case name for reports, e.g. `"avx2"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Isa::Portable => "portable",
-            Isa::Avx2 => "avx2",
-            Isa::Avx512 => "avx512",
-        }
-    }
-}
 
 /// [`render_rows`](super::kernel::render_rows) on the fastest variant; returns the computed
 /// iterations.
