@@ -10,6 +10,8 @@
 //! | [`report`]    | what rank 0 prints: the seed-style lines, per-rank times, load balance, JSON |
 //! | [`cities`]    | reading and validating city files, sphere geometry, the all-pairs kernel |
 //! | [`mandel`]    | viewport and pixel mapping, escape-count kernels, colour maps, PNG and `.npy` output |
+//! | [`cli`]       | both programs' command-line arguments, parsed by clap |
+//! | [`atomic_file`] | output files that appear whole or not at all |
 //! | [`error`]     | the error type every fallible step returns, with its exit code |
 //! | [`isa`]       | the instruction sets the fast kernels run on, detected at run time |
 //! | [`signals`]   | SIGINT and SIGTERM remove the temporary output file, then end the process |
