@@ -123,22 +123,8 @@ pub fn farthest_in_range(points: &Points, range: Range<u64>) -> Option<Farthest>
 mod tests {
     use super::*;
     use crate::cities::geo::haversine_km;
+    use crate::cities::test_points::random_coords;
     use crate::partition::{pair_count, pair_range_for_rank};
-
-    /// A small deterministic pseudo-random generator, so the tests need no extra crate.
-    fn lcg(seed: &mut u64) -> f64 {
-        *seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (*seed >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn random_coords(n: usize, seed: u64) -> Vec<f64> {
-        let mut s = seed;
-        (0..n)
-            .flat_map(|_| [lcg(&mut s) * 180.0 - 90.0, lcg(&mut s) * 360.0 - 180.0])
-            .collect()
-    }
 
     /// The plainest possible reference: every pair, the degree-based formula, first max wins.
     fn brute_force(coords: &[f64]) -> (u64, u64, f64) {

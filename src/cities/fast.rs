@@ -388,21 +388,8 @@ fn scan_lanes<const L: usize>(
 mod tests {
     use super::*;
     use crate::cities::farthest::{farthest_in_range, Points};
+    use crate::cities::test_points::random_coords;
     use crate::partition::{pair_count, pair_range_for_rank};
-
-    fn lcg(seed: &mut u64) -> f64 {
-        *seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (*seed >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn random_coords(n: usize, seed: u64) -> Vec<f64> {
-        let mut s = seed;
-        (0..n)
-            .flat_map(|_| [lcg(&mut s) * 180.0 - 90.0, lcg(&mut s) * 360.0 - 180.0])
-            .collect()
-    }
 
     /// Every pair, scalar, in index order: the smallest dot, first one wins.
     fn brute_force(v: &UnitVectors) -> (u64, u64, f64) {

@@ -6,6 +6,25 @@ pub mod geo;
 pub mod read;
 pub mod search;
 
+/// Deterministic random point sets shared by the kernels' tests (no extra crate needed).
+#[cfg(test)]
+pub(crate) mod test_points {
+    fn lcg(seed: &mut u64) -> f64 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (*seed >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// `n` points as `[lat0, lon0, lat1, lon1, ...]` in degrees, the same for the same seed.
+    pub(crate) fn random_coords(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .flat_map(|_| [lcg(&mut s) * 180.0 - 90.0, lcg(&mut s) * 360.0 - 180.0])
+            .collect()
+    }
+}
+
 pub use farthest::{farthest_in_range, Farthest, Points};
 pub use fast::{closest_dot_in_range, ClosestDot, UnitVectors};
 pub use geo::{haversine_km, Units, EARTH_RADIUS_KM};
