@@ -486,7 +486,9 @@ fn kernels_threads_and_ranks_give_identical_bytes() {
         "--max-iter",
         "700",
     ];
-    let mut reference: Option<Vec<u8>> = None;
+    // Smooth colouring too: the PNG then shows the smooth values, which the fast kernel gets by
+    // replaying each escaped pixel's last block.
+    let mut reference: Option<(Vec<u8>, Vec<u8>)> = None;
     let mut computed = Vec::new();
     for (kernel, ranks, threads, schedule) in [
         ("scalar", Some(1), "1", "cyclic"),
@@ -501,6 +503,7 @@ fn kernels_threads_and_ranks_give_identical_bytes() {
             .path()
             .join(format!("{kernel}-{ranks:?}-{threads}-{schedule}.npy"));
         let npy_s = npy.display().to_string();
+        let png_s = npy.with_extension("png").display().to_string();
         let mut args = view.to_vec();
         args.extend_from_slice(&[
             "--kernel",
@@ -511,6 +514,9 @@ fn kernels_threads_and_ranks_give_identical_bytes() {
             schedule,
             "--counts",
             &npy_s,
+            "--smooth",
+            "--out",
+            &png_s,
             "--json",
         ]);
         let v = run_ok(ranks, &args).json();
@@ -524,7 +530,10 @@ fn kernels_threads_and_ranks_give_identical_bytes() {
             v["computed_iterations"].as_u64().expect("computed"),
             v["pixel_iterations"].as_u64().expect("pixel"),
         ));
-        let bytes = std::fs::read(&npy).expect("npy");
+        let bytes = (
+            std::fs::read(&npy).expect("npy"),
+            std::fs::read(&png_s).expect("png"),
+        );
         match &reference {
             None => reference = Some(bytes),
             Some(want) => assert!(

@@ -60,7 +60,12 @@ fn escape_count_and_z(c: Complex<f64>, max_iter: u32) -> (u32, Complex<f64>) {
 /// `count`, so bands join up; near `|c| = 2` mu strays from `count` by up to about one more.
 /// An orbit that lingers at `|z| ~ 2` for all the extra steps (the tip `c = -2`, which is in the
 /// set) gets a large mu, as befits it. Never-escaping pixels give `max_iter`.
-fn smooth_from_escape(c: Complex<f64>, count: u32, mut z: Complex<f64>, max_iter: u32) -> f32 {
+pub(super) fn smooth_from_escape(
+    c: Complex<f64>,
+    count: u32,
+    mut z: Complex<f64>,
+    max_iter: u32,
+) -> f32 {
     if count >= max_iter {
         return max_iter as f32;
     }
@@ -76,6 +81,50 @@ fn smooth_from_escape(c: Complex<f64>, count: u32, mut z: Complex<f64>, max_iter
         return 0.0;
     }
     mu.clamp(0.0, f64::from(max_iter)) as f32
+}
+
+/// [`smooth_from_escape`] for `N` escaped pixels at once (`count[i] < max_iter`), each first
+/// advanced `steps[i]` steps from `z[i]` to its first value outside the disc.
+///
+/// The same operations in the same order per pixel, so the same bits, with the pixels as the
+/// inner loop: their chains of dependent operations (the steps, then two `log2`s) overlap, or
+/// run in SIMD lanes, instead of one pixel's latency after another's.
+pub(super) fn smooth_from_block<const N: usize>(
+    c: &[Complex<f64>; N],
+    mut z: [Complex<f64>; N],
+    steps: &[u32; N],
+    count: &[u32; N],
+    max_iter: u32,
+) -> [f32; N] {
+    let most = steps.iter().copied().max().unwrap_or(0);
+    for step in 0..most {
+        for i in 0..N {
+            let next = z[i] * z[i] + c[i];
+            z[i] = if step < steps[i] { next } else { z[i] };
+        }
+    }
+    let mut k: [f64; N] = std::array::from_fn(|i| f64::from(count[i]) + 1.0);
+    // Once a pixel's |z|^2 reaches the bailout (or is NaN) it stays put, as the scalar loop stops.
+    for _ in 0..SMOOTH_EXTRA_ITER {
+        for i in 0..N {
+            let go = z[i].norm_sqr() < SMOOTH_BAILOUT_NORM_SQR;
+            let next = z[i] * z[i] + c[i];
+            z[i] = if go { next } else { z[i] };
+            k[i] += if go { 1.0 } else { 0.0 };
+        }
+    }
+    let log_norm = log2_lanes(z.map(|z| z.norm_sqr()));
+    let log_log = log2_lanes(log_norm.map(|l| 0.5 * l));
+    std::array::from_fn(|i| {
+        let mu = k[i] - log_log[i];
+        if count[i] >= max_iter {
+            max_iter as f32
+        } else if mu.is_nan() {
+            0.0
+        } else {
+            mu.clamp(0.0, f64::from(max_iter)) as f32
+        }
+    })
 }
 
 /// The continuous count of one point, as [`render_row`] stores it when asked for smooth values.
@@ -159,12 +208,23 @@ pub fn render_rows(
     }
 }
 
+/// `1 / (2k + 1)` for k in 0..13, the atanh series' coefficients, rounded once at compile time
+/// (the same bits as dividing at run time, without 13 divisions per call).
+const ODD_RECIPROCALS: [f64; 13] = {
+    let mut table = [0.0; 13];
+    let mut k = 0;
+    while k < 13 {
+        table[k] = 1.0 / (2 * k + 1) as f64;
+        k += 1;
+    }
+    table
+};
+
 /// `log2(x)` from `+ - * /` and bit manipulation only, so it gives the same bits everywhere.
 ///
 /// Accurate to a few ulp for positive finite `x`; `0 -> -inf`, `inf -> inf`, negative or NaN
 /// -> NaN.
 pub fn log2_portable(x: f64) -> f64 {
-    const LOG2_E: f64 = std::f64::consts::LOG2_E;
     const TWO_POW_54: f64 = 18_014_398_509_481_984.0;
     if x.is_nan() || x < 0.0 {
         return f64::NAN;
@@ -175,26 +235,50 @@ pub fn log2_portable(x: f64) -> f64 {
     if x.is_infinite() {
         return f64::INFINITY;
     }
-    let bits = x.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    if biased == 0 {
+    if !is_positive_normal(x) {
         // Subnormal: scale into the normal range first.
         return log2_portable(x * TWO_POW_54) - 54.0;
     }
-    let mut e = biased - 1023;
-    let mut m = f64::from_bits((bits & ((1u64 << 52) - 1)) | (1023u64 << 52));
-    if m > std::f64::consts::SQRT_2 {
-        m *= 0.5;
-        e += 1;
+    log2_lanes([x])[0]
+}
+
+/// Whether `x` is a positive, finite, normal number: [`log2_lanes`]' domain.
+#[inline(always)]
+fn is_positive_normal(x: f64) -> bool {
+    x.is_normal() && x > 0.0
+}
+
+/// [`log2_portable`] of `N` numbers, the lanes innermost; outside the positive normal numbers
+/// it falls back to [`log2_portable`] itself.
+#[inline(always)]
+fn log2_lanes<const N: usize>(x: [f64; N]) -> [f64; N] {
+    const LOG2_E: f64 = std::f64::consts::LOG2_E;
+    let mut e = [0.0; N];
+    let mut s = [0.0; N];
+    for i in 0..N {
+        let bits = x[i].to_bits();
+        let biased = ((bits >> 52) & 0x7ff) as i32;
+        let m = f64::from_bits((bits & ((1u64 << 52) - 1)) | (1023u64 << 52));
+        let high = m > std::f64::consts::SQRT_2;
+        let m = if high { m * 0.5 } else { m };
+        e[i] = f64::from(biased - 1023 + i32::from(high));
+        s[i] = (m - 1.0) / (m + 1.0);
     }
     // ln m = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...) with |s| <= 0.1716, so 13 terms reach 1e-20.
-    let s = (m - 1.0) / (m + 1.0);
-    let s2 = s * s;
-    let mut series = 0.0;
-    for k in (0..13).rev() {
-        series = series * s2 + 1.0 / f64::from(2 * k + 1);
+    let s2 = s.map(|s| s * s);
+    let mut series = [0.0; N];
+    for &reciprocal in ODD_RECIPROCALS.iter().rev() {
+        for i in 0..N {
+            series[i] = series[i] * s2[i] + reciprocal;
+        }
     }
-    f64::from(e) + 2.0 * s * series * LOG2_E
+    std::array::from_fn(|i| {
+        if is_positive_normal(x[i]) {
+            e[i] + 2.0 * s[i] * series[i] * LOG2_E
+        } else {
+            log2_portable(x[i])
+        }
+    })
 }
 
 #[cfg(test)]
@@ -343,5 +427,13 @@ mod tests {
         assert_eq!(log2_portable(0.0), f64::NEG_INFINITY);
         assert_eq!(log2_portable(f64::INFINITY), f64::INFINITY);
         assert!(log2_portable(-1.0).is_nan() && log2_portable(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn series_coefficients_are_the_run_time_quotients() {
+        for (k, &c) in (0u32..).zip(&ODD_RECIPROCALS) {
+            let run_time = 1.0 / std::hint::black_box(f64::from(2 * k + 1));
+            assert_eq!(c.to_bits(), run_time.to_bits(), "k = {k}");
+        }
     }
 }
