@@ -35,9 +35,11 @@
 //! What is left: if the signal lands on another thread in the microseconds between the
 //! handler's unlink of a not-yet-created path and the process's end, while this thread's
 //! `open(O_CREAT)` completes, that file survives (closing that needs blocking signals in every
-//! thread, which MPI's own threads make impossible). SIGKILL cannot be caught at all: a rank
-//! killed with it while writing leaves its temporary file, hidden (a leading dot) and named for
-//! its pid; the target file is never touched.
+//! thread, which MPI's own threads make impossible). SIGKILL cannot be caught at all; on Linux
+//! the file being written has no name until it is whole (see [`atomic_file`](crate::atomic_file)),
+//! so a rank killed with it while writing leaves nothing, except in the microseconds between
+//! naming and renaming, and elsewhere it leaves its temporary file, hidden (a leading dot) and
+//! named for its pid. The target file is never touched.
 
 use std::ffi::c_char;
 use std::os::unix::ffi::OsStrExt;

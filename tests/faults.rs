@@ -1,8 +1,9 @@
 //! Faults: a rank killed with SIGKILL, and SIGINT / SIGTERM to the launcher (Ctrl-C, SLURM's time
 //! limit), for both programs at 4 ranks. Each checks that the job ends non-zero within a bound
 //! (no hang), that no output file appears, that an existing one is unchanged, and that no
-//! temporary file (`.<name>.tmp-*`) is left; one test lands the signal while the output is being
-//! written and checks every file is either whole or absent.
+//! temporary file (`.<name>.tmp-*`) is left; one test lands SIGTERM (to rank 0 and to the
+//! launcher) and SIGKILL (to rank 0) while the output is being written and checks every file is
+//! either whole or absent.
 //!
 //! Exit codes observed on this machine (2 cores), launcher signalled ~2 s into a run:
 //!
@@ -425,12 +426,28 @@ fn npy_is_whole(bytes: &[u8], width: usize, height: usize) -> bool {
 /// (Open MPI after about 1 s), so only the direct signal surely lands inside the write, and
 /// then nothing at all may be left: that proves the handler removed the temporary file.
 #[test]
-fn sigterm_while_writing_leaves_whole_files_or_none() {
+fn signals_while_writing_leave_whole_files_or_none() {
     let _serial = serial();
     let (width, height) = (8000, 6000);
-    // (signal rank 0 itself?, delay after the temporary counts file is first seen non-empty);
-    // writing the 192 MB of counts takes about 1 s here.
-    for (to_rank0, delay_ms) in [(true, 0u64), (true, 150), (false, 0), (false, 500)] {
+    // (signal rank 0 itself, or the launcher; which signal; delay after rank 0 is first seen
+    // writing); writing the 192 MB of counts takes about 1 s here. SIGKILL cannot be caught: only
+    // a file without a name while it is written (O_TMPFILE) leaves nothing then.
+    let unnamed_files = unnamed_files_work(&std::env::temp_dir());
+    for (to_rank0, sig, delay_ms) in [
+        (true, "TERM", 0u64),
+        (true, "TERM", 150),
+        (false, "TERM", 0),
+        (false, "TERM", 500),
+        (true, "KILL", 0),
+        (true, "KILL", 300),
+    ] {
+        if sig == "KILL" && !unnamed_files {
+            eprintln!(
+                "no O_TMPFILE in {}: SIGKILL case skipped",
+                std::env::temp_dir().display()
+            );
+            continue;
+        }
         let mut job = Job::start(MANDEL, |dir| {
             vec![
                 "--kernel".into(),
@@ -455,31 +472,25 @@ fn sigterm_while_writing_leaves_whole_files_or_none() {
             .clone();
         let start = Instant::now();
         let writing = loop {
-            let temp = std::fs::read_dir(job.dir.path())
-                .expect("readable")
-                .flatten()
-                .any(|e| {
-                    e.file_name().to_string_lossy().starts_with(".big.")
-                        && e.metadata().is_ok_and(|m| m.len() > 0)
-                });
-            if temp || job.finished() || start.elapsed() > Duration::from_secs(60) {
-                break temp;
+            let writing = writing_into(rank0.pid, job.dir.path());
+            if writing || job.finished() || start.elapsed() > Duration::from_secs(60) {
+                break writing;
             }
             thread::sleep(Duration::from_millis(2));
         };
-        assert!(writing, "the temporary counts file was never seen");
+        assert!(writing, "rank 0 was never seen writing the counts");
         thread::sleep(Duration::from_millis(delay_ms));
         let target = if to_rank0 { &rank0 } else { &launcher };
         // A job that already ended may have freed its pids for others: never signal those.
         if !job.finished() {
-            signal(target.pid, "TERM");
+            signal(target.pid, sig);
         }
         let (outcome, took) = job.finish(Instant::now());
         assert!(!outcome.timed_out, "hang: {outcome:?}");
-        assert!(took < BOUND, "took {took:?} after SIGTERM: {outcome:?}");
+        assert!(took < BOUND, "took {took:?} after SIG{sig}: {outcome:?}");
         let names = job.listing();
         eprintln!(
-            "SIGTERM to {} (rank {:?}) {delay_ms} ms into the write: exit {:?} after {took:?}, left {names:?}",
+            "SIG{sig} to {} (rank {:?}) {delay_ms} ms into the write: exit {:?} after {took:?}, left {names:?}",
             target.exe, target.rank, outcome.code
         );
         assert!(
@@ -502,4 +513,27 @@ fn sigterm_while_writing_leaves_whole_files_or_none() {
             assert_eq!((img.width(), img.height()), (width as u32, height as u32));
         }
     }
+}
+
+/// Whether process `pid` has a regular file open in `dir` (named, or unnamed: `dir/#123
+/// (deleted)`) with some bytes in it.
+fn writing_into(pid: u32, dir: &Path) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|to| to.starts_with(dir))
+            && std::fs::metadata(fd.path()).is_ok_and(|m| m.is_file() && m.len() > 0)
+    })
+}
+
+/// Whether unnamed files (O_TMPFILE) can be made in `dir`, as the programs' output writer does.
+fn unnamed_files_work(dir: &Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_TMPFILE)
+        .open(dir)
+        .is_ok()
 }

@@ -19,9 +19,11 @@
 //! Smooth values need the first `z` outside the disc, which a lane has overshot by the time it
 //! is seen to be done. So in that mode each lane's `z` and count are saved at the start of
 //! every block, logged with the pixel, and the escaped pixel's last few steps (at most
-//! [`BLOCK`]) are replayed in scalar code from there, with the same operations, before the
-//! reference's smooth formula runs: the same bits as [`smooth_count`](super::smooth_count), at
-//! a few percent of the kernel's time instead of a scalar re-run of every escaped orbit.
+//! `BLOCK`, 8) are replayed in scalar code from there, with the same operations, before the
+//! reference's smooth formula runs, 16 pixels at a time: the same bits as
+//! [`smooth_count`](super::smooth_count), and 3.8x faster than re-running every escaped orbit
+//! in scalar code on a seahorse-valley zoom (0.084 s against 0.318 s; 0.050 s without smooth
+//! values).
 //!
 //! The variant is picked at run time ([`Isa::detect`]); every one gives the same counts, and
 //! tests force each one ([`render_rows_fast_with_isa`]). Measured on the AMD EPYC (Zen 4) build
