@@ -64,6 +64,16 @@ pub enum OutputError {
         /// The path given.
         path: PathBuf,
     },
+    /// The file would not fit the free space of its folder's file system.
+    #[error("output needs {} but its folder has {} free, {}", bytes_text(*needed), bytes_text(*free), crate::cities::escape_controls(&path.display().to_string()))]
+    NoRoom {
+        /// The path given.
+        path: PathBuf,
+        /// Bytes the file (with any other output on the same file system) needs.
+        needed: u64,
+        /// Bytes free for an unprivileged user there.
+        free: u64,
+    },
     /// Writing, syncing or renaming failed at run time.
     #[error("cannot write the output file ({source}), {}", crate::cities::escape_controls(&path.display().to_string()))]
     Write {
@@ -88,6 +98,80 @@ impl OutputError {
 fn dotted(extensions: &[String]) -> String {
     let dotted: Vec<String> = extensions.iter().map(|e| format!(".{e}")).collect();
     dotted.join(" or ")
+}
+
+/// A byte count for people: `9.22 GB`, `512 bytes`.
+pub fn bytes_text(n: u64) -> String {
+    const UNITS: [&str; 6] = ["kB", "MB", "GB", "TB", "PB", "EB"];
+    if n < 1000 {
+        return format!("{n} bytes");
+    }
+    let mut v = n as f64 / 1000.0;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    format!("{v:.2} {}", UNITS[unit])
+}
+
+/// Bytes an unprivileged user may still write on the file system of `path`'s folder
+/// (`statvfs`), or `None` where that cannot be asked.
+pub fn free_space(path: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = std::ffi::CString::new(folder_of(path).as_os_str().as_bytes()).ok()?;
+        // SAFETY: statvfs(3) writes into the zeroed struct we own and reads the C string.
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        if unsafe { libc::statvfs(dir.as_ptr(), &mut st) } != 0 {
+            return None;
+        }
+        Some(u64::from(st.f_bavail).saturating_mul(u64::from(st.f_frsize)))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Refuses, before any computing, outputs whose known sizes exceed the free space where they
+/// go; `outputs` are (path, bytes) pairs, and those on one file system are added up.
+pub fn check_room(outputs: &[(&Path, u64)]) -> Result<(), OutputError> {
+    for (i, &(path, _)) in outputs.iter().enumerate() {
+        let Some(free) = free_space(path) else {
+            continue;
+        };
+        let same_fs = |other: &Path| device_of(other) == device_of(path);
+        let needed: u64 = outputs
+            .iter()
+            .filter(|(p, _)| same_fs(p))
+            .map(|&(_, n)| n)
+            .fold(0u64, u64::saturating_add);
+        if needed > free && outputs[..i].iter().all(|(p, _)| !same_fs(p)) {
+            return Err(OutputError::NoRoom {
+                path: path.to_path_buf(),
+                needed,
+                free,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The device number of `path`'s folder, to tell file systems apart.
+fn device_of(path: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(folder_of(path)).ok().map(|m| m.dev())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 /// The folder a path's file lives in; a bare file name lives in the current folder.

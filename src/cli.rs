@@ -6,10 +6,12 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use serde::Serialize;
 
 use crate::cities::read::DEFAULT_MAX_CITIES;
 use crate::cities::{Format, Kernel as CityKernel, ReadOptions, Units};
+use crate::atomic_file::{check_output_path, check_room};
+use crate::mandel::png::PngCompression;
+use crate::mandel::sink::npy::npy_size;
 use crate::mandel::{
     check_max_iter, Colormap, Kernel as MandelKernel, Viewport, DEFAULT_HEIGHT, DEFAULT_MAX_ITER,
     DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN, DEFAULT_YMAX, DEFAULT_YMIN,
@@ -85,28 +87,7 @@ pub fn parse_delimiter(s: &str) -> Result<u8, String> {
     }
 }
 
-/// How rows are shared among the ranks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Schedule {
-    /// Contiguous bands, one per rank: the naive split (the middle bands cost the most).
-    Block,
-    /// Rows dealt round-robin: every rank gets a fair sample of cheap and costly rows.
-    Cyclic,
-    /// Rank 0 hands out small chunks of rows to whichever rank is free, and computes too.
-    Dynamic,
-}
-
-impl Schedule {
-    /// The name as written on the command line and in the JSON report.
-    pub fn name(self) -> &'static str {
-        match self {
-            Schedule::Block => "block",
-            Schedule::Cyclic => "cyclic",
-            Schedule::Dynamic => "dynamic",
-        }
-    }
-}
+pub use crate::mandel::distribute::Schedule;
 
 /// Computes the Mandelbrot set in parallel and writes it as a PNG (and the counts as .npy).
 ///
@@ -153,6 +134,10 @@ pub struct MandelArgs {
     /// Colour by the continuous iteration count, so the bands disappear.
     #[arg(long)]
     pub smooth: bool,
+    /// PNG compression: `fast` keeps encoding off the critical path (on the rank's spare
+    /// cores); `default` and `best` make smaller files, slower. Same pixels at every level.
+    #[arg(long, value_enum, default_value_t = PngCompression::Fast)]
+    pub png_compression: PngCompression,
     /// How rows are shared among the ranks.
     #[arg(long, value_enum, default_value_t = Schedule::Cyclic)]
     pub schedule: Schedule,
@@ -222,5 +207,22 @@ impl MandelJob {
             max_iter: check_max_iter(args.max_iter)?,
             colormap: Colormap::from_name(&args.colormap)?,
         })
+    }
+}
+
+impl MandelJob {
+    /// Rank 0's checks before any computing: the request, the output paths, and room on disk
+    /// for the `.npy` file (its size is exact; a PNG's is not known before it is written).
+    pub fn validate(args: &MandelArgs) -> Result<MandelJob, Error> {
+        let job = MandelJob::from_args(args)?;
+        if let Some(out) = &args.out {
+            check_output_path(out, &["png"])?;
+        }
+        if let Some(counts) = &args.counts {
+            check_output_path(counts, &["npy"])?;
+            let size = npy_size(job.view.width(), job.view.height());
+            check_room(&[(counts.as_path(), size)])?;
+        }
+        Ok(job)
     }
 }

@@ -34,6 +34,87 @@ pub fn cyclic_rows(rows: u32, parts: u32) -> Vec<Vec<u32>> {
         .collect()
 }
 
+/// One rank's rows under a static schedule, as an arithmetic progression: `first`, `first +
+/// step`, ... (`count` rows). A block band has step 1, a cyclic share has step `parts`; three
+/// numbers describe any share, so rank 0 scatters descriptions, never row lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowStride {
+    /// The first row.
+    pub first: u32,
+    /// The distance between consecutive rows (at least 1).
+    pub step: u32,
+    /// How many rows.
+    pub count: u32,
+}
+
+impl RowStride {
+    /// The `k`-th row of the share.
+    pub fn row(&self, k: u32) -> u32 {
+        self.first + k * self.step
+    }
+
+    /// The rows `k` in `ks`, in order.
+    pub fn rows(&self, ks: Range<u32>) -> impl Iterator<Item = u32> + '_ {
+        ks.map(|k| self.row(k))
+    }
+
+    /// As three numbers, for a scatter.
+    pub fn to_array(self) -> [u32; 3] {
+        [self.first, self.step, self.count]
+    }
+
+    /// From three numbers of [`RowStride::to_array`].
+    pub fn from_slice(v: &[u32]) -> RowStride {
+        RowStride {
+            first: v[0],
+            step: v[1].max(1),
+            count: v[2],
+        }
+    }
+}
+
+/// Part `part`'s band of `0..rows` under the block split, as [`block_rows`] deals it.
+pub fn block_stride(rows: u32, parts: u32, part: u32) -> RowStride {
+    let r = block_range(u64::from(rows), u64::from(parts), u64::from(part));
+    RowStride {
+        first: r.start as u32,
+        step: 1,
+        count: (r.end - r.start) as u32,
+    }
+}
+
+/// Part `part`'s rows of `0..rows` under the cyclic split, as [`cyclic_rows`] deals them.
+pub fn cyclic_stride(rows: u32, parts: u32, part: u32) -> RowStride {
+    assert!(parts > 0 && part < parts, "part {part} of {parts}");
+    let count = if part < rows {
+        (rows - part).div_ceil(parts)
+    } else {
+        0
+    };
+    RowStride {
+        first: part.min(rows),
+        step: parts,
+        count,
+    }
+}
+
+/// Which part holds `row` under the block split of `0..rows` into `parts` (the inverse of
+/// [`block_stride`]): the last part whose band starts at or before `row`.
+pub fn block_owner(rows: u32, parts: u32, row: u32) -> u32 {
+    // bound(k) = floor(rows * k / parts) is monotone: binary search for the last k <= row.
+    let bound = |k: u32| (u64::from(rows) * u64::from(k) / u64::from(parts)) as u32;
+    let (mut lo, mut hi) = (0u32, parts); // invariant: bound(lo) <= row < bound(hi)
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if bound(mid) <= row {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// The number of unordered pairs of `n` items, `n (n - 1) / 2`.
 pub fn pair_count(n: u64) -> u64 {
     if n < 2 {
@@ -199,6 +280,25 @@ mod tests {
                             want,
                             "n={n} size={size} ({i},{j})"
                         );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn strides_and_owners_match_the_row_lists() {
+        for rows in [0u32, 1, 2, 7, 10, 61, 100] {
+            for parts in 1..=9u32 {
+                let (block, cyclic) = (block_rows(rows, parts), cyclic_rows(rows, parts));
+                for p in 0..parts {
+                    let b = block_stride(rows, parts, p);
+                    let c = cyclic_stride(rows, parts, p);
+                    assert_eq!(b.rows(0..b.count).collect::<Vec<_>>(), block[p as usize]);
+                    assert_eq!(c.rows(0..c.count).collect::<Vec<_>>(), cyclic[p as usize]);
+                    assert_eq!(RowStride::from_slice(&c.to_array()), c);
+                    for &row in &block[p as usize] {
+                        assert_eq!(block_owner(rows, parts, row), p, "{rows} {parts} {row}");
                     }
                 }
             }

@@ -6,8 +6,8 @@
 //! gathers the results ([`Spmd::gather_slices`]). rsmpi's counts are `i32`; the helpers here check
 //! them, and [`Spmd::broadcast_vec`] sends long vectors in chunks.
 
-use std::ops::Range;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use mpi::datatype::{Partition, PartitionMut};
 use mpi::environment::Universe;
@@ -207,12 +207,12 @@ impl Spmd {
     }
 
     /// Broadcasts a vector that rank 0 holds to every rank, in chunks of at most
-    /// [`MAX_COUNT`] elements so that any length fits MPI's `i32` counts.
+    /// [`max_count`] elements so that any length fits MPI's `i32` counts.
     pub fn broadcast_vec<T: Equivalence + Default + Clone>(&self, data: Option<Vec<T>>) -> Vec<T> {
         let len = self.broadcast_value(data.as_ref().map(|d| d.len() as u64)) as usize;
         let mut buf = data.unwrap_or_else(|| vec![T::default(); len]);
         let root = self.world.process_at_rank(ROOT);
-        for chunk in buf.chunks_mut(MAX_COUNT) {
+        for chunk in buf.chunks_mut(max_count()) {
             root.broadcast_into(chunk);
         }
         buf
@@ -311,198 +311,49 @@ impl<T> Gathered<T> {
     }
 }
 
-/// Message tag of a piece of a streamed gather.
-const TAG_STREAM: i32 = 3;
+/// The largest element count one message carries: `i32::MAX` (rsmpi's counts are `i32`), or
+/// less when `MPI_EXAMPLES_MAX_COUNT` says so, which the tests set to exercise the chunking of
+/// messages past 2^31 elements without gigabytes. Read once per process.
+pub fn max_count() -> usize {
+    static MAX: OnceLock<usize> = OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::env::var("MPI_EXAMPLES_MAX_COUNT")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .map_or(MAX_COUNT, |n| n.clamp(1, MAX_COUNT))
+    })
+}
 
 impl Spmd {
-    /// A gather that overlaps with the computing: every rank fills its slice of `my_len`
-    /// elements in `pieces` steps with `fill(range, out)` (ranges are whole multiples of `unit`
-    /// elements); the other ranks send each piece to rank 0 as soon as it is filled (nonblocking),
-    /// and rank 0 receives the pieces that have arrived between its own. Every rank gets its own
-    /// slice back; rank 0 also gets the others' (its own part there is empty), given `lens`, every
-    /// rank's slice length, which rank 0 knows from its plan.
-    ///
-    /// Only the last piece of each rank is transferred after the computing ends, so large results
-    /// cost little more than small ones.
-    pub fn gather_streamed<T: Equivalence + Default + Clone>(
-        &self,
-        my_len: usize,
-        unit: usize,
-        pieces: usize,
-        lens: Option<&[usize]>,
-        mut fill: impl FnMut(Range<usize>, &mut [T]),
-    ) -> (Vec<T>, Option<Gathered<T>>) {
-        let unit = unit.max(1);
-        let units = my_len / unit;
-        let piece = |k: usize| {
-            let r = crate::partition::block_range(units as u64, pieces.max(1) as u64, k as u64);
-            r.start as usize * unit..r.end as usize * unit
-        };
-        let mut mine = vec![T::default(); my_len];
-        let root = self.world.process_at_rank(ROOT);
-        if !self.is_root() {
-            mpi::request::scope(|scope| {
-                let mut sends = Vec::with_capacity(pieces);
-                let mut rest: &mut [T] = &mut mine[..];
-                for k in 0..pieces.max(1) {
-                    let range = piece(k);
-                    let (head, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
-                    fill(range, head);
-                    let head: &[T] = head;
-                    sends.push(root.immediate_send_with_tag(scope, head, TAG_STREAM));
-                    rest = tail;
-                }
-                for send in sends {
-                    send.wait();
-                }
-            });
-            return (mine, None);
-        }
-
-        let lens = lens.expect("rank 0 must pass every rank's slice length to gather_streamed()");
-        assert_eq!(lens.len(), self.size as usize, "one length per rank");
-        let mut starts = vec![0usize; lens.len() + 1];
-        for (r, &len) in lens.iter().enumerate() {
-            starts[r + 1] = starts[r] + if r == ROOT as usize { 0 } else { len };
-        }
-        let mut data = vec![T::default(); starts[lens.len()]];
-        let mut received = starts.clone(); // where each rank's next piece goes
-                                           // Every other rank sends exactly `pieces` messages, some possibly empty.
-        let expected = pieces.max(1) * (self.size as usize - 1);
-        let mut got = 0usize;
-        let any = self.world.any_process();
-        let mut take = |matched: (mpi::point_to_point::Message, mpi::point_to_point::Status)| {
-            let (message, status) = matched;
-            let source = status.source_rank() as usize;
-            let count = status.count(T::equivalent_datatype()) as usize;
-            let at = received[source];
-            assert!(
-                at + count <= starts[source + 1],
-                "rank {source} sent more than its plan"
-            );
-            message.matched_receive_into(&mut data[at..at + count]);
-            received[source] += count;
-        };
-        let mut rest: &mut [T] = &mut mine[..];
-        for k in 0..pieces.max(1) {
-            let range = piece(k);
-            let (head, tail) = std::mem::take(&mut rest).split_at_mut(range.len());
-            fill(range, head);
-            rest = tail;
-            while let Some(matched) = any.immediate_matched_probe_with_tag(TAG_STREAM) {
-                take(matched);
-                got += 1;
-            }
-        }
-        while got < expected {
-            take(any.matched_probe_with_tag(TAG_STREAM));
-            got += 1;
-        }
-        assert!(
-            received[..lens.len()] == starts[1..],
-            "every rank sent its whole slice"
-        );
-        (mine, Some(Gathered { data, starts }))
+    /// The world communicator, for the point-to-point protocols built on this layer.
+    pub fn world(&self) -> &SimpleCommunicator {
+        &self.world
     }
-}
 
-/// Message tag of a worker's request, carrying the result of its previous chunk.
-const TAG_RESULT: i32 = 1;
-/// Message tag of rank 0's reply: the next chunk, or an empty range meaning "stop".
-const TAG_WORK: i32 = 2;
-
-/// One finished chunk of a dynamic schedule: the items it covered, what they gave, and the rank
-/// that computed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChunkResult {
-    /// The items of the chunk.
-    pub items: Range<u32>,
-    /// The chunk's result, as `work` returned it.
-    pub data: Vec<u32>,
-    /// The rank that computed it.
-    pub rank: i32,
-}
-
-impl Spmd {
-    /// Load balancing on demand: rank 0 hands out `0..items` in chunks of `chunk` items to
-    /// whichever rank asks next, and computes chunks itself between requests. Every rank calls
-    /// this with the same `items` and `chunk`; rank 0 gets every chunk's result back (the other
-    /// ranks get `None`).
-    ///
-    /// A worker's request carries the result of its previous chunk, so one message per chunk
-    /// goes each way. Between polls rank 0 computes a single item for itself, so a worker's
-    /// request waits at most one item's work for an answer.
-    pub fn dynamic_chunks(
-        &self,
-        items: u32,
-        chunk: u32,
-        mut work: impl FnMut(Range<u32>) -> Vec<u32>,
-    ) -> Option<Vec<ChunkResult>> {
-        let chunk = chunk.max(1);
-        if !self.is_root() {
-            let root = self.world.process_at_rank(ROOT);
-            // The first request carries no result: an empty range.
-            let mut request: Vec<u32> = vec![0, 0];
-            loop {
-                root.send_with_tag(&request[..], TAG_RESULT);
-                let mut job = [0u32; 2];
-                root.receive_into_with_tag(&mut job[..], TAG_WORK);
-                if job[0] == job[1] {
-                    return None;
-                }
-                let data = work(job[0]..job[1]);
-                request = [job[0], job[1]].into_iter().chain(data).collect();
-            }
+    /// Sends `data` to `dest` as consecutive messages of at most [`max_count`] elements with
+    /// `tag` (one empty message when `data` is empty); [`Spmd::receive_chunked`] takes them.
+    pub fn send_chunked<T: Equivalence>(&self, dest: i32, tag: i32, data: &[T]) {
+        let to = self.world.process_at_rank(dest);
+        if data.is_empty() {
+            to.send_with_tag(data, tag);
         }
-
-        let mut next = 0u32;
-        let take = |next: &mut u32, len: u32| -> Range<u32> {
-            let start = *next;
-            *next = start.saturating_add(len).min(items);
-            start..*next
-        };
-        let mut results = Vec::new();
-        let mut workers_left = self.size - 1;
-        let any = self.world.any_process();
-        while workers_left > 0 || next < items {
-            let message = if next < items {
-                any.immediate_matched_probe_with_tag(TAG_RESULT)
-            } else {
-                Some(any.matched_probe_with_tag(TAG_RESULT))
-            };
-            match message {
-                Some(matched) => {
-                    let (payload, status) = matched.matched_receive_vec::<u32>();
-                    let source = status.source_rank();
-                    if payload[0] < payload[1] {
-                        results.push(ChunkResult {
-                            items: payload[0]..payload[1],
-                            data: payload[2..].to_vec(),
-                            rank: source,
-                        });
-                    }
-                    let job = take(&mut next, chunk);
-                    if job.is_empty() {
-                        workers_left -= 1;
-                    }
-                    self.world
-                        .process_at_rank(source)
-                        .send_with_tag(&[job.start, job.end][..], TAG_WORK);
-                }
-                None => {
-                    // Rank 0 works one item at a time, so a worker's request waits at most one item.
-                    let job = take(&mut next, 1);
-                    let data = work(job.clone());
-                    results.push(ChunkResult {
-                        items: job,
-                        data,
-                        rank: ROOT,
-                    });
-                }
-            }
+        for chunk in data.chunks(max_count()) {
+            to.send_with_tag(chunk, tag);
         }
-        results.sort_by_key(|r| r.items.start);
-        Some(results)
+    }
+
+    /// Receives exactly `buf.len()` elements from `source` sent by [`Spmd::send_chunked`] (or by
+    /// the same chunking with immediate sends).
+    pub fn receive_chunked<T: Equivalence>(&self, source: i32, tag: i32, buf: &mut [T]) {
+        let from = self.world.process_at_rank(source);
+        if buf.is_empty() {
+            from.receive_into_with_tag(buf, tag);
+        }
+        for chunk in buf.chunks_mut(max_count()) {
+            let status = from.receive_into_with_tag(chunk, tag);
+            let got = status.count(T::equivalent_datatype()) as usize;
+            assert_eq!(got, chunk.len(), "rank {source} sent a chunk of the wrong size");
+        }
     }
 }
 

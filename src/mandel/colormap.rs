@@ -184,44 +184,81 @@ fn segmented_lut(segments: &[(f64, f64, f64)]) -> [f64; LUT_SIZE] {
     lut
 }
 
-/// RGB8 pixels for counts (or smooth counts): `t = value / max_iter` through `map`.
+/// Counts (or smooth counts) to RGB8 pixels: `t = value / max_iter` through a colour map.
 ///
-/// Integer counts go through a per-count colour table, built once, so colouring costs one
-/// lookup per pixel. `max_iter == 0` (refused upstream) paints everything with `t = 0`.
+/// Integer counts go through a per-count colour table, built once (up to [`TABLE_LIMIT`]
+/// entries), so colouring costs one lookup per pixel; beyond that, and for smooth values, each
+/// pixel is mapped directly, which gives the same bytes. Shared by the threads that encode.
+#[derive(Debug, Clone)]
+pub struct Painter {
+    map: Colormap,
+    max_iter: u32,
+    table: Option<Vec<[u8; 3]>>,
+}
+
+/// The longest per-count colour table a [`Painter`] builds (3 bytes an entry).
+pub const TABLE_LIMIT: u32 = 1 << 20;
+
+impl Painter {
+    /// A painter for counts up to `max_iter` (`max_iter == 0`, refused upstream, paints `t = 0`).
+    pub fn new(map: &Colormap, max_iter: u32) -> Painter {
+        let mut painter = Painter {
+            map: map.clone(),
+            max_iter,
+            table: None,
+        };
+        if max_iter <= TABLE_LIMIT {
+            let table = (0..=max_iter).map(|n| painter.direct(f64::from(n))).collect();
+            painter.table = Some(table);
+        }
+        painter
+    }
+
+    fn direct(&self, v: f64) -> [u8; 3] {
+        let t = if self.max_iter == 0 {
+            0.0
+        } else {
+            v / f64::from(self.max_iter)
+        };
+        self.map.rgb(t)
+    }
+
+    /// Paints `counts` (or, when given, the smooth values, one per count) into `rgb`, 3 bytes a
+    /// pixel.
+    ///
+    /// # Panics
+    /// If `smooth` or `rgb` does not match `counts` in length: a caller's bug.
+    pub fn paint(&self, counts: &[u32], smooth: Option<&[f32]>, rgb: &mut [u8]) {
+        assert_eq!(rgb.len(), counts.len() * 3, "three bytes per pixel");
+        match (smooth, &self.table) {
+            (Some(smooth), _) => {
+                assert_eq!(smooth.len(), counts.len(), "one smooth value per count");
+                for (px, &mu) in rgb.chunks_exact_mut(3).zip(smooth) {
+                    px.copy_from_slice(&self.direct(f64::from(mu)));
+                }
+            }
+            (None, Some(table)) => {
+                for (px, &n) in rgb.chunks_exact_mut(3).zip(counts) {
+                    px.copy_from_slice(&table[n.min(self.max_iter) as usize]);
+                }
+            }
+            (None, None) => {
+                for (px, &n) in rgb.chunks_exact_mut(3).zip(counts) {
+                    px.copy_from_slice(&self.direct(f64::from(n)));
+                }
+            }
+        }
+    }
+}
+
+/// RGB8 pixels for counts (or smooth counts): `t = value / max_iter` through `map`, all at once
+/// ([`Painter`] does it block by block).
 ///
 /// # Panics
 /// If `smooth` is given with a length other than `counts.len()`: a caller's bug.
 pub fn colorize(counts: &[u32], smooth: Option<&[f32]>, max_iter: u32, map: &Colormap) -> Vec<u8> {
-    let t_of = |v: f64| {
-        if max_iter == 0 {
-            0.0
-        } else {
-            v / f64::from(max_iter)
-        }
-    };
-    let mut rgb = Vec::with_capacity(counts.len() * 3);
-    match smooth {
-        Some(smooth) => {
-            assert_eq!(smooth.len(), counts.len(), "one smooth value per count");
-            for &mu in smooth {
-                rgb.extend_from_slice(&map.rgb(t_of(f64::from(mu))));
-            }
-        }
-        None if (max_iter as usize) <= counts.len().max(1 << 16) => {
-            let table: Vec<[u8; 3]> = (0..=max_iter)
-                .map(|n| map.rgb(t_of(f64::from(n))))
-                .collect();
-            for &n in counts {
-                rgb.extend_from_slice(&table[n.min(max_iter) as usize]);
-            }
-        }
-        None => {
-            // A table longer than the image would cost more than it saves.
-            for &n in counts {
-                rgb.extend_from_slice(&map.rgb(t_of(f64::from(n))));
-            }
-        }
-    }
+    let mut rgb = vec![0u8; counts.len() * 3];
+    Painter::new(map, max_iter).paint(counts, smooth, &mut rgb);
     rgb
 }
 

@@ -80,18 +80,13 @@ pub enum MandelError {
         /// The names offered.
         valid: &'static [&'static str],
     },
-    /// More pixels than one MPI message can count (rsmpi counts are `i32`).
-    #[error(
-        "--width {width} x --height {height} is {} pixels, \
-         more than the {} that MPI's i32 counts allow",
-        *.width as u64 * *.height as u64,
-        i32::MAX
-    )]
-    TooManyPixels {
-        /// Image width in pixels.
-        width: u32,
-        /// Image height in pixels.
-        height: u32,
+    /// A side longer than a PNG may be (2^31 - 1 pixels); the counts would fit, the image not.
+    #[error("--{option} {value} is more than {}, the most pixels a PNG side may have", i32::MAX)]
+    TooLong {
+        /// `width` or `height`.
+        option: &'static str,
+        /// The length given.
+        value: u32,
     },
 }
 
@@ -147,9 +142,9 @@ mod tests {
                 name: "foo".into(),
                 valid: &["jet", "gray"],
             },
-            MandelError::TooManyPixels {
-                width: 100_000,
-                height: 100_000,
+            MandelError::TooLong {
+                option: "width",
+                value: u32::MAX,
             },
         ];
         for e in all {
@@ -171,15 +166,14 @@ mod tests {
     }
 
     #[test]
-    fn too_many_pixels_mentions_i32() {
-        let e = MandelError::TooManyPixels {
-            width: 100_000,
-            height: 100_000,
+    fn too_long_names_the_png_limit() {
+        let e = MandelError::TooLong {
+            option: "height",
+            value: 3_000_000_000,
         };
         assert_eq!(
             e.to_string(),
-            "--width 100000 x --height 100000 is 10000000000 pixels, \
-             more than the 2147483647 that MPI's i32 counts allow"
+            "--height 3000000000 is more than 2147483647, the most pixels a PNG side may have"
         );
     }
 

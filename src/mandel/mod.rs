@@ -1,34 +1,45 @@
-//! The Mandelbrot set, pure: which point each pixel samples, how many iterations it takes to
-//! escape, what colour that is, and how the result is written.
+//! The Mandelbrot set: which point each pixel samples, how many iterations it takes to escape,
+//! how the rows are shared among the ranks, what colour they are and where they go.
 //!
-//! Nothing here knows about MPI. A rank calls [`render_rows`] on its share of rows; rank 0
-//! assembles the gathered counts, then [`colorize`] + [`write_png`] or [`write_npy`].
+//! A render is `kernel -> distribution -> sink`: a [`RowRenderer`] fills rows, [`distribute`]
+//! shares them among the ranks and brings them back to rank 0 in order, and a [`RowSink`]
+//! writes them as they come. Each is one small interface, so any kernel runs under any
+//! schedule into any output.
 //!
-//! | module       | what it holds |
-//! |--------------|---------------|
-//! | [`viewport`] | the validated view and the exact pixel -> `c` mapping (row 0 is the top) |
-//! | [`kernel`]   | the scalar escape-count reference (`mandel1`) and the smooth count |
-//! | [`fast`]     | the SIMD escape-count kernel, identical counts, picked for the CPU at run time |
-//! | [`colormap`] | matplotlib's `jet` and `gray` byte-exact, colorous gradients, [`colorize`] |
-//! | [`npy`]      | counts as a NumPy `.npy` array of shape `(height, width)` |
-//! | [`png`]      | RGB bytes as an 8-bit PNG |
+//! | module         | what it holds |
+//! |----------------|---------------|
+//! | [`viewport`]   | the validated view and the exact pixel -> `c` mapping (row 0 is the top) |
+//! | [`kernel`]     | the scalar escape-count reference (`mandel1`) and the smooth count |
+//! | [`fast`]       | the SIMD escape-count kernel, identical counts, picked for the CPU at run time |
+//! | [`render`]     | the kernel interface ([`RowRenderer`]) and the threads within a rank |
+//! | [`distribute`] | the schedules (block, cyclic, dynamic), rows streamed back to rank 0 in order |
+//! | [`sink`]       | where rows go: output threads writing `.npy` and PNG as rows arrive |
+//! | [`colormap`]   | matplotlib's `jet` and `gray` byte-exact, colorous gradients, [`Painter`] |
+//! | [`npy`]        | counts as a NumPy `.npy` array of shape `(height, width)` |
+//! | [`png`]        | RGB rows as a PNG, compressed in independent blocks on several threads |
+//! | [`report`]     | what rank 0 prints after a render |
 
 pub mod colormap;
+pub mod distribute;
 mod error;
 pub mod fast;
 pub mod kernel;
 pub mod npy;
 pub mod png;
 pub mod render;
+pub mod report;
+pub mod sink;
 pub mod viewport;
 
-pub use colormap::{colorize, Colormap};
+pub use colormap::{colorize, Colormap, Painter};
+pub use distribute::{render_image, Rendered, Schedule};
 pub use error::MandelError;
 pub use fast::{computed_iterations_scalar, render_rows_fast, render_rows_fast_with_isa, Isa};
 pub use kernel::{check_max_iter, escape_count, render_row, render_rows, smooth_count};
 pub use npy::write_npy;
-pub use png::write_png;
-pub use render::{render_share, Kernel};
+pub use png::{write_png, PngCompression};
+pub use render::{render_share, Kernel, Renderer, RowRenderer};
+pub use sink::{Outputs, RowSink};
 pub use viewport::{
     Viewport, DEFAULT_HEIGHT, DEFAULT_MAX_ITER, DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN,
     DEFAULT_YMAX, DEFAULT_YMIN, MAX_PIXELS,

@@ -39,8 +39,9 @@ pub fn write_npy<W: Write>(w: &mut W, width: u32, height: u32, counts: &[u32]) -
     Ok(())
 }
 
-/// The full header: magic, version 1.0, little-endian `u16` length, the padded dict.
-fn npy_header(width: u32, height: u32) -> Vec<u8> {
+/// The full header: magic, version 1.0, little-endian `u16` length, the padded dict (the data
+/// follows it: `4 * width * height` bytes, so the file size is known before a row is computed).
+pub fn npy_header(width: u32, height: u32) -> Vec<u8> {
     let mut dict =
         format!("{{'descr': '<u4', 'fortran_order': False, 'shape': ({height}, {width}), }}");
     let first_axis_digits = height.to_string().len();

@@ -29,6 +29,52 @@ pub fn write_png<W: Write>(w: W, width: u32, height: u32, rgb: &[u8]) -> io::Res
         })
 }
 
+/// TEMPORARY stand-in for the streaming encoder (being written): buffers everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PngCompression {
+    /// Fast.
+    #[default]
+    Fast,
+    /// Default.
+    Default,
+    /// Best.
+    Best,
+}
+
+/// TEMPORARY.
+pub struct PngStream<W: Write> {
+    out: W,
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+}
+
+impl<W: Write> PngStream<W> {
+    /// TEMPORARY.
+    pub fn new(out: W, width: u32, height: u32, _level: PngCompression, _threads: usize) -> io::Result<Self> {
+        Ok(PngStream { out, width, height, rgb: Vec::new() })
+    }
+    /// TEMPORARY.
+    pub fn block_rows(&self) -> u32 {
+        7
+    }
+    /// TEMPORARY.
+    pub fn submit_block<F: FnOnce(&mut [u8]) + Send + 'static>(&mut self, fill: F) -> io::Result<()> {
+        let rows = (self.height as usize - self.rgb.len() / (3 * self.width as usize)).min(7);
+        let at = self.rgb.len();
+        self.rgb.resize(at + rows * self.width as usize * 3, 0);
+        fill(&mut self.rgb[at..]);
+        Ok(())
+    }
+    /// TEMPORARY.
+    pub fn finish(self) -> io::Result<W> {
+        let mut out = self.out;
+        write_png(&mut out, self.width, self.height, &self.rgb)?;
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

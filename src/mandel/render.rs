@@ -66,6 +66,60 @@ pub fn render_share(
     }
 }
 
+/// The one interface a kernel offers the distribution ([`super::distribute`]): render these rows
+/// of the image into these buffers. Any kernel behind it runs under any schedule into any sink.
+pub trait RowRenderer: Sync {
+    /// Pixels per row.
+    fn width(&self) -> usize;
+    /// Whether [`RowRenderer::render`] is asked for smooth values too.
+    fn smooth(&self) -> bool;
+    /// The largest count a pixel can get (so the distribution can pick a narrower wire type).
+    fn max_count(&self) -> u32;
+    /// Renders `rows` (in any order) into `counts` and, when [`RowRenderer::smooth`], `smooth`
+    /// (`rows.len() * width` each); returns the iterations really computed.
+    fn render(&self, rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>) -> u64;
+}
+
+/// A view rendered by one of the f64 kernels on a number of threads.
+pub struct Renderer<'a> {
+    /// The kernel.
+    pub kernel: Kernel,
+    /// Threads per rank (rayon's global pool).
+    pub threads: usize,
+    /// The view.
+    pub view: &'a Viewport,
+    /// The iteration limit.
+    pub max_iter: u32,
+    /// Whether smooth values are wanted.
+    pub smooth: bool,
+}
+
+impl RowRenderer for Renderer<'_> {
+    fn width(&self) -> usize {
+        self.view.width() as usize
+    }
+
+    fn smooth(&self) -> bool {
+        self.smooth
+    }
+
+    fn max_count(&self) -> u32 {
+        self.max_iter
+    }
+
+    fn render(&self, rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>) -> u64 {
+        render_share(
+            self.kernel,
+            self.threads,
+            self.view,
+            rows,
+            self.max_iter,
+            counts,
+            smooth,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,8 +23,12 @@ pub const DEFAULT_HEIGHT: u32 = 800;
 /// Default iteration limit, as in the seed notebook.
 pub const DEFAULT_MAX_ITER: u32 = 80;
 
-/// Most pixels one image may have: MPI counts and displacements are `i32`.
-pub const MAX_PIXELS: u64 = i32::MAX as u64;
+/// The longest side an image may have: PNG's limit, 2^31 - 1 pixels.
+pub const MAX_SIDE: u32 = i32::MAX as u32;
+
+/// Most pixels one image may have: [`MAX_SIDE`] squared. Messages are cut to MPI's `i32`
+/// counts and rank 0 streams rows to disk, so the real limit is the disk, checked before a run.
+pub const MAX_PIXELS: u64 = MAX_SIDE as u64 * MAX_SIDE as u64;
 
 /// A validated view: finite bounds with `min < max`, at least one pixel, at most [`MAX_PIXELS`].
 ///
@@ -265,8 +269,10 @@ fn check_size(width: u32, height: u32) -> Result<(), MandelError> {
             value: 0,
         });
     }
-    if u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(MandelError::TooManyPixels { width, height });
+    for (option, value) in [("width", width), ("height", height)] {
+        if value > MAX_SIDE {
+            return Err(MandelError::TooLong { option, value });
+        }
     }
     Ok(())
 }
@@ -342,19 +348,19 @@ mod tests {
     }
 
     #[test]
-    fn refuses_more_pixels_than_an_i32_count() {
-        let e = Viewport::new(-1.0, 1.0, -1.0, 1.0, 65_536, 32_768).unwrap_err();
+    fn refuses_a_side_longer_than_a_png_allows_but_not_more_pixels_than_i32() {
+        let e = Viewport::new(-1.0, 1.0, -1.0, 1.0, 10, MAX_SIDE + 1).unwrap_err();
         assert_eq!(
             e,
-            MandelError::TooManyPixels {
-                width: 65_536,
-                height: 32_768
+            MandelError::TooLong {
+                option: "height",
+                value: MAX_SIDE + 1
             }
         );
-        assert!(e.to_string().contains("i32"));
-        // One pixel short of 2^31 is fine.
-        let ok = Viewport::new(-1.0, 1.0, -1.0, 1.0, 1, i32::MAX as u32).expect("fits");
-        assert_eq!(ok.pixels(), i32::MAX as usize);
+        // Past 2^31 pixels is fine now: 65536 x 32768 = 2^31.
+        let ok = Viewport::new(-1.0, 1.0, -1.0, 1.0, 65_536, 32_768).expect("fits");
+        assert_eq!(ok.pixels(), 1 << 31);
+        assert!(Viewport::new(-1.0, 1.0, -1.0, 1.0, MAX_SIDE, 1).is_ok());
     }
 
     #[test]
