@@ -5,7 +5,13 @@ takes the median compute time of several runs, and prints a table (also saved as
 Rates are per core: pairs or pixel-iterations per second divided by ranks x threads (mandel's
 computed iterations per second per core in the last column). The reference
 kernels (dist-cities --kernel haversine, mandel --kernel scalar) run on a smaller workload of the
-same kind and are compared by rate. Peak memory per rank comes from /usr/bin/time when present.
+same kind and are compared by rate. Peak memory per rank comes from the program's own report
+(getrusage on every rank) or, where a program has none, from /usr/bin/time when present.
+
+Then the Benchmarks Game problem (16000x16000, 50 iterations, x in [-1.5, 0.5], y in [-1, 1]) at
+1 and 2 ranks, without output and with --out: computing time, wall time (launch to exit, MPI's
+start-up included; a 1x1 render's wall time is measured beside it and subtracted in the ratios),
+and rank 0's peak memory.
 """
 import argparse
 import csv
@@ -16,32 +22,39 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 
-def launch(args, root, ranks, threads, program, prog_args):
-    """One run; returns (report dict, list of peak RSS in MB per rank or [])."""
+def launch(args, root, ranks, threads, program, prog_args, unbound=False):
+    """One run; returns (report dict, list of peak RSS in MB per rank or [], wall seconds)."""
     cmd = [os.environ.get("MPIRUN", "mpirun"), "-n", str(ranks)]
-    if threads > 1 and os.environ.get("MPI_FLAVOUR") == "openmpi":
+    if (threads > 1 or unbound) and os.environ.get("MPI_FLAVOUR") == "openmpi":
         cmd += ["--bind-to", "none"]  # Open MPI binds each rank to one core otherwise
-    timer = shutil.which("time", path="/usr/bin")
+    timer = shutil.which("time", path="/usr/bin") if program != "mandel" else None
     rss_file = tempfile.NamedTemporaryFile(prefix="bench-rss-", delete=False).name
     if timer:
         # Each rank's `time` appends one line to the same file (O_APPEND keeps lines whole).
         cmd += [timer, "-a", "-o", rss_file, "-f", "BENCH_MAXRSS_KB %M"]
-    cmd += [os.path.join(root, "target", "release", program)] + prog_args + ["--json", "--threads", str(threads)]
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target"))
+    cmd += [os.path.join(target, "release", program)] + prog_args + ["--json", "--threads", str(threads)]
+    start = time.perf_counter()
     done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=args.timeout)
+    wall = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed:\n{done.stderr}")
     with open(rss_file) as f:
         rss = [int(l.split()[1]) / 1024 for l in f if l.startswith("BENCH_MAXRSS_KB ")]
     os.unlink(rss_file)
-    return json.loads(done.stdout), rss
+    report = json.loads(done.stdout)
+    if "rank_peak_rss_bytes" in report:
+        rss = [b / 2**20 for b in report["rank_peak_rss_bytes"]]
+    return report, rss, wall
 
 
 def measure(args, root, ranks, threads, program, prog_args, runs):
     reports, peak = [], 0.0
     for _ in range(runs):
-        report, rss = launch(args, root, ranks, threads, program, prog_args)
+        report, rss, _ = launch(args, root, ranks, threads, program, prog_args)
         reports.append(report)
         peak = max([peak] + rss)
     times = [r["computing_time_s"] for r in reports]
@@ -132,7 +145,42 @@ def main():
           " rate per core, ratio to the reference kernel's rate, speedup over 1x1, load balance,"
           " peak RSS per rank, mandel computed iterations/s/core")
     print(f"bench: {len(rows)} configurations, median of {runs} runs each; written to {args.out}")
+    benchmarks_game(args, root, runs, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def benchmarks_game(args, root, runs, tmp):
+    """The Benchmarks Game's Mandelbrot problem, the whole job: compute, stream, encode, write."""
+    side = 4000 if args.quick else 16000
+    problem = ["--width", str(side), "--height", str(side), "--max-iter", "50",
+               "--xmin", "-1.5", "--xmax", "0.5", "--ymin", "-1", "--ymax", "1"]
+    png = os.path.join(tmp, "bg.png")
+    # MPI's start-up and a trivial render: subtracted from the wall times in the ratios.
+    startup = statistics.median(launch(args, root, 1, 1, "mandel", ["--width", "1", "--height", "1"])[2]
+                                for _ in range(runs))
+    print(f"\nBenchmarks Game problem {side}x{side}, 50 iterations (1x1 render's wall time: {startup:.3f} s,"
+          f" subtracted below; ranks unbound so the PNG encoder may use the spare cores)")
+    print("ranks  output   compute_s   wall_s  (wall-startup)/compute_no_out  finish_s  rank0_peak_MB  png_MB")
+    rows = []
+    for ranks in (1, 2):
+        base = None
+        for output in ("none", "png"):
+            extra = ["--out", png] if output == "png" else []
+            results = [launch(args, root, ranks, 1, "mandel", problem + extra, unbound=True) for _ in range(runs)]
+            compute = statistics.median(r[0]["computing_time_s"] for r in results)
+            wall = statistics.median(r[2] for r in results)
+            finish = statistics.median(r[0].get("finish_s", 0.0) for r in results)
+            peak0 = max(r[1][0] for r in results if r[1])
+            if base is None:
+                base = compute
+            size = os.path.getsize(png) / 1e6 if output == "png" else 0.0
+            ratio = (wall - startup) / base
+            rows.append((ranks, output, compute, wall, ratio, finish, peak0, size))
+            print(f"{ranks:5}  {output:6} {compute:10.3f} {wall:8.3f}  {ratio:29.2f}  {finish:8.3f}  {peak0:13.1f}"
+                  f"  {size:6.1f}", flush=True)
+    if os.path.exists(png):
+        os.unlink(png)
+    return rows
 
 
 if __name__ == "__main__":
