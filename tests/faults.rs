@@ -28,7 +28,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -101,11 +100,49 @@ fn procs_with(marker: &str) -> Vec<Proc> {
     found
 }
 
-fn signal(pid: u32, sig: &str) {
-    let _ = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(pid.to_string())
-        .status();
+/// The name of a signal the tests send, without the `SIG` prefix, for messages.
+fn sig_name(sig: libc::c_int) -> &'static str {
+    match sig {
+        libc::SIGINT => "INT",
+        libc::SIGTERM => "TERM",
+        libc::SIGKILL => "KILL",
+        _ => "another signal",
+    }
+}
+
+/// Sends `sig` to `pid` with kill(2) (no `kill` binary: a minimal system has no procps).
+fn send(pid: u32, sig: libc::c_int) -> std::io::Result<()> {
+    let pid = libc::pid_t::try_from(pid).expect("a pid fits pid_t");
+    // SAFETY: kill(2) only reads its two integer arguments.
+    if unsafe { libc::kill(pid, sig) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Sends `sig` to a process the test needs alive (`what` names it): a signal that cannot be
+/// delivered, even because the process is already gone, fails the test, which could not do its job.
+fn signal(pid: u32, sig: libc::c_int, what: &str) {
+    if let Err(e) = send(pid, sig) {
+        panic!(
+            "cannot send SIG{} to {what} (pid {pid}): {e}; the fault was not injected",
+            sig_name(sig)
+        );
+    }
+}
+
+/// Sends `sig` to a process that may have ended by itself meanwhile; returns whether it was
+/// still there (ESRCH: gone). Any other failure fails the test.
+fn signal_if_alive(pid: u32, sig: libc::c_int, what: &str) -> bool {
+    match send(pid, sig) {
+        Ok(()) => true,
+        Err(e) if e.raw_os_error() == Some(libc::ESRCH) => false,
+        Err(e) => panic!(
+            "cannot send SIG{} to {what} (pid {pid}): {e}",
+            sig_name(sig)
+        ),
+    }
 }
 
 /// A job launched in the background, with the folder its command line names.
@@ -204,10 +241,25 @@ impl Job {
 }
 
 impl Drop for Job {
-    /// Whatever happened, no process of this job outlives the test.
+    /// Whatever happened, no process of this job outlives the test. A process may end between
+    /// the look in /proc and the kill (ESRCH), which is fine; any other failure to kill fails the
+    /// test (reported only, when the test is already failing: a second panic would abort).
     fn drop(&mut self) {
         for p in procs_with(&self.marker) {
-            signal(p.pid, "KILL");
+            if let Err(e) = send(p.pid, libc::SIGKILL) {
+                if e.raw_os_error() == Some(libc::ESRCH) {
+                    continue;
+                }
+                let message = format!(
+                    "cannot SIGKILL {} (pid {}) left by the test: {e}",
+                    p.exe, p.pid
+                );
+                if thread::panicking() {
+                    eprintln!("{message}");
+                } else {
+                    panic!("{message}");
+                }
+            }
         }
         if let Some(h) = self.handle.take() {
             let _ = h.join();
@@ -292,7 +344,7 @@ fn kill_a_rank(job: &mut Job, after: Duration) -> Outcome {
         .iter()
         .find(|p| p.rank == Some(2))
         .expect("a rank 2 process");
-    signal(victim.pid, "KILL");
+    signal(victim.pid, libc::SIGKILL, "rank 2");
     let killed = Instant::now();
     let (outcome, took) = job.finish(killed);
     assert!(!outcome.timed_out, "hang: {outcome:?}");
@@ -310,17 +362,18 @@ fn kill_a_rank(job: &mut Job, after: Duration) -> Outcome {
     outcome
 }
 
-/// Sends `sig` (INT or TERM) to the launcher after `after`; checks the exit code says so.
-fn interrupt_launcher(job: &mut Job, sig: &str, after: Duration) -> Outcome {
+/// Sends `sig` (SIGINT or SIGTERM) to the launcher after `after`; checks the exit code says so.
+fn interrupt_launcher(job: &mut Job, sig: libc::c_int, after: Duration) -> Outcome {
     let (launcher, _) = job.wait_for_ranks();
     thread::sleep(after);
     assert!(!job.finished(), "the workload ended before the signal");
-    signal(launcher.pid, sig);
+    signal(launcher.pid, sig, "the launcher");
     let sent = Instant::now();
     let (outcome, took) = job.finish(sent);
+    let name = sig_name(sig);
     assert!(!outcome.timed_out, "hang: {outcome:?}");
-    assert!(took < BOUND, "took {took:?} after SIG{sig}: {outcome:?}");
-    let number = if sig == "INT" { 2 } else { 15 };
+    assert!(took < BOUND, "took {took:?} after SIG{name}: {outcome:?}");
+    let number = sig;
     // Open MPI 4.1 exits 1. MPICH's hydra exits with the bitwise OR of its ranks' raw wait
     // statuses: the signal's number when every rank died of it, and `number | 9` when hydra's
     // clean-up SIGKILLed a rank before that rank had handled the forwarded signal (SIGINT gives
@@ -329,13 +382,13 @@ fn interrupt_launcher(job: &mut Job, sig: &str, after: Duration) -> Outcome {
     let allowed = [1, number, number | 9, 128 + number];
     assert!(
         matches!(outcome.code, Some(c) if allowed.contains(&c)),
-        "exit {:?} after SIG{sig} to {} (want one of {allowed:?})\nstderr:\n{}",
+        "exit {:?} after SIG{name} to {} (want one of {allowed:?})\nstderr:\n{}",
         outcome.code,
         launcher.exe,
         outcome.stderr
     );
     eprintln!(
-        "SIG{sig} to {} running {}: exit {:?} after {took:?}",
+        "SIG{name} to {} running {}: exit {:?} after {took:?}",
         launcher.exe, job.bin, outcome.code
     );
     outcome
@@ -361,7 +414,7 @@ fn dist_cities_survives_a_killed_rank() {
 fn mandel_sigint_to_launcher() {
     let _serial = serial();
     let mut job = start_mandel();
-    let outcome = interrupt_launcher(&mut job, "INT", Duration::from_millis(1500));
+    let outcome = interrupt_launcher(&mut job, libc::SIGINT, Duration::from_millis(1500));
     assert_mandel_untouched(&job, &outcome);
 }
 
@@ -369,7 +422,7 @@ fn mandel_sigint_to_launcher() {
 fn mandel_sigterm_to_launcher() {
     let _serial = serial();
     let mut job = start_mandel();
-    let outcome = interrupt_launcher(&mut job, "TERM", Duration::from_millis(1500));
+    let outcome = interrupt_launcher(&mut job, libc::SIGTERM, Duration::from_millis(1500));
     assert_mandel_untouched(&job, &outcome);
 }
 
@@ -377,7 +430,7 @@ fn mandel_sigterm_to_launcher() {
 fn dist_cities_sigint_to_launcher() {
     let _serial = serial();
     let mut job = start_cities();
-    let outcome = interrupt_launcher(&mut job, "INT", Duration::from_millis(1500));
+    let outcome = interrupt_launcher(&mut job, libc::SIGINT, Duration::from_millis(1500));
     assert_cities_untouched(&job, &outcome);
 }
 
@@ -385,7 +438,7 @@ fn dist_cities_sigint_to_launcher() {
 fn dist_cities_sigterm_to_launcher() {
     let _serial = serial();
     let mut job = start_cities();
-    let outcome = interrupt_launcher(&mut job, "TERM", Duration::from_millis(1500));
+    let outcome = interrupt_launcher(&mut job, libc::SIGTERM, Duration::from_millis(1500));
     assert_cities_untouched(&job, &outcome);
 }
 
@@ -434,14 +487,15 @@ fn signals_while_writing_leave_whole_files_or_none() {
     // a file without a name while it is written (O_TMPFILE) leaves nothing then.
     let unnamed_files = unnamed_files_work(&std::env::temp_dir());
     for (to_rank0, sig, delay_ms) in [
-        (true, "TERM", 0u64),
-        (true, "TERM", 150),
-        (false, "TERM", 0),
-        (false, "TERM", 500),
-        (true, "KILL", 0),
-        (true, "KILL", 300),
+        (true, libc::SIGTERM, 0u64),
+        (true, libc::SIGTERM, 150),
+        (false, libc::SIGTERM, 0),
+        (false, libc::SIGTERM, 500),
+        (true, libc::SIGKILL, 0),
+        (true, libc::SIGKILL, 300),
     ] {
-        if sig == "KILL" && !unnamed_files {
+        let name = sig_name(sig);
+        if sig == libc::SIGKILL && !unnamed_files {
             eprintln!(
                 "no O_TMPFILE in {}: SIGKILL case skipped",
                 std::env::temp_dir().display()
@@ -480,25 +534,43 @@ fn signals_while_writing_leave_whole_files_or_none() {
         };
         assert!(writing, "rank 0 was never seen writing the counts");
         thread::sleep(Duration::from_millis(delay_ms));
-        let target = if to_rank0 { &rank0 } else { &launcher };
-        // A job that already ended may have freed its pids for others: never signal those.
-        if !job.finished() {
-            signal(target.pid, sig);
-        }
+        let (target, what) = if to_rank0 {
+            (&rank0, "rank 0")
+        } else {
+            (&launcher, "the launcher")
+        };
+        // Signalled at once, rank 0 must get the signal inside the write (checked below): a
+        // signal that cannot be sent fails here. After a delay the write, and the job, may have
+        // ended first; then nothing is sent (a job that ended may have freed its pids for
+        // others: never signal those), and the files must simply be whole.
+        let must_land = to_rank0 && delay_ms == 0;
+        let sent = if must_land {
+            assert!(
+                !job.finished(),
+                "the job ended before SIG{name} could reach rank 0 inside the write"
+            );
+            signal(target.pid, sig, what);
+            true
+        } else {
+            !job.finished() && signal_if_alive(target.pid, sig, what)
+        };
         let (outcome, took) = job.finish(Instant::now());
         assert!(!outcome.timed_out, "hang: {outcome:?}");
-        assert!(took < BOUND, "took {took:?} after SIG{sig}: {outcome:?}");
+        assert!(took < BOUND, "took {took:?} after SIG{name}: {outcome:?}");
         let names = job.listing();
         eprintln!(
-            "SIG{sig} to {} (rank {:?}) {delay_ms} ms into the write: exit {:?} after {took:?}, left {names:?}",
-            target.exe, target.rank, outcome.code
+            "SIG{name} to {} (rank {:?}) {delay_ms} ms into the write{}: exit {:?} after {took:?}, left {names:?}",
+            target.exe,
+            target.rank,
+            if sent { "" } else { " (not sent: it had ended)" },
+            outcome.code
         );
         assert!(
             names.iter().all(|n| n == "big.png" || n == "big.npy"),
             "a temporary file was left: {names:?}\nstderr:\n{}",
             outcome.stderr
         );
-        if to_rank0 && delay_ms == 0 {
+        if must_land {
             assert!(
                 names.is_empty(),
                 "the signal landed in the write, yet {names:?} is there"

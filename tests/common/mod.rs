@@ -192,6 +192,24 @@ use Flavour::OpenMpi;
 
 /// Runs `bin` with `args` under `mpirun -n ranks`.
 pub fn mpirun_n(bin: &str, ranks: u32, args: &[&str]) -> Outcome {
+    mpirun_n_env(bin, ranks, args, &[])
+}
+
+/// Runs `bin` with `args` under `mpirun -n ranks`, or alone when `ranks` is `None`, with extra
+/// environment variables (which mpirun passes to local ranks, as hydra does).
+pub fn launch_env(bin: &str, ranks: Option<u32>, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+    match ranks {
+        Some(n) => mpirun_n_env(bin, n, args, env),
+        None => {
+            let mut cmd = Command::new(bin);
+            cmd.args(args).envs(env.iter().copied());
+            launch(cmd)
+        }
+    }
+}
+
+/// [`mpirun_n`] with extra environment variables.
+pub fn mpirun_n_env(bin: &str, ranks: u32, args: &[&str], env: &[(&str, &str)]) -> Outcome {
     let (path, flavour) = mpirun();
     let mut cmd = Command::new(path);
     if let OpenMpi(major) = flavour {
@@ -203,6 +221,7 @@ pub fn mpirun_n(bin: &str, ranks: u32, args: &[&str]) -> Outcome {
             cmd.env("OMPI_MCA_rmaps_base_oversubscribe", "1");
         }
     }
+    cmd.envs(env.iter().copied());
     cmd.arg("-n").arg(ranks.to_string()).arg(bin).args(args);
     launch(cmd)
 }
@@ -248,13 +267,18 @@ fn launch(mut cmd: Command) -> Outcome {
         }
         if start.elapsed() > TIMEOUT {
             timed_out = true;
-            // Kill the launcher and every rank it started (one process group).
-            let _ = Command::new("kill")
-                .arg("-KILL")
-                .arg(format!("-{}", child.id()))
-                .status();
+            // Kill the launcher and every rank it started (one process group, whose id is the
+            // launcher's pid) with killpg(2): no `kill` binary, which a minimal system lacks.
+            let group = libc::pid_t::try_from(child.id()).expect("a pid fits pid_t");
+            // SAFETY: killpg(2) only reads its two integer arguments.
+            let killed = unsafe { libc::killpg(group, libc::SIGKILL) } == 0;
+            let error = std::io::Error::last_os_error();
             let _ = child.kill();
             let _ = child.wait();
+            // ESRCH: the group had already gone. Anything else may leave ranks running.
+            if !killed && error.raw_os_error() != Some(libc::ESRCH) {
+                panic!("timed out, and cannot SIGKILL process group {group} of {cmd:?}: {error}");
+            }
             break None;
         }
         std::thread::sleep(Duration::from_millis(20));
