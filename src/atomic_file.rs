@@ -127,7 +127,10 @@ pub fn free_space(path: &Path) -> Option<u64> {
         if unsafe { libc::statvfs(dir.as_ptr(), &mut st) } != 0 {
             return None;
         }
-        Some(u64::from(st.f_bavail).saturating_mul(u64::from(st.f_frsize)))
+        // The fields' widths differ between platforms (u64 here, u32 on some).
+        #[allow(clippy::useless_conversion)]
+        let (blocks, size) = (u64::from(st.f_bavail), u64::from(st.f_frsize));
+        Some(blocks.saturating_mul(size))
     }
     #[cfg(not(unix))]
     {

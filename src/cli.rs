@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use crate::atomic_file::{check_output_path, check_room};
 use crate::cities::read::DEFAULT_MAX_CITIES;
 use crate::cities::{Format, Kernel as CityKernel, ReadOptions, Units};
-use crate::atomic_file::{check_output_path, check_room};
 use crate::mandel::png::PngCompression;
 use crate::mandel::sink::npy::npy_size;
 use crate::mandel::{

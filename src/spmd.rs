@@ -352,7 +352,11 @@ impl Spmd {
         for chunk in buf.chunks_mut(max_count()) {
             let status = from.receive_into_with_tag(chunk, tag);
             let got = status.count(T::equivalent_datatype()) as usize;
-            assert_eq!(got, chunk.len(), "rank {source} sent a chunk of the wrong size");
+            assert_eq!(
+                got,
+                chunk.len(),
+                "rank {source} sent a chunk of the wrong size"
+            );
         }
     }
 }

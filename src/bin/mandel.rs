@@ -58,7 +58,9 @@ fn run() -> Result<(), Halt> {
 
     // Rank 0 finishes the files; everyone learns whether that worked, and exits alike.
     let finish_start = spmd.now();
-    let written = spmd.is_root().then(|| outputs.map_or(Ok(()), |o| o.finish()));
+    let written = spmd
+        .is_root()
+        .then(|| outputs.map_or(Ok(()), |o| o.finish()));
     spmd.agree(written)?;
     let finish_s = spmd.now() - finish_start;
     let peak_rss = spmd.gather_slices(&[peak_rss_bytes()]);

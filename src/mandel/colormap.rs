@@ -208,7 +208,9 @@ impl Painter {
             table: None,
         };
         if max_iter <= TABLE_LIMIT {
-            let table = (0..=max_iter).map(|n| painter.direct(f64::from(n))).collect();
+            let table = (0..=max_iter)
+                .map(|n| painter.direct(f64::from(n)))
+                .collect();
             painter.table = Some(table);
         }
         painter

@@ -109,9 +109,13 @@ pub fn render_image(
     match schedule {
         Schedule::Block | Schedule::Cyclic => {
             if renderer.max_count() <= u32::from(u16::MAX) {
-                render_static::<u16>(spmd, renderer, height, schedule, streaming, sink, &mut tally)
+                render_static::<u16>(
+                    spmd, renderer, height, schedule, streaming, sink, &mut tally,
+                )
             } else {
-                render_static::<u32>(spmd, renderer, height, schedule, streaming, sink, &mut tally)
+                render_static::<u32>(
+                    spmd, renderer, height, schedule, streaming, sink, &mut tally,
+                )
             }
         }
         Schedule::Dynamic => render_dynamic(spmd, renderer, height, streaming, sink, &mut tally),
@@ -258,10 +262,19 @@ fn render_static<W: Wire>(
             let start = next_piece[owner] * rows_per_piece;
             let ks = start..(start + rows_per_piece).min(stride.count);
             next_piece[owner] += 1;
-            assert_eq!(stride.row(start), row, "the next row opens its owner's next piece");
+            assert_eq!(
+                stride.row(start),
+                row,
+                "the next row opens its owner's next piece"
+            );
             if owner == ROOT as usize {
                 own.render(spmd, renderer, stride, ks, tally);
-                order.put(&own.rows, &own.counts, renderer.smooth().then_some(&own.smooth[..]), sink);
+                order.put(
+                    &own.rows,
+                    &own.counts,
+                    renderer.smooth().then_some(&own.smooth[..]),
+                    sink,
+                );
             } else {
                 received.receive(spmd, owner as i32, stride, ks, width, renderer.smooth());
                 order.put(
@@ -361,7 +374,13 @@ impl<W: Wire> Piece<W> {
     ) {
         self.rows.clear();
         self.rows.extend(share.rows(ks));
-        tally.render(spmd, renderer, &self.rows, &mut self.counts, &mut self.smooth);
+        tally.render(
+            spmd,
+            renderer,
+            &self.rows,
+            &mut self.counts,
+            &mut self.smooth,
+        );
     }
 
     /// Sends this piece to rank 0 with synchronous immediate sends (complete only once rank 0
@@ -420,7 +439,11 @@ fn receive_pieces<T: Equivalence>(spmd: &Spmd, source: i32, tag: i32, buf: &mut 
     for chunk in buf.chunks_mut(max_count()) {
         let status = from.receive_into_with_tag(chunk, tag);
         let got = status.count(T::equivalent_datatype()) as usize;
-        assert_eq!(got, chunk.len(), "rank {source} sent a message of the wrong size");
+        assert_eq!(
+            got,
+            chunk.len(),
+            "rank {source} sent a message of the wrong size"
+        );
     }
 }
 
@@ -455,7 +478,13 @@ impl InOrder {
 
     /// Rows `rows` (ascending; `counts` and `smooth` hold them back to back), none before
     /// `next` and all within the ring's reach of it; passes on every row whose turn has come.
-    fn put(&mut self, rows: &[u32], counts: &[u32], smooth: Option<&[f32]>, sink: &mut dyn RowSink) {
+    fn put(
+        &mut self,
+        rows: &[u32],
+        counts: &[u32],
+        smooth: Option<&[f32]>,
+        sink: &mut dyn RowSink,
+    ) {
         let w = self.width;
         let consecutive = rows
             .iter()
@@ -483,7 +512,8 @@ impl InOrder {
             let slot = (row % self.capacity) as usize;
             self.counts[slot * w..(slot + 1) * w].copy_from_slice(&counts[i * w..(i + 1) * w]);
             if let Some(s) = smooth {
-                self.smooth_values[slot * w..(slot + 1) * w].copy_from_slice(&s[i * w..(i + 1) * w]);
+                self.smooth_values[slot * w..(slot + 1) * w]
+                    .copy_from_slice(&s[i * w..(i + 1) * w]);
             }
             self.present[slot] = true;
             self.waiting += 1;
@@ -546,7 +576,8 @@ fn render_dynamic(
     let row_bytes = width * 4 * values;
     let capacity = if streaming {
         let fit = (WINDOW_BYTES / row_bytes.max(1)) as u32;
-        fit.min(chunk_rows * ranks * 4).max(chunk_rows * (ranks + 1))
+        fit.min(chunk_rows * ranks * 4)
+            .max(chunk_rows * (ranks + 1))
     } else {
         u32::MAX
     };
@@ -595,7 +626,7 @@ fn render_dynamic(
                 let source = status.source_rank();
                 let job = std::mem::replace(&mut assigned[source as usize], 0..0);
                 let len = if streaming {
-                    job.len() * width * values as usize
+                    job.len() * width * values
                 } else {
                     0
                 };
@@ -622,7 +653,12 @@ fn render_dynamic(
                 next += 1;
                 tally.render(spmd, renderer, &rows, &mut counts, &mut smooth);
                 if let Some(sink) = sink.as_deref_mut() {
-                    order.put(&rows, &counts, renderer.smooth().then_some(&smooth[..]), sink);
+                    order.put(
+                        &rows,
+                        &counts,
+                        renderer.smooth().then_some(&smooth[..]),
+                        sink,
+                    );
                 }
             }
         }
@@ -675,7 +711,11 @@ mod tests {
             .collect();
         assert_eq!(sink.counts, want);
         assert_eq!(sink.smooth.len(), want.len());
-        assert!(sink.smooth.iter().zip(&want).all(|(&s, &c)| s == c as f32 + 0.5));
+        assert!(sink
+            .smooth
+            .iter()
+            .zip(&want)
+            .all(|(&s, &c)| s == c as f32 + 0.5));
     }
 
     #[test]

@@ -81,7 +81,10 @@ pub enum MandelError {
         valid: &'static [&'static str],
     },
     /// A side longer than a PNG may be (2^31 - 1 pixels); the counts would fit, the image not.
-    #[error("--{option} {value} is more than {}, the most pixels a PNG side may have", i32::MAX)]
+    #[error(
+        "--{option} {value} is more than {}, the most pixels a PNG side may have",
+        i32::MAX
+    )]
     TooLong {
         /// `width` or `height`.
         option: &'static str,

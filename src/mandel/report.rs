@@ -157,7 +157,10 @@ impl RunReport<'_> {
             );
         }
         if args.out.is_some() || args.counts.is_some() {
-            println!("Finishing the files after the last row: {:.3} sec", self.finish_s);
+            println!(
+                "Finishing the files after the last row: {:.3} sec",
+                self.finish_s
+            );
         }
     }
 }
@@ -170,7 +173,11 @@ pub fn peak_rss_bytes() -> u64 {
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
         if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
             let kib = u64::try_from(usage.ru_maxrss).unwrap_or(0);
-            return if cfg!(target_os = "macos") { kib } else { kib * 1024 };
+            return if cfg!(target_os = "macos") {
+                kib
+            } else {
+                kib * 1024
+            };
         }
     }
     0

@@ -37,6 +37,9 @@ pub struct Batch {
 /// file (or fails, e.g. when fewer rows came than the image has).
 pub type OutputThread = Box<dyn FnOnce(Receiver<Arc<Batch>>) -> Result<(), Error> + Send>;
 
+/// A running output thread: its queue and its handle.
+type Running = (SyncSender<Arc<Batch>>, JoinHandle<Result<(), Error>>);
+
 /// Batches in the queue of each output thread: enough to smooth out bursts, few enough that
 /// rank 0's memory stays a handful of batches.
 const QUEUE: usize = 4;
@@ -50,7 +53,7 @@ pub struct Outputs {
     smooth: bool,
     batch_pixels: usize,
     current: Batch,
-    threads: Vec<(SyncSender<Arc<Batch>>, JoinHandle<Result<(), Error>>)>,
+    threads: Vec<Running>,
     /// Batches handed out earlier, reused once every thread is done with them.
     spent: Vec<Arc<Batch>>,
 }
@@ -199,7 +202,10 @@ mod tests {
             .expect("thread");
         let rows = 100_000u32;
         let mut sink: Box<dyn RowSink> = Box::new(outputs);
-        for chunk in (0..rows * width).collect::<Vec<_>>().chunks(width as usize * 3) {
+        for chunk in (0..rows * width)
+            .collect::<Vec<_>>()
+            .chunks(width as usize * 3)
+        {
             let smooth: Vec<f32> = chunk.iter().map(|&c| c as f32).collect();
             sink.push(chunk, Some(&smooth));
         }

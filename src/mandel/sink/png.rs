@@ -51,11 +51,13 @@ pub fn png_output(job: PngJob) -> OutputThread {
             let mut smooth: Option<Vec<f32>> = None;
             let mut got = 0u64;
             let submit = |png: &mut PngStream<_>,
-                              counts: &mut Vec<u32>,
-                              smooth: &mut Option<Vec<f32>>|
+                          counts: &mut Vec<u32>,
+                          smooth: &mut Option<Vec<f32>>|
              -> std::io::Result<()> {
                 let c = std::mem::replace(counts, Vec::with_capacity(block));
-                let s = smooth.as_mut().map(|s| std::mem::replace(s, Vec::with_capacity(block)));
+                let s = smooth
+                    .as_mut()
+                    .map(|s| std::mem::replace(s, Vec::with_capacity(block)));
                 let painter = Arc::clone(&painter);
                 png.submit_block(move |rgb: &mut [u8]| painter.paint(&c, s.as_deref(), rgb))
             };
