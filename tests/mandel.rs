@@ -602,7 +602,11 @@ fn counts_larger_than_the_disk_are_refused_up_front() {
             "{}",
             lines[0]
         );
-        assert!(o.elapsed.as_secs() < 10, "refused only after {:?}", o.elapsed);
+        assert!(
+            o.elapsed.as_secs() < 10,
+            "refused only after {:?}",
+            o.elapsed
+        );
         assert!(!npy.exists());
     }
 }
