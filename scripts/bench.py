@@ -186,6 +186,24 @@ def benchmarks_game(args, root, runs, tmp):
                   f"  {size:6.1f}", flush=True)
     if os.path.exists(png):
         os.unlink(png)
+    c_program = os.environ.get("BENCHMARKS_GAME_C")
+    if c_program:
+        # A Benchmarks Game C program (e.g. its "C gcc #1"), side by side with mandel's 1-rank rows.
+        exe = os.path.join(tmp, "bg-c")
+        flags = os.environ.get("BENCHMARKS_GAME_CFLAGS", "-O3 -march=native -fopenmp").split()
+        subprocess.run(["gcc", *flags, c_program, "-o", exe, "-lm"], check=True)
+        walls = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run([exe, str(side)], stdout=subprocess.DEVNULL, check=True,
+                           env=dict(os.environ, OMP_NUM_THREADS="1"))
+            walls.append(time.perf_counter() - start)
+        c_wall = statistics.median(walls)
+        print(f"C program {os.path.basename(c_program)} (1 thread): {c_wall:.3f} s wall; mandel 1 rank,"
+              f" no output: Computing time {rows[0][2] / c_wall:.2f}x, wall {rows[0][3] / c_wall:.2f}x of it")
+    else:
+        print("(set BENCHMARKS_GAME_C=/path/to/mandelbrot.c, e.g. the Benchmarks Game's C gcc #1 program,"
+              " to time it beside these rows)")
     return rows
 
 
