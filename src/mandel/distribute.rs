@@ -248,43 +248,13 @@ fn render_static<W: Wire>(
         return;
     }
     if let (Some(sink), Some(plan)) = (sink, plan) {
-        let mut order = InOrder::new(width, renderer.smooth(), rows_per_piece * ranks);
-        let mut next_piece = vec![0u32; ranks as usize];
-        let mut own = Piece::<W>::default();
-        let mut received = Piece::<W>::default();
-        while order.next < height {
-            let row = order.next;
-            let owner = match schedule {
-                Schedule::Block => block_owner(height, ranks, row),
-                _ => row % ranks,
-            } as usize;
-            let stride = plan[owner];
-            let start = next_piece[owner] * rows_per_piece;
-            let ks = start..(start + rows_per_piece).min(stride.count);
-            next_piece[owner] += 1;
-            assert_eq!(
-                stride.row(start),
-                row,
-                "the next row opens its owner's next piece"
-            );
-            if owner == ROOT as usize {
-                own.render(spmd, renderer, stride, ks, tally);
-                order.put(
-                    &own.rows,
-                    &own.counts,
-                    renderer.smooth().then_some(&own.smooth[..]),
-                    sink,
-                );
-            } else {
-                received.receive(spmd, owner as i32, stride, ks, width, renderer.smooth());
-                order.put(
-                    &received.rows,
-                    &received.counts,
-                    renderer.smooth().then_some(&received.smooth[..]),
-                    sink,
-                );
-            }
-        }
+        let rows = StaticRows {
+            plan: &plan,
+            schedule,
+            height,
+            rows_per_piece,
+        };
+        take_static::<W>(spmd, renderer, &rows, sink, tally);
         return;
     }
     // A rank other than 0 with output: send each piece when rank 0 takes it.
@@ -326,6 +296,62 @@ fn render_static<W: Wire>(
             return;
         }
         std::mem::swap(&mut ready, &mut spare);
+    }
+}
+
+/// Rank 0's view of a static schedule with output.
+struct StaticRows<'a> {
+    plan: &'a [RowStride],
+    schedule: Schedule,
+    height: u32,
+    rows_per_piece: u32,
+}
+
+/// Rank 0 with output: renders its own pieces and takes everyone else's, always the piece that
+/// holds the next row to write, and hands the rows to the sink in order.
+fn take_static<W: Wire>(
+    spmd: &Spmd,
+    renderer: &dyn RowRenderer,
+    rows: &StaticRows,
+    sink: &mut dyn RowSink,
+    tally: &mut Tally,
+) {
+    let StaticRows {
+        plan,
+        schedule,
+        height,
+        rows_per_piece,
+    } = *rows;
+    let ranks = plan.len() as u32;
+    let width = renderer.width();
+    let mut order = InOrder::new(width, renderer.smooth(), rows_per_piece * ranks);
+    let mut next_piece = vec![0u32; ranks as usize];
+    let mut own = Piece::<W>::default();
+    let mut received = Piece::<W>::default();
+    while order.next < height {
+        let row = order.next;
+        let owner = match schedule {
+            Schedule::Block => block_owner(height, ranks, row),
+            _ => row % ranks,
+        } as usize;
+        let stride = plan[owner];
+        let start = next_piece[owner] * rows_per_piece;
+        let ks = start..(start + rows_per_piece).min(stride.count);
+        next_piece[owner] += 1;
+        assert_eq!(
+            stride.row(start),
+            row,
+            "the next row opens its owner's next piece"
+        );
+        let piece = if owner == ROOT as usize {
+            own.render(spmd, renderer, stride, ks, tally);
+            &own
+        } else {
+            received.receive(spmd, owner as i32, stride, ks, width, renderer.smooth());
+            &received
+        };
+        let smooth = renderer.smooth().then_some(&piece.smooth[..]);
+        order.put(&piece.rows, &piece.counts, smooth, sink);
     }
 }
 
@@ -423,27 +449,13 @@ impl<W: Wire> Piece<W> {
         self.rows.extend(share.rows(ks));
         let pixels = self.rows.len() * width;
         self.wire.resize(pixels, W::default());
-        receive_pieces(spmd, source, TAG_COUNTS, &mut self.wire);
+        spmd.receive_chunked(source, TAG_COUNTS, &mut self.wire);
         self.counts.clear();
         self.counts.extend(self.wire.iter().map(|w| w.widen()));
         if smooth {
             self.smooth.resize(pixels, 0.0);
-            receive_pieces(spmd, source, TAG_SMOOTH, &mut self.smooth);
+            spmd.receive_chunked(source, TAG_SMOOTH, &mut self.smooth);
         }
-    }
-}
-
-/// Receives `buf.len()` (at least one) elements sent as messages of at most [`max_count`].
-fn receive_pieces<T: Equivalence>(spmd: &Spmd, source: i32, tag: i32, buf: &mut [T]) {
-    let from = spmd.world().process_at_rank(source);
-    for chunk in buf.chunks_mut(max_count()) {
-        let status = from.receive_into_with_tag(chunk, tag);
-        let got = status.count(T::equivalent_datatype()) as usize;
-        assert_eq!(
-            got,
-            chunk.len(),
-            "rank {source} sent a message of the wrong size"
-        );
     }
 }
 
@@ -634,7 +646,7 @@ fn render_dynamic(
                 let first = len.min(max_count());
                 message.matched_receive_into(&mut payload[..first]);
                 if len > first {
-                    receive_pieces(spmd, source, TAG_DATA, &mut payload[first..]);
+                    spmd.receive_chunked(source, TAG_DATA, &mut payload[first..]);
                 }
                 if let (Some(sink), false) = (sink.as_deref_mut(), job.is_empty()) {
                     let rows: Vec<u32> = job.collect();
