@@ -7,11 +7,12 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::atomic_file::{check_output_path, check_room};
+use crate::atomic_file::{bytes_text, check_output_path, check_room};
 use crate::cities::read::DEFAULT_MAX_CITIES;
 use crate::cities::{Format, Kernel as CityKernel, ReadOptions, Units};
 use crate::mandel::png::PngCompression;
 use crate::mandel::sink::npy::npy_size;
+use crate::mandel::sink::png::encoder_threads;
 use crate::mandel::{
     check_max_iter, Colormap, Kernel as MandelKernel, Viewport, DEFAULT_HEIGHT, DEFAULT_MAX_ITER,
     DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN, DEFAULT_YMAX, DEFAULT_YMIN,
@@ -211,9 +212,10 @@ impl MandelJob {
 }
 
 impl MandelJob {
-    /// Rank 0's checks before any computing: the request, the output paths, and room on disk
-    /// for the `.npy` file (its size is exact; a PNG's is not known before it is written).
-    pub fn validate(args: &MandelArgs) -> Result<MandelJob, Error> {
+    /// Rank 0's checks before any computing: the request, the output paths, room on disk for
+    /// the `.npy` file (its size is exact; a PNG's is not known before it is written), and
+    /// memory for the rows in flight on rank 0 (which grows with the width, not the height).
+    pub fn validate(args: &MandelArgs, ranks: u32) -> Result<MandelJob, Error> {
         let job = MandelJob::from_args(args)?;
         if let Some(out) = &args.out {
             check_output_path(out, &["png"])?;
@@ -223,6 +225,41 @@ impl MandelJob {
             let size = npy_size(job.view.width(), job.view.height());
             check_room(&[(counts.as_path(), size)])?;
         }
+        let streaming = args.out.is_some() || args.counts.is_some();
+        let needed = rank0_bytes_at_least(job.view.width(), ranks, streaming, args.smooth);
+        if let Some(available) = mem_available_bytes() {
+            if needed > available {
+                return Err(Error::Usage(format!(
+                    "rows of {} pixels need at least {} of memory on rank 0 (rows in flight) but {} \
+                     are available; choose a smaller --width",
+                    job.view.width(),
+                    bytes_text(needed),
+                    bytes_text(available)
+                )));
+            }
+        }
         Ok(job)
     }
+}
+
+/// The least memory rank 0's buffers take for rows `width` pixels wide, whatever the height:
+/// with output, about one row each for the pieces rendered and received, one per rank waiting
+/// its turn, the batches queued for the output threads and the PNG blocks in flight, at up to
+/// 16 bytes a pixel (counts, smooth value, RGB, copies); without, two rows of counts (and
+/// smooth values).
+pub fn rank0_bytes_at_least(width: u32, ranks: u32, streaming: bool, smooth: bool) -> u64 {
+    let width = u64::from(width);
+    if !streaming {
+        return width * if smooth { 8 } else { 4 } * 2;
+    }
+    let rows = 2 + u64::from(ranks) + 12 + 2 * encoder_threads() as u64 + 1;
+    width * 16 * rows
+}
+
+/// `MemAvailable` from /proc/meminfo, in bytes (Linux); `None` elsewhere.
+fn mem_available_bytes() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }

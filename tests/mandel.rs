@@ -378,6 +378,15 @@ fn every_bad_input_fails_cleanly_and_leaves_no_file() {
         ),
         (
             vec![
+                "--width".into(),
+                "2000000000".into(),
+                "--height".into(),
+                "1".into(),
+            ],
+            "rows of 2000000000 pixels need at least",
+        ),
+        (
+            vec![
                 "--out".into(),
                 out("existing.png"),
                 "--width".into(),

@@ -32,7 +32,10 @@ fn run() -> Result<(), Halt> {
     }
 
     // Rank 0 validates (request, output paths, room on disk); everyone learns the outcome.
-    let job = spmd.agree(spmd.is_root().then(|| Job::validate(&args)))?;
+    let job = spmd.agree(
+        spmd.is_root()
+            .then(|| Job::validate(&args, spmd.size() as u32)),
+    )?;
     let job = match job {
         Some(job) => job,
         None => Job::from_args(&args).expect("rank 0 validated these same arguments"),
