@@ -17,6 +17,7 @@ use crate::mandel::{
     check_max_iter, Colormap, Kernel as MandelKernel, Viewport, DEFAULT_HEIGHT, DEFAULT_MAX_ITER,
     DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN, DEFAULT_YMAX, DEFAULT_YMIN,
 };
+use crate::progress::ProgressMode;
 use crate::Error;
 
 /// Finds the two cities of a file that are farthest apart on a sphere of radius 6371 km.
@@ -149,6 +150,11 @@ pub struct MandelArgs {
     /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: u16,
+    /// Progress on stderr: `auto` draws a bar on a terminal after the first second, and
+    /// elsewhere (batch logs, Open MPI's forwarded stderr) prints a line every 10 s after the
+    /// first 10 s; `always` reports short runs too; `never` says nothing.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,

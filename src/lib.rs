@@ -14,6 +14,7 @@
 //! | [`atomic_file`] | output files that appear whole or not at all |
 //! | [`error`]     | the error type every fallible step returns, with its exit code |
 //! | [`isa`]       | the instruction sets the fast kernels run on, detected at run time |
+//! | [`progress`]  | progress of long work on rank 0's stderr: a bar on a terminal, lines elsewhere |
 //! | [`signals`]   | SIGINT and SIGTERM remove the temporary output file, then end the process |
 
 pub mod atomic_file;
@@ -23,6 +24,7 @@ pub mod error;
 pub mod isa;
 pub mod mandel;
 pub mod partition;
+pub mod progress;
 pub mod report;
 pub mod signals;
 pub mod spmd;

@@ -256,3 +256,51 @@ fn rank_zero_memory_stays_bounded_for_a_tall_image() {
     assert_eq!(img.dimensions(), (3000, 120000));
     assert_eq!(img.get_pixel(0, 0), img.get_pixel(2999, 0));
 }
+
+#[test]
+fn progress_goes_to_stderr_only_and_never_means_never() {
+    // About 5 s of scalar work, so `always` reports at least once (every second) at 3 ranks.
+    let base: Vec<String> = "--kernel scalar --width 600 --height 2400 --max-iter 3000 --center -0.7453,0.1127 --scale 0.01"
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    for (ranks, schedule) in [(None, "cyclic"), (Some(2), "dynamic"), (Some(3), "block")] {
+        let with = |mode: &str| {
+            let mut args = base.clone();
+            args.extend(["--schedule", schedule, "--progress", mode].map(String::from));
+            run(ranks, &args, &[])
+        };
+        let (always, never) = (with("always"), with("never"));
+        let lines: Vec<&str> = always
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("mandel: "))
+            .collect();
+        assert!(
+            !lines.is_empty(),
+            "{ranks:?} {schedule}: no progress in {:?}",
+            always.stderr
+        );
+        for l in &lines {
+            assert!(
+                l.contains("/2400 rows, ") && l.contains(" rows/s, ETA "),
+                "{l}"
+            );
+        }
+        assert!(!never.stderr.contains("mandel: "), "{}", never.stderr);
+        // Stdout is the same report either way (its figures that vary between runs aside).
+        let shape = |o: &Outcome| -> Vec<String> {
+            o.stdout
+                .lines()
+                .filter(|l| l.starts_with("Mandelbrot ") || l.starts_with("Ranks: "))
+                .chain(
+                    o.stdout
+                        .lines()
+                        .filter_map(|l| l.strip_prefix("Pixel-iterations: ")?.split(' ').next()),
+                )
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(shape(&always), shape(&never));
+    }
+}

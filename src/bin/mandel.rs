@@ -13,6 +13,7 @@ use mpi_examples::mandel::report::{peak_rss_bytes, RunReport};
 use mpi_examples::mandel::sink::npy::npy_output;
 use mpi_examples::mandel::sink::png::{encoder_threads, png_output, PngJob};
 use mpi_examples::mandel::{render_image, Colormap, Outputs, Painter, Renderer, RowSink};
+use mpi_examples::progress::Progress;
 use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
 use mpi_examples::Error;
 
@@ -57,7 +58,20 @@ fn run() -> Result<(), Halt> {
     let mut outputs = outputs.map(|o| Box::new(o) as Box<dyn RowSink>);
     let height = job.view.height();
     let sink = outputs.as_mut().map(|o| o.as_mut() as &mut dyn RowSink);
-    let rendered = render_image(&spmd, &renderer, height, args.schedule, streaming, sink);
+    let mut progress = if spmd.is_root() {
+        Progress::new(args.progress, "mandel", u64::from(height), "rows")
+    } else {
+        Progress::off()
+    };
+    let rendered = render_image(
+        &spmd,
+        &renderer,
+        height,
+        args.schedule,
+        streaming,
+        sink,
+        &mut progress,
+    );
 
     // Rank 0 finishes the files; everyone learns whether that worked, and exits alike.
     let finish_start = spmd.now();

@@ -29,6 +29,7 @@ use serde::Serialize;
 use super::render::RowRenderer;
 use super::sink::RowSink;
 use crate::partition::{block_owner, block_stride, cyclic_stride, RowStride};
+use crate::progress::Progress;
 use crate::spmd::{max_count, Spmd, ROOT};
 
 /// How rows are shared among the ranks.
@@ -68,6 +69,8 @@ const TAG_SMOOTH: i32 = 12;
 /// Message tag of a dynamic worker's report: its last chunk's rows (empty at first, or without
 /// output), which also asks for the next chunk.
 const TAG_DATA: i32 = 13;
+/// Message tag of a rank's rows done, without output (static schedules).
+const TAG_PROGRESS: i32 = 15;
 /// Message tag of rank 0's answer to a report: the next chunk of rows, or an empty one: stop.
 const TAG_ASSIGN: i32 = 14;
 
@@ -94,7 +97,8 @@ pub struct Rendered {
 /// Renders every row of a `height`-row image across the ranks with `schedule`. Every rank calls
 /// this with the same arguments, except `sink`: rank 0 passes where the rows go (or `None`: then
 /// nothing is sent or assembled at all), the other ranks `None`; `streaming` tells every rank
-/// whether rank 0 has a sink. Rank 0 gets the figures back.
+/// whether rank 0 has a sink. Rank 0 reports the rows done to `progress` and gets the figures
+/// back.
 pub fn render_image(
     spmd: &Spmd,
     renderer: &dyn RowRenderer,
@@ -102,8 +106,12 @@ pub fn render_image(
     schedule: Schedule,
     streaming: bool,
     sink: Option<&mut dyn RowSink>,
+    progress: &mut Progress,
 ) -> Option<Rendered> {
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        progress: Some(progress),
+        ..Tally::default()
+    };
     let t0 = spmd.now();
     let sink = if streaming { sink } else { None };
     match schedule {
@@ -121,6 +129,9 @@ pub fn render_image(
         Schedule::Dynamic => render_dynamic(spmd, renderer, height, streaming, sink, &mut tally),
     }
     let t1 = spmd.now();
+    if let Some(p) = tally.progress.take() {
+        p.finish();
+    }
     let times = spmd.gather_slices(&[tally.seconds]);
     let counted = spmd.gather_slices(&[tally.work, tally.computed]);
     let (times, counted) = (times?, counted?);
@@ -134,15 +145,23 @@ pub fn render_image(
     })
 }
 
-/// One rank's running figures.
-#[derive(Debug, Default)]
-struct Tally {
+/// One rank's running figures, and where rank 0 reports the rows done.
+#[derive(Default)]
+struct Tally<'p> {
     seconds: f64,
     work: u64,
     computed: u64,
+    progress: Option<&'p mut Progress>,
 }
 
-impl Tally {
+impl Tally<'_> {
+    /// Reports that `rows` rows of the image are done (rank 0).
+    fn done(&mut self, rows: u64) {
+        if let Some(p) = self.progress.as_deref_mut() {
+            p.set(rows);
+        }
+    }
+
     /// Renders `rows` into the buffers (resized to fit) and counts the time and the work.
     fn render(
         &mut self,
@@ -241,9 +260,35 @@ fn render_static<W: Wire>(
 
     if !streaming {
         // Nothing to send: render the share piece by piece into the same buffers.
+        // Nothing to send but how far each rank is: one small message per piece, so rank 0
+        // can report the whole image's progress.
         let mut piece = Piece::<W>::default();
+        if !spmd.is_root() {
+            let root = spmd.world().process_at_rank(ROOT);
+            for ks in pieces(mine) {
+                let rows = u64::from(ks.end - ks.start);
+                piece.render(spmd, renderer, mine, ks, tally);
+                root.send_with_tag(&rows, TAG_PROGRESS);
+            }
+            return;
+        }
+        let any = spmd.world().any_process();
+        let mut done = 0u64;
+        let take = |done: &mut u64, (message, _): (mpi::point_to_point::Message, _)| {
+            let (rows, _) = message.matched_receive::<u64>();
+            *done += rows;
+        };
         for ks in pieces(mine) {
+            done += u64::from(ks.end - ks.start);
             piece.render(spmd, renderer, mine, ks, tally);
+            while let Some(matched) = any.immediate_matched_probe_with_tag(TAG_PROGRESS) {
+                take(&mut done, matched);
+            }
+            tally.done(done);
+        }
+        while done < u64::from(height) {
+            take(&mut done, any.matched_probe_with_tag(TAG_PROGRESS));
+            tally.done(done);
         }
         return;
     }
@@ -352,6 +397,7 @@ fn take_static<W: Wire>(
         };
         let smooth = renderer.smooth().then_some(&piece.smooth[..]);
         order.put(&piece.rows, &piece.counts, smooth, sink);
+        tally.done(u64::from(order.next));
     }
 }
 
@@ -600,6 +646,7 @@ fn render_dynamic(
     let mut waiting: std::collections::VecDeque<i32> = Default::default();
     let mut workers_left = ranks - 1;
     let mut payload: Vec<u32> = Vec::new();
+    let mut rows_done = 0u64;
     let any = spmd.world().any_process();
     let within = |next: u32, len: u32, written: u32| {
         u64::from(next) + u64::from(len) <= u64::from(written) + u64::from(capacity)
@@ -637,6 +684,7 @@ fn render_dynamic(
             Some((message, status)) => {
                 let source = status.source_rank();
                 let job = std::mem::replace(&mut assigned[source as usize], 0..0);
+                rows_done += job.len() as u64;
                 let len = if streaming {
                     job.len() * width * values
                 } else {
@@ -657,6 +705,7 @@ fn render_dynamic(
                     order.put(&rows, c, renderer.smooth().then_some(&smooth[..]), sink);
                 }
                 waiting.push_back(source);
+                tally.done(rows_done);
             }
             None => {
                 // Rank 0 renders one row at a time, so a report waits at most one row.
