@@ -145,6 +145,21 @@ fn signal_if_alive(pid: u32, sig: libc::c_int, what: &str) -> bool {
     }
 }
 
+/// Whether process `pid` has handlers for SIGINT and SIGTERM (the `SigCgt` mask of
+/// /proc/<pid>/status, in hex: bit n-1 stands for signal n).
+fn catches_int_and_term(pid: u32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .unwrap_or(0);
+    let bit = |sig: libc::c_int| 1u64 << (sig - 1);
+    mask & bit(libc::SIGINT) != 0 && mask & bit(libc::SIGTERM) != 0
+}
+
 /// A job launched in the background, with the folder its command line names.
 struct Job {
     dir: tempfile::TempDir,
@@ -189,7 +204,10 @@ impl Job {
         self.handle.as_ref().is_none_or(|h| h.is_finished())
     }
 
-    /// Waits until the launcher and all 4 ranks (with their rank numbers) are running.
+    /// Waits until the launcher and all 4 ranks (with their rank numbers) are running, each with
+    /// its SIGINT and SIGTERM handlers installed (after MPI's initialisation), so that a signal
+    /// sent next meets the program's handlers and not a disposition inherited from whatever
+    /// started the tests (a shell's background job ignores SIGINT).
     fn wait_for_ranks(&self) -> (Proc, Vec<Proc>) {
         let start = Instant::now();
         loop {
@@ -201,7 +219,7 @@ impl Job {
                 .filter(|p| p.exe == self.bin && p.rank.is_some())
                 .collect();
             if let Some(launcher) = launcher {
-                if ranks.len() == 4 {
+                if ranks.len() == 4 && ranks.iter().all(|r| catches_int_and_term(r.pid)) {
                     return (launcher, ranks);
                 }
             }
@@ -211,7 +229,7 @@ impl Job {
             );
             assert!(
                 start.elapsed() < Duration::from_secs(30),
-                "4 ranks of {} not seen within 30 s",
+                "4 ranks of {} with their signal handlers not seen within 30 s",
                 self.bin
             );
             thread::sleep(Duration::from_millis(20));
