@@ -5,8 +5,8 @@ takes the median compute time of several runs, and prints a table (also saved as
 Rates are per core: pairs or pixel-iterations per second divided by ranks x threads (mandel's
 computed iterations per second per core in the last column). The reference
 kernels (dist-cities --kernel haversine, mandel --kernel scalar) run on a smaller workload of the
-same kind and are compared by rate. Peak memory per rank comes from the program's own report
-(getrusage on every rank) or, where a program has none, from /usr/bin/time when present.
+same kind and are compared by rate. Peak memory per rank comes from the programs' own reports
+(`rank_peak_rss_bytes`: getrusage on every rank), so no other tool is needed.
 
 Then the Benchmarks Game problem (16000x16000, 50 iterations, x in [-1.5, 0.5], y in [-1, 1]) at
 1 and 2 ranks, without output and with --out: computing time, wall time (launch to exit, MPI's
@@ -30,11 +30,6 @@ def launch(args, root, ranks, threads, program, prog_args, unbound=False):
     cmd = [os.environ.get("MPIRUN", "mpirun"), "-n", str(ranks)]
     if (threads > 1 or unbound) and os.environ.get("MPI_FLAVOUR") == "openmpi":
         cmd += ["--bind-to", "none"]  # Open MPI binds each rank to one core otherwise
-    timer = shutil.which("time", path="/usr/bin") if program != "mandel" else None
-    rss_file = tempfile.NamedTemporaryFile(prefix="bench-rss-", delete=False).name
-    if timer:
-        # Each rank's `time` appends one line to the same file (O_APPEND keeps lines whole).
-        cmd += [timer, "-a", "-o", rss_file, "-f", "BENCH_MAXRSS_KB %M"]
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(root, "target"))
     cmd += [os.path.join(target, "release", program)] + prog_args + ["--json", "--threads", str(threads)]
     start = time.perf_counter()
@@ -42,12 +37,8 @@ def launch(args, root, ranks, threads, program, prog_args, unbound=False):
     wall = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed:\n{done.stderr}")
-    with open(rss_file) as f:
-        rss = [int(l.split()[1]) / 1024 for l in f if l.startswith("BENCH_MAXRSS_KB ")]
-    os.unlink(rss_file)
     report = json.loads(done.stdout)
-    if "rank_peak_rss_bytes" in report:
-        rss = [b / 2**20 for b in report["rank_peak_rss_bytes"]]
+    rss = [b / 2**20 for b in report.get("rank_peak_rss_bytes", [])]
     return report, rss, wall
 
 

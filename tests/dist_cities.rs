@@ -550,3 +550,19 @@ fn hostile_inputs_stop_with_one_message_at_1_and_4_ranks() {
         }
     }
 }
+
+#[test]
+fn every_rank_reports_its_peak_memory() {
+    for ranks in LAUNCHES {
+        let v = run_json(ranks, &[&data("cities.csv")]);
+        let peaks = v["rank_peak_rss_bytes"].as_array().expect("peaks");
+        assert_eq!(peaks.len(), ranks.unwrap_or(1) as usize, "{v}");
+        // Anything that ran Rust and MPI holds more than a megabyte and far less than a gigabyte.
+        assert!(
+            peaks
+                .iter()
+                .all(|p| p.as_u64().is_some_and(|b| (1 << 20..1 << 30).contains(&b))),
+            "{v}"
+        );
+    }
+}

@@ -39,6 +39,7 @@ struct ReportJson {
     farthest: [CityJson; 2],
     computing_time_s: f64,
     rank_compute_s: Vec<f64>,
+    rank_peak_rss_bytes: Vec<u64>,
     load_balance: f64,
 }
 
@@ -83,8 +84,10 @@ fn run() -> Result<(), Halt> {
     let indices = spmd.gather_slices(&[index]);
     let figures = spmd.gather_slices(&[score, my_time]);
     let t1 = spmd.now();
+    let peaks = spmd.gather_slices(&[report::peak_rss_bytes()]);
 
-    let (Some(table), Some(indices), Some(figures)) = (table, indices, figures) else {
+    let (Some(table), Some(indices), Some(figures), Some(peaks)) = (table, indices, figures, peaks)
+    else {
         return Ok(()); // not rank 0
     };
     let best = indices
@@ -104,7 +107,11 @@ fn run() -> Result<(), Halt> {
         distance_km: prepared.distance_km(n, best.pair_index),
     };
     let rank_times: Vec<f64> = figures.parts().map(|f| f[1]).collect();
-    print_report(&args, &table, &farthest, t1 - t0, &rank_times, spmd.size());
+    let figures = RankFigures {
+        times: &rank_times,
+        peak_rss: &peaks.into_flat(),
+    };
+    print_report(&args, &table, &farthest, t1 - t0, &figures, spmd.size());
     Ok(())
 }
 
@@ -115,14 +122,21 @@ struct Farthest {
     distance_km: f64,
 }
 
+/// Each rank's compute time and peak memory, on rank 0.
+struct RankFigures<'a> {
+    times: &'a [f64],
+    peak_rss: &'a [u64],
+}
+
 fn print_report(
     args: &Args,
     table: &CityTable,
     best: &Farthest,
     computing_time: f64,
-    rank_times: &[f64],
+    figures: &RankFigures,
     ranks: i32,
 ) {
+    let rank_times = figures.times;
     let n = table.len() as u64;
     if args.json {
         let city = |k: u64| {
@@ -148,6 +162,7 @@ fn print_report(
             farthest: [city(best.i), city(best.j)],
             computing_time_s: computing_time,
             rank_compute_s: rank_times.to_vec(),
+            rank_peak_rss_bytes: figures.peak_rss.to_vec(),
             load_balance: report::load_balance(rank_times),
         };
         println!(

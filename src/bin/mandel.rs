@@ -9,11 +9,12 @@
 use std::process::ExitCode;
 
 use mpi_examples::cli::{MandelArgs as Args, MandelJob as Job};
-use mpi_examples::mandel::report::{peak_rss_bytes, RunReport};
+use mpi_examples::mandel::report::RunReport;
 use mpi_examples::mandel::sink::npy::npy_output;
 use mpi_examples::mandel::sink::png::{encoder_threads, png_output, PngJob};
 use mpi_examples::mandel::{render_image, Colormap, Outputs, Painter, Renderer, RowSink};
 use mpi_examples::progress::Progress;
+use mpi_examples::report::peak_rss_bytes;
 use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
 use mpi_examples::Error;
 

@@ -164,21 +164,3 @@ impl RunReport<'_> {
         }
     }
 }
-
-/// This process's peak resident memory in bytes (`getrusage`; Linux reports KiB), 0 if unknown.
-pub fn peak_rss_bytes() -> u64 {
-    #[cfg(unix)]
-    {
-        // SAFETY: getrusage(2) fills the zeroed struct we own.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
-            let kib = u64::try_from(usage.ru_maxrss).unwrap_or(0);
-            return if cfg!(target_os = "macos") {
-                kib
-            } else {
-                kib * 1024
-            };
-        }
-    }
-    0
-}
