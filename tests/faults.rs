@@ -20,7 +20,8 @@
 //! SIGKILLs the rest once one rank exits non-zero; so the handler re-raises.) Hydra's code is the
 //! bitwise OR of its ranks' raw wait statuses, so when its clean-up SIGKILLs a rank that had not
 //! yet handled the forwarded SIGINT, it exits 2 | 9 = 11 (about one SIGINT run in three here).
-//! The tests assert the set {1, signal, signal | 9, 128 + signal}.
+//! When hydra SIGKILLs every rank before any handles the signal it exits 9. The tests assert the
+//! set {1, signal, signal | 9, 9, 128 + signal}.
 //!
 //! The tests run one at a time (a lock): each starts 4 ranks on a machine that may have 2 cores,
 //! and the time bounds assume nothing else of ours is running.
@@ -393,11 +394,12 @@ fn interrupt_launcher(job: &mut Job, sig: libc::c_int, after: Duration) -> Outco
     assert!(took < BOUND, "took {took:?} after SIG{name}: {outcome:?}");
     let number = sig;
     // Open MPI 4.1 exits 1. MPICH's hydra exits with the bitwise OR of its ranks' raw wait
-    // statuses: the signal's number when every rank died of it, and `number | 9` when hydra's
+    // statuses: the signal's number when every rank died of it, `number | 9` when hydra's
     // clean-up SIGKILLed a rank before that rank had handled the forwarded signal (SIGINT gives
-    // 2 | 9 = 11; SIGTERM gives 15 | 9 = 15). 128 + signal would be a launcher passing a
-    // shell-style code through.
-    let allowed = [1, number, number | 9, 128 + number];
+    // 2 | 9 = 11; SIGTERM gives 15 | 9 = 15), and 9 when it SIGKILLed every rank first (seen once
+    // in four runs of the suite on the minimal base, after SIGTERM). 128 + signal would be a
+    // launcher passing a shell-style code through. Never 0: the job did not finish its work.
+    let allowed = [1, number, number | 9, 9, 128 + number];
     assert!(
         matches!(outcome.code, Some(c) if allowed.contains(&c)),
         "exit {:?} after SIG{name} to {} (want one of {allowed:?})\nstderr:\n{}",
