@@ -69,7 +69,7 @@ pub enum OutputError {
     NoRoom {
         /// The path given.
         path: PathBuf,
-        /// Bytes the file (with any other output on the same file system) needs.
+        /// Bytes the file needs.
         needed: u64,
         /// Bytes free for an unprivileged user there.
         free: u64,
@@ -139,41 +139,16 @@ pub fn free_space(path: &Path) -> Option<u64> {
     }
 }
 
-/// Refuses, before any computing, outputs whose known sizes exceed the free space where they
-/// go; `outputs` are (path, bytes) pairs, and those on one file system are added up.
-pub fn check_room(outputs: &[(&Path, u64)]) -> Result<(), OutputError> {
-    for (i, &(path, _)) in outputs.iter().enumerate() {
-        let Some(free) = free_space(path) else {
-            continue;
-        };
-        let same_fs = |other: &Path| device_of(other) == device_of(path);
-        let needed: u64 = outputs
-            .iter()
-            .filter(|(p, _)| same_fs(p))
-            .map(|&(_, n)| n)
-            .fold(0u64, u64::saturating_add);
-        if needed > free && outputs[..i].iter().all(|(p, _)| !same_fs(p)) {
-            return Err(OutputError::NoRoom {
-                path: path.to_path_buf(),
-                needed,
-                free,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The device number of `path`'s folder, to tell file systems apart.
-fn device_of(path: &Path) -> Option<u64> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        fs::metadata(folder_of(path)).ok().map(|m| m.dev())
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        None
+/// Refuses, before any computing, an output of `needed` bytes (a size known in advance) that
+/// exceeds the free space where it goes.
+pub fn check_room(path: &Path, needed: u64) -> Result<(), OutputError> {
+    match free_space(path) {
+        Some(free) if needed > free => Err(OutputError::NoRoom {
+            path: path.to_path_buf(),
+            needed,
+            free,
+        }),
+        _ => Ok(()),
     }
 }
 

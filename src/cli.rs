@@ -229,7 +229,7 @@ impl MandelJob {
         if let Some(counts) = &args.counts {
             check_output_path(counts, &["npy"])?;
             let size = npy_size(job.view.width(), job.view.height());
-            check_room(&[(counts.as_path(), size)])?;
+            check_room(counts, size)?;
         }
         let streaming = args.out.is_some() || args.counts.is_some();
         let needed = rank0_bytes_at_least(job.view.width(), ranks, streaming, args.smooth);

@@ -301,14 +301,6 @@ impl<T> Gathered<T> {
     pub fn into_flat(self) -> Vec<T> {
         self.data
     }
-
-    /// The same slices with every element converted.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Gathered<U> {
-        Gathered {
-            data: self.data.into_iter().map(f).collect(),
-            starts: self.starts,
-        }
-    }
 }
 
 /// The largest element count one message carries: `i32::MAX` (rsmpi's counts are `i32`), or
