@@ -10,12 +10,18 @@ use clap::Parser;
 use crate::atomic_file::{bytes_text, check_output_path, check_room};
 use crate::cities::read::DEFAULT_MAX_CITIES;
 use crate::cities::{Format, Kernel as CityKernel, ReadOptions, Units};
+use crate::mandel::colormap::DEFAULT_CYCLES;
+use crate::mandel::deep::bignum::Decimal;
+use crate::mandel::deep::floatexp::Fe;
+use crate::mandel::deep::location::{Location, LocationFormat};
+use crate::mandel::deep::render::reference_bytes;
+use crate::mandel::deep::view::{decimal_to_fe, DeepView};
 use crate::mandel::png::PngCompression;
 use crate::mandel::sink::npy::npy_size;
 use crate::mandel::sink::png::encoder_threads;
 use crate::mandel::{
-    check_max_iter, Colormap, Kernel as MandelKernel, Viewport, DEFAULT_HEIGHT, DEFAULT_MAX_ITER,
-    DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN, DEFAULT_YMAX, DEFAULT_YMIN,
+    check_max_iter, Colormap, ColourScale, Kernel as MandelKernel, Viewport, DEFAULT_HEIGHT,
+    DEFAULT_MAX_ITER, DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN, DEFAULT_YMAX, DEFAULT_YMIN,
 };
 use crate::progress::ProgressMode;
 use crate::Error;
@@ -122,20 +128,46 @@ pub struct MandelArgs {
     /// Top edge of the view, excluded [default: 1].
     #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["center", "scale"])]
     pub ymax: Option<f64>,
-    /// Centre of the view as RE,IM (instead of the four edges); needs --scale.
-    #[arg(long, value_name = "RE,IM", allow_hyphen_values = true, value_parser = parse_center, requires = "scale")]
-    pub center: Option<(f64, f64)>,
-    /// Width of the view in the complex plane; its height follows the image's aspect ratio.
-    #[arg(long, allow_negative_numbers = true, requires = "center")]
-    pub scale: Option<f64>,
-    /// Iterations before a point counts as inside the set.
-    #[arg(long, default_value_t = DEFAULT_MAX_ITER)]
-    pub max_iter: u32,
+    /// Centre of the view as RE,IM (instead of the four edges): decimal numbers of any length
+    /// and exponent; needs --scale (or a --location).
+    #[arg(long, value_name = "RE,IM", allow_hyphen_values = true, value_parser = parse_center,
+          conflicts_with_all = ["xmin", "xmax", "ymin", "ymax"])]
+    pub center: Option<(Decimal, Decimal)>,
+    /// Width of the view in the complex plane, any depth (`1e-1000`, `4.0078E-50`); its height
+    /// follows the image's aspect ratio.
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_decimal,
+          conflicts_with_all = ["xmin", "xmax", "ymin", "ymax"])]
+    pub scale: Option<Decimal>,
+    /// A location file: rust-fractal-core's TOML (`real`, `imag`, `zoom`, `iterations`) or
+    /// Kalles Fraktaler's `.kfr` (`Re:`, `Im:`, `Zoom:`, `Iterations:`); --center, --scale and
+    /// --max-iter override its values.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["xmin", "xmax", "ymin", "ymax"])]
+    pub location: Option<PathBuf>,
+    /// Iterations before a point counts as inside the set [default: the location's, else 80].
+    #[arg(long)]
+    pub max_iter: Option<u32>,
     #[arg(long, default_value = "jet", help = colormap_help())]
     pub colormap: String,
-    /// Colour by the continuous iteration count, so the bands disappear.
+    /// Colour by the continuous iteration count, so the bands disappear (always on for the
+    /// cycled colour scales).
     #[arg(long)]
     pub smooth: bool,
+    /// How values meet the colour map: `max-iter` (t = count / max-iter, the notebook's), or
+    /// the map cycled there and back over the `log` (in doublings), `sqrt` or `linear` (in
+    /// iterations) count, as deep zooms need [default: max-iter with the f64 kernels, log with
+    /// perturbation].
+    #[arg(long, value_enum)]
+    pub color_scale: Option<ColorScale>,
+    /// One palette cycle, in the scale's units [default: fitted so the picture spans
+    /// --palette-cycles, from a sample of its pixels].
+    #[arg(long)]
+    pub palette_period: Option<f64>,
+    /// Palette cycles the picture spans when --palette-period is not given.
+    #[arg(long, default_value_t = DEFAULT_CYCLES)]
+    pub palette_cycles: f64,
+    /// Colour of the points inside the set on a cycled scale: `#rrggbb`, `black` or `white`.
+    #[arg(long, value_parser = parse_colour, default_value = "black")]
+    pub inside: [u8; 3],
     /// PNG compression: `fast` keeps encoding off the critical path (on the rank's spare
     /// cores); `default` and `best` make smaller files, slower. Same pixels at every level.
     #[arg(long, value_enum, default_value_t = PngCompression::Fast)]
@@ -143,9 +175,18 @@ pub struct MandelArgs {
     /// How rows are shared among the ranks.
     #[arg(long, value_enum, default_value_t = Schedule::Cyclic)]
     pub schedule: Schedule,
-    /// Escape-count kernel: `fast` (SIMD, cardioid and bulb skipped) or the `scalar` reference.
-    #[arg(long, value_enum, default_value_t = MandelKernel::Fast)]
+    /// Escape-count kernel: `auto` takes `fast` where f64 resolves the pixels well and
+    /// `perturbation` beyond; `fast` (SIMD, cardioid and bulb skipped), the `scalar` reference,
+    /// or `perturbation` (from an arbitrary-precision reference orbit, any depth).
+    #[arg(long, value_enum, default_value_t = MandelKernel::Auto)]
     pub kernel: MandelKernel,
+    /// Perturbation without the bilinear approximation (every iteration stepped; for testing).
+    #[arg(long)]
+    pub no_bla: bool,
+    /// BLA accuracy: runs of iterations are merged into one linear step only while the terms
+    /// it drops stay below 2^-BITS of those it keeps; more bits, fewer skips.
+    #[arg(long, default_value_t = DEFAULT_BLA_BITS, value_parser = clap::value_parser!(u32).range(8..=60))]
+    pub bla_bits: u32,
     /// Threads per rank (rayon). Under mpirun, let ranks use several cores: `--bind-to none` or
     /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
@@ -173,46 +214,263 @@ fn colormap_help() -> String {
     )
 }
 
-/// Parses `--center RE,IM` into two numbers.
-pub fn parse_center(s: &str) -> Result<(f64, f64), String> {
+/// `--color-scale`: the notebook's map over `[0, max-iter]`, or a cycled one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ColorScale {
+    /// `t = count / max-iter`.
+    MaxIter,
+    /// Cycled over log2(1 + count).
+    Log,
+    /// Cycled over sqrt(count).
+    Sqrt,
+    /// Cycled over the count.
+    Linear,
+}
+
+/// How a job colours its pixels, once the defaults are resolved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Colouring {
+    /// `t = count / max-iter`.
+    MaxIter,
+    /// A cycled palette; `period: None` is fitted to a sample of the picture.
+    Cycle {
+        scale: ColourScale,
+        period: Option<f64>,
+        cycles: f64,
+        inside: [u8; 3],
+    },
+}
+
+/// Parses `--inside`: `#rrggbb` (or `rrggbb`), `black` or `white`.
+pub fn parse_colour(s: &str) -> Result<[u8; 3], String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "black" => Ok([0, 0, 0]),
+        "white" => Ok([255, 255, 255]),
+        t => {
+            let hex = t.strip_prefix('#').unwrap_or(t);
+            let bad = || format!("{s:?} is not a colour (#rrggbb, black or white)");
+            if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad());
+            }
+            let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad());
+            Ok([byte(0)?, byte(2)?, byte(4)?])
+        }
+    }
+}
+
+/// Parses `--center RE,IM` into two decimal numbers of any length.
+pub fn parse_center(s: &str) -> Result<(Decimal, Decimal), String> {
     let (re, im) = s
         .split_once(',')
         .ok_or_else(|| format!("expected RE,IM, found {s:?}"))?;
-    let num = |t: &str| {
-        t.trim()
-            .parse::<f64>()
-            .map_err(|_| format!("{t:?} is not a number"))
-    };
-    Ok((num(re)?, num(im)?))
+    Ok((parse_decimal(re)?, parse_decimal(im)?))
+}
+
+/// Parses a decimal number of any length and exponent (`-0.75`, `1e-1000`, `4.0078E-50`).
+pub fn parse_decimal(s: &str) -> Result<Decimal, String> {
+    s.trim()
+        .parse::<Decimal>()
+        .map_err(|_| format!("{:?} is not a number", s.trim()))
 }
 
 /// Everything a rank needs to compute: built from the arguments, identically on every rank.
 pub struct MandelJob {
-    pub view: Viewport,
+    /// Image width in pixels.
+    pub width: u32,
+    /// Image height in pixels.
+    pub height: u32,
+    /// The view in f64, where f64 can hold it (always, for the f64 kernels).
+    pub view: Option<Viewport>,
+    /// The view at any depth, for the perturbation kernel.
+    pub deep: Option<DeepView>,
+    /// The kernel that renders: never [`MandelKernel::Auto`].
+    pub kernel: MandelKernel,
+    /// The iteration limit.
     pub max_iter: u32,
+    /// The colour map.
     pub colormap: Colormap,
+    /// The location file's values, when one was given.
+    pub location: Option<Location>,
+    /// How pixels are coloured.
+    pub colouring: Colouring,
+    /// Whether smooth counts are computed (asked for, or needed by a cycled scale).
+    pub smooth: bool,
+}
+
+/// The default BLA accuracy in bits (`--bla-bits`).
+pub const DEFAULT_BLA_BITS: u32 = 53;
+
+/// A pixel step below `2^-AUTO_FAST_BITS` of the view's largest coordinate is left to the
+/// perturbation kernel by `--kernel auto`: f64 samples such pixels only to within a few
+/// thousandths of a step, and its direct iteration loses the rest of their digits.
+pub const AUTO_FAST_BITS: i32 = 40;
+
+/// Whether the f64 kernels resolve `view` well (see [`AUTO_FAST_BITS`]).
+pub fn f64_resolves(view: &Viewport) -> bool {
+    let m = [view.xmin(), view.xmax(), view.ymin(), view.ymax()]
+        .iter()
+        .fold(f64::MIN_POSITIVE, |m, v| m.max(v.abs()));
+    let limit = m * (-f64::from(AUTO_FAST_BITS)).exp2();
+    view.dx() >= limit && view.dy() >= limit
 }
 
 impl MandelJob {
-    /// Validates the request (view, iterations, colour map); output paths are checked apart.
-    pub fn from_args(args: &MandelArgs) -> Result<MandelJob, Error> {
-        let view = match (args.center, args.scale) {
-            (Some((re, im)), Some(scale)) => {
-                Viewport::from_center(re, im, scale, args.width, args.height)?
-            }
-            _ => Viewport::new(
-                args.xmin.unwrap_or(DEFAULT_XMIN),
-                args.xmax.unwrap_or(DEFAULT_XMAX),
-                args.ymin.unwrap_or(DEFAULT_YMIN),
-                args.ymax.unwrap_or(DEFAULT_YMAX),
-                args.width,
-                args.height,
-            )?,
+    /// Validates the request (view, iterations, colour map, kernel); output paths are checked
+    /// apart. `location` is the `--location` file's content, read by rank 0 and shared.
+    pub fn from_args(args: &MandelArgs, location: Option<Location>) -> Result<MandelJob, Error> {
+        let (width, height) = (args.width, args.height);
+        let max_iter = match (args.max_iter, location.as_ref().and_then(|l| l.iterations)) {
+            (Some(n), _) => n,
+            (None, Some(n)) => u32::try_from(n).map_err(|_| {
+                Error::Usage(format!(
+                    "the location's {n} iterations are more than --max-iter allows ({}); \
+                     give a smaller --max-iter",
+                    u32::MAX
+                ))
+            })?,
+            (None, None) => DEFAULT_MAX_ITER,
         };
+        let max_iter = check_max_iter(max_iter)?;
+        let colormap = Colormap::from_name(&args.colormap)?;
+        // Centre and scale: the flags, else the location file.
+        let file_number = |what: &str, text: &str| {
+            text.parse::<Decimal>()
+                .map_err(|e| Error::Usage(format!("the location's {what} {text:?}: {e}")))
+        };
+        let centre = match (&args.center, &location) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Some(l)) => Some((
+                file_number("real part", &l.re)?,
+                file_number("imaginary part", &l.im)?,
+            )),
+            (None, None) => None,
+        };
+        let scale: Option<(Fe, String)> = match (&args.scale, &location) {
+            (Some(s), _) => {
+                let fe = decimal_to_fe(s)
+                    .ok_or_else(|| Error::Usage(format!("--scale {s} is out of range")))?;
+                if fe.mantissa() <= 0.0 {
+                    return Err(Error::Usage(format!(
+                        "--scale {s} must be greater than zero"
+                    )));
+                }
+                Some((fe, s.to_string()))
+            }
+            (None, Some(l)) => {
+                let zoom = file_number("zoom", &l.zoom)?;
+                let z = decimal_to_fe(&zoom)
+                    .filter(|z| z.mantissa() > 0.0)
+                    .ok_or_else(|| {
+                        Error::Usage(format!(
+                            "the location's zoom {} must be a positive number in range",
+                            l.zoom
+                        ))
+                    })?;
+                let s = Fe::from_f64(l.scale_factor(width, height)).div(z);
+                Some((s, s.to_sci_string(6)))
+            }
+            (None, None) => None,
+        };
+        let (view, deep) = match (centre, scale) {
+            (Some((re, im)), Some((s, s_text))) => {
+                let (re64, im64, s64) = (re.to_f64(), im.to_f64(), s.to_f64());
+                let view = Viewport::from_center(re64, im64, s64, width, height).ok();
+                let wants_deep = match args.kernel {
+                    MandelKernel::Perturbation => true,
+                    MandelKernel::Auto => !view.as_ref().is_some_and(f64_resolves),
+                    MandelKernel::Fast | MandelKernel::Scalar => false,
+                };
+                if !wants_deep && view.is_none() {
+                    // The f64 kernel's own reason, naming the flags.
+                    Viewport::from_center(re64, im64, s64, width, height)?;
+                }
+                let deep = if wants_deep {
+                    Some(DeepView::from_center(&re, &im, s, s_text, width, height)?)
+                } else {
+                    None
+                };
+                (view, deep)
+            }
+            (Some(_), None) => {
+                return Err(Error::Usage(
+                    "--center needs --scale (or a --location)".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(Error::Usage(
+                    "--scale needs --center (or a --location)".into(),
+                ))
+            }
+            (None, None) => {
+                let view = Viewport::new(
+                    args.xmin.unwrap_or(DEFAULT_XMIN),
+                    args.xmax.unwrap_or(DEFAULT_XMAX),
+                    args.ymin.unwrap_or(DEFAULT_YMIN),
+                    args.ymax.unwrap_or(DEFAULT_YMAX),
+                    width,
+                    height,
+                )?;
+                let wants_deep = match args.kernel {
+                    MandelKernel::Perturbation => true,
+                    MandelKernel::Auto => !f64_resolves(&view),
+                    MandelKernel::Fast | MandelKernel::Scalar => false,
+                };
+                let deep = if wants_deep {
+                    Some(DeepView::from_viewport(&view)?)
+                } else {
+                    None
+                };
+                (Some(view), deep)
+            }
+        };
+        let kernel = match (args.kernel, &deep) {
+            (_, Some(_)) => MandelKernel::Perturbation,
+            (MandelKernel::Auto, None) => MandelKernel::Fast,
+            (k, None) => k,
+        };
+        let scale = args.color_scale.unwrap_or(if deep.is_some() {
+            ColorScale::Log
+        } else {
+            ColorScale::MaxIter
+        });
+        if let Some(p) = args.palette_period {
+            if !(p.is_finite() && p > 0.0) {
+                return Err(Error::Usage(format!(
+                    "--palette-period {p} must be a positive number"
+                )));
+            }
+        }
+        let cycles = args.palette_cycles;
+        if !(cycles.is_finite() && cycles > 0.0) {
+            return Err(Error::Usage(format!(
+                "--palette-cycles {cycles} must be a positive number"
+            )));
+        }
+        let cycled = |scale| Colouring::Cycle {
+            scale,
+            period: args.palette_period,
+            cycles,
+            inside: args.inside,
+        };
+        let colouring = match scale {
+            ColorScale::MaxIter => Colouring::MaxIter,
+            ColorScale::Log => cycled(ColourScale::Log),
+            ColorScale::Sqrt => cycled(ColourScale::Sqrt),
+            ColorScale::Linear => cycled(ColourScale::Linear),
+        };
+        let smooth = args.smooth || colouring != Colouring::MaxIter;
         Ok(MandelJob {
+            width,
+            height,
             view,
-            max_iter: check_max_iter(args.max_iter)?,
-            colormap: Colormap::from_name(&args.colormap)?,
+            deep,
+            kernel,
+            max_iter,
+            colormap,
+            location,
+            colouring,
+            smooth,
         })
     }
 }
@@ -222,23 +480,45 @@ impl MandelJob {
     /// the `.npy` file (its size is exact; a PNG's is not known before it is written), and
     /// memory for the rows in flight on rank 0 (which grows with the width, not the height).
     pub fn validate(args: &MandelArgs, ranks: u32) -> Result<MandelJob, Error> {
-        let job = MandelJob::from_args(args)?;
+        let location = match &args.location {
+            Some(path) => Some(Location::read(path).map_err(|e| Error::Usage(e.to_string()))?),
+            None => None,
+        };
+        let job = MandelJob::from_args(args, location)?;
+        if job.deep.is_some() {
+            let needed = reference_bytes(
+                job.max_iter,
+                job.deep.as_ref().is_some_and(DeepView::is_deep),
+                !args.no_bla,
+            );
+            if let Some(available) = mem_available_bytes() {
+                if needed > available {
+                    return Err(Error::Usage(format!(
+                        "the reference orbit of up to {} iterations and its BLA table need {} on \
+                         every rank but {} are available; lower --max-iter",
+                        job.max_iter,
+                        bytes_text(needed),
+                        bytes_text(available)
+                    )));
+                }
+            }
+        }
         if let Some(out) = &args.out {
             check_output_path(out, &["png"])?;
         }
         if let Some(counts) = &args.counts {
             check_output_path(counts, &["npy"])?;
-            let size = npy_size(job.view.width(), job.view.height());
+            let size = npy_size(job.width, job.height);
             check_room(counts, size)?;
         }
         let streaming = args.out.is_some() || args.counts.is_some();
-        let needed = rank0_bytes_at_least(job.view.width(), ranks, streaming, args.smooth);
+        let needed = rank0_bytes_at_least(job.width, ranks, streaming, job.smooth);
         if let Some(available) = mem_available_bytes() {
             if needed > available {
                 return Err(Error::Usage(format!(
                     "rows of {} pixels need at least {} of memory on rank 0 (rows in flight) but {} \
                      are available; choose a smaller --width",
-                    job.view.width(),
+                    job.width,
                     bytes_text(needed),
                     bytes_text(available)
                 )));
@@ -268,4 +548,45 @@ fn mem_available_bytes() -> Option<u64> {
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+/// A location's values as bytes for rank 0 to broadcast (empty: none).
+pub fn location_to_wire(location: Option<&Location>) -> Vec<u8> {
+    let Some(l) = location else {
+        return Vec::new();
+    };
+    let format = match l.format {
+        LocationFormat::RustFractal => "toml",
+        LocationFormat::Kalles => "kfr",
+    };
+    let iterations = l
+        .iterations
+        .map_or_else(|| "-".to_string(), |n| n.to_string());
+    [format, &l.re, &l.im, &l.zoom, &iterations]
+        .join("\n")
+        .into_bytes()
+}
+
+/// The location [`location_to_wire`] encoded.
+///
+/// # Panics
+/// On bytes it did not make: a bug.
+pub fn location_from_wire(bytes: &[u8]) -> Option<Location> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).expect("rank 0 sent UTF-8");
+    let f: Vec<&str> = text.split('\n').collect();
+    assert_eq!(f.len(), 5, "a location travels as five lines");
+    Some(Location {
+        format: if f[0] == "kfr" {
+            LocationFormat::Kalles
+        } else {
+            LocationFormat::RustFractal
+        },
+        re: f[1].to_string(),
+        im: f[2].to_string(),
+        zoom: f[3].to_string(),
+        iterations: f[4].parse().ok(),
+    })
 }

@@ -447,6 +447,7 @@ fn argv(flags: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
             "-inf", "1e308", "-1e308", "1e-320", "-0.7453,0.1127", "nan,0", "1,", ",", "", "tab",
             "\\t", ";", "jet", "turbo", "list", "LIST", "fast", "scalar", "haversine", "csv",
             "txt", "auto", "km", "mi", "nmi", "block", "cyclic", "dynamic", "x.png", "x.npy",
+            "perturbation", "log", "sqrt", "max-iter", "1e-1000", "4.0078E-50", "#ff8000", "black",
         ]).prop_map(String::from),
         // Printable text: control characters in values are echoed raw by some messages (reported).
         1 => "[ -~é東]{0,8}",
@@ -488,6 +489,12 @@ const MANDEL_FLAGS: &[&str] = &[
     "--kernel",
     "--threads",
     "--json",
+    "--color-scale",
+    "--palette-period",
+    "--palette-cycles",
+    "--inside",
+    "--no-bla",
+    "--bla-bits",
 ];
 
 proptest! {
@@ -512,9 +519,12 @@ proptest! {
     fn mandel_args_never_panic(tokens in argv(MANDEL_FLAGS)) {
         let args = std::iter::once("mandel".to_owned()).chain(tokens);
         if let Ok(args) = MandelArgs::try_parse_from(args) {
-            match MandelJob::from_args(&args) {
+            match MandelJob::from_args(&args, None) {
                 Ok(job) => {
-                    check_valid(&job.view)?;
+                    match &job.view {
+                        Some(view) => check_valid(view)?,
+                        None => prop_assert!(job.deep.is_some(), "a job has a view"),
+                    }
                     prop_assert!(job.max_iter >= 1);
                 }
                 Err(e) => check_one_line(&e.to_string())?,
@@ -527,8 +537,9 @@ proptest! {
 #[test]
 fn default_arguments_give_the_default_job() {
     let args = MandelArgs::try_parse_from(["mandel"]).expect("no arguments parse");
-    let job = MandelJob::from_args(&args).expect("the defaults are valid");
-    assert_eq!(job.view, Viewport::default_view());
+    let job = MandelJob::from_args(&args, None).expect("the defaults are valid");
+    assert_eq!(job.view, Some(Viewport::default_view()));
+    assert!(job.deep.is_none(), "the notebook's view is f64's");
     let args = DistCitiesArgs::try_parse_from(["dist-cities"]).expect("no arguments parse");
     assert_eq!(args.read_options().delimiter, b',');
     assert_eq!(args.path, Path::new("data/cities.csv"));

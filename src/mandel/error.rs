@@ -69,6 +69,10 @@ pub enum MandelError {
         /// The centre's imaginary part.
         im: f64,
     },
+    /// A deep-zoom request that cannot be rendered (a bad centre or scale, a depth past the
+    /// precision limit, a reference that would not fit in memory); the message is complete.
+    #[error("{0}")]
+    Deep(String),
     /// `--max-iter 0` would leave nothing to compute.
     #[error("--max-iter 0 must be at least 1")]
     ZeroMaxIter,

@@ -20,6 +20,7 @@
 //! | [`report`]     | what rank 0 prints after a render |
 
 pub mod colormap;
+pub mod deep;
 pub mod distribute;
 mod error;
 pub mod fast;
@@ -31,7 +32,7 @@ pub mod report;
 pub mod sink;
 pub mod viewport;
 
-pub use colormap::{colorize, Colormap, Painter};
+pub use colormap::{auto_cycle, colorize, Colormap, ColourScale, Cycle, Painter};
 pub use distribute::{render_image, Rendered, Schedule};
 pub use error::MandelError;
 pub use fast::{computed_iterations_scalar, render_rows_fast, render_rows_fast_with_isa, Isa};

@@ -10,19 +10,25 @@ use super::viewport::Viewport;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kernel {
-    /// SIMD lanes, several vectors in flight, cardioid and bulb skipped: the default.
+    /// `fast` where f64 resolves the pixels well, `perturbation` beyond: the default.
     #[default]
+    Auto,
+    /// SIMD lanes, several vectors in flight, cardioid and bulb skipped.
     Fast,
     /// The notebook's `mandel1` with `num_complex`: the reference.
     Scalar,
+    /// Perturbation from an arbitrary-precision reference orbit, with BLA: any depth.
+    Perturbation,
 }
 
 impl Kernel {
     /// The name as written on the command line.
     pub fn name(self) -> &'static str {
         match self {
+            Kernel::Auto => "auto",
             Kernel::Fast => "fast",
             Kernel::Scalar => "scalar",
+            Kernel::Perturbation => "perturbation",
         }
     }
 }
@@ -30,9 +36,12 @@ impl Kernel {
 /// Rows handed to one thread task at a time: small enough to balance, large enough to amortise.
 const ROWS_PER_TASK: usize = 2;
 
-/// Renders `rows` into `counts` (and `smooth`) with `kernel`, on rayon's global pool when
-/// `threads > 1`; returns the iterations the kernel really computed. The result does not depend
-/// on `threads`.
+/// Renders `rows` into `counts` (and `smooth`) with an f64 `kernel` (`Auto` is `Fast` here), on
+/// rayon's global pool when `threads > 1`; returns the iterations the kernel really computed.
+/// The result does not depend on `threads`.
+///
+/// # Panics
+/// For [`Kernel::Perturbation`], which renders through [`crate::mandel::deep::DeepRenderer`].
 pub fn render_share(
     kernel: Kernel,
     threads: usize,
@@ -43,7 +52,8 @@ pub fn render_share(
     smooth: Option<&mut [f32]>,
 ) -> u64 {
     let render = |rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>| match kernel {
-        Kernel::Fast => render_rows_fast(view, rows, max_iter, counts, smooth),
+        Kernel::Fast | Kernel::Auto => render_rows_fast(view, rows, max_iter, counts, smooth),
+        Kernel::Perturbation => panic!("the perturbation kernel renders through DeepRenderer"),
         Kernel::Scalar => {
             render_rows(view, rows, max_iter, counts, smooth);
             computed_iterations_scalar(counts, max_iter)
@@ -64,6 +74,19 @@ pub fn render_share(
             .map(|((r, c), s)| render(r, c, Some(s)))
             .sum(),
     }
+}
+
+/// The pixels a cycled palette is fitted to: a grid of about 48 columns and as many rows as
+/// keep it square, at fixed positions, so the fit is the same at any rank count.
+pub fn probe_pixels(width: u32, height: u32) -> Vec<(u32, u32)> {
+    let nx = width.min(48);
+    let ny = ((u64::from(nx) * u64::from(height) / u64::from(width)) as u32).clamp(1, height);
+    let at = |i: u32, n: u32, len: u32| {
+        ((2 * u64::from(i) + 1) * u64::from(len) / (2 * u64::from(n))) as u32
+    };
+    (0..ny)
+        .flat_map(|r| (0..nx).map(move |j| (at(j, nx, width), at(r, ny, height))))
+        .collect()
 }
 
 /// The one interface a kernel offers the distribution ([`super::distribute`]): render these rows

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::distribute::{Rendered, Schedule};
 use super::png::PngCompression;
-use super::render::Kernel;
+use super::viewport::Viewport;
 use crate::cli::{MandelArgs, MandelJob};
 use crate::report;
 
@@ -23,6 +23,27 @@ pub struct RunReport<'a> {
     pub finish_s: f64,
     /// Each rank's peak resident memory, in bytes (where the system says).
     pub peak_rss: &'a [u64],
+    /// The perturbation kernel's figures, when it rendered.
+    pub deep: Option<&'a DeepFigures>,
+}
+
+/// What the perturbation kernel adds to the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeepFigures {
+    /// Seconds for the reference (orbit and BLA table; part of the computing time).
+    pub reference_s: f64,
+    /// Of which the orbit.
+    pub orbit_s: f64,
+    /// Of which the BLA table.
+    pub bla_s: f64,
+    /// Iterations in the reference orbit.
+    pub reference_iterations: u64,
+    /// Bits of precision of the reference.
+    pub precision_bits: u32,
+    /// Merged steps in the BLA table.
+    pub bla_entries: u64,
+    /// Pixel-iterations skipped by BLA, all ranks.
+    pub skipped: u64,
 }
 
 /// The JSON report.
@@ -30,19 +51,30 @@ pub struct RunReport<'a> {
 struct ReportJson<'a> {
     width: u32,
     height: u32,
-    xmin: f64,
-    xmax: f64,
-    ymin: f64,
-    ymax: f64,
+    xmin: Option<f64>,
+    xmax: Option<f64>,
+    ymin: Option<f64>,
+    ymax: Option<f64>,
+    center_re: Option<&'a str>,
+    center_im: Option<&'a str>,
+    scale: Option<&'a str>,
     max_iter: u32,
     colormap: &'static str,
     smooth: bool,
     ranks: i32,
     threads: u16,
     schedule: Schedule,
-    kernel: Kernel,
+    kernel: super::render::Kernel,
     png_compression: PngCompression,
     computing_time_s: f64,
+    reference_s: Option<f64>,
+    reference_orbit_s: Option<f64>,
+    reference_bla_s: Option<f64>,
+    reference_iterations: Option<u64>,
+    precision_bits: Option<u32>,
+    bla_entries: Option<u64>,
+    bla_skipped_iterations: Option<u64>,
+    no_bla: bool,
     finish_s: f64,
     rank_compute_s: &'a [f64],
     rank_pixel_iterations: &'a [u64],
@@ -62,8 +94,10 @@ impl RunReport<'_> {
     /// Prints the report on stdout (rank 0 only calls this).
     pub fn print(&self) {
         let (args, job, figures) = (self.args, self.job, &self.rendered.ranks);
-        let v = &job.view;
-        let time = self.rendered.computing_time;
+        let v = job.view.as_ref();
+        let deep = self.deep;
+        let texts = job.deep.as_ref().map(|d| d.texts());
+        let time = self.rendered.computing_time + deep.map_or(0.0, |d| d.reference_s);
         let total: u64 = figures.work.iter().sum();
         let computed: u64 = figures.computed.iter().sum();
         let work: Vec<f64> = figures.work.iter().map(|&w| w as f64).collect();
@@ -71,21 +105,32 @@ impl RunReport<'_> {
         let (rate, computed_rate) = (per_second(total), per_second(computed));
         if args.json {
             let json = ReportJson {
-                width: v.width(),
-                height: v.height(),
-                xmin: v.xmin(),
-                xmax: v.xmax(),
-                ymin: v.ymin(),
-                ymax: v.ymax(),
+                width: job.width,
+                height: job.height,
+                xmin: v.map(Viewport::xmin),
+                xmax: v.map(Viewport::xmax),
+                ymin: v.map(Viewport::ymin),
+                ymax: v.map(Viewport::ymax),
+                center_re: texts.map(|t| t.0),
+                center_im: texts.map(|t| t.1),
+                scale: texts.map(|t| t.2),
                 max_iter: job.max_iter,
                 colormap: job.colormap.name(),
-                smooth: args.smooth,
+                smooth: job.smooth,
                 ranks: self.ranks,
                 threads: args.threads,
                 schedule: args.schedule,
-                kernel: args.kernel,
+                kernel: job.kernel,
                 png_compression: args.png_compression,
                 computing_time_s: time,
+                reference_s: deep.map(|d| d.reference_s),
+                reference_orbit_s: deep.map(|d| d.orbit_s),
+                reference_bla_s: deep.map(|d| d.bla_s),
+                reference_iterations: deep.map(|d| d.reference_iterations),
+                precision_bits: deep.map(|d| d.precision_bits),
+                bla_entries: deep.map(|d| d.bla_entries),
+                bla_skipped_iterations: deep.map(|d| d.skipped),
+                no_bla: args.no_bla,
                 finish_s: self.finish_s,
                 rank_compute_s: &figures.times,
                 rank_pixel_iterations: &figures.work,
@@ -106,24 +151,48 @@ impl RunReport<'_> {
             );
             return;
         }
-        println!(
-            "Mandelbrot {}x{}, x in [{}, {}), y in [{}, {}), max_iter {}",
-            v.width(),
-            v.height(),
-            v.xmin(),
-            v.xmax(),
-            v.ymin(),
-            v.ymax(),
-            job.max_iter
-        );
+        match (texts, v) {
+            (Some((re, im, scale)), _) => println!(
+                "Mandelbrot {}x{}, centre {re} {im}i, scale {scale}, max_iter {}",
+                job.width, job.height, job.max_iter
+            ),
+            (None, Some(v)) => println!(
+                "Mandelbrot {}x{}, x in [{}, {}), y in [{}, {}), max_iter {}",
+                v.width(),
+                v.height(),
+                v.xmin(),
+                v.xmax(),
+                v.ymin(),
+                v.ymax(),
+                job.max_iter
+            ),
+            (None, None) => {}
+        }
         println!(
             "Ranks: {}, threads per rank: {}, schedule: {}, kernel: {}",
             self.ranks,
             args.threads,
             args.schedule.name(),
-            args.kernel.name()
+            job.kernel.name()
         );
         println!("{}", report::computing_time_line(time));
+        if let Some(d) = deep {
+            println!(
+                "Reference: {} iterations at {} bits in {:.3} sec (orbit {:.3}, BLA table {:.3}, {} entries)",
+                d.reference_iterations, d.precision_bits, d.reference_s, d.orbit_s, d.bla_s, d.bla_entries
+            );
+            let share = if total > 0 {
+                d.skipped as f64 / total as f64
+            } else {
+                0.0
+            };
+            println!(
+                "BLA skipped {} of {} pixel-iterations ({:.2}%)",
+                d.skipped,
+                total,
+                100.0 * share
+            );
+        }
         println!("{}", report::rank_times_line(&figures.times));
         let work_line: Vec<String> = figures.work.iter().map(u64::to_string).collect();
         println!("Rank pixel-iterations: {}", work_line.join(" "));
@@ -143,16 +212,16 @@ impl RunReport<'_> {
             println!(
                 "Wrote {} (uint32 counts, shape ({}, {}))",
                 path.display(),
-                v.height(),
-                v.width()
+                job.height,
+                job.width
             );
         }
         if let Some(path) = &args.out {
             println!(
                 "Wrote {} ({}x{} PNG, colour map {})",
                 path.display(),
-                v.width(),
-                v.height(),
+                job.width,
+                job.height,
                 job.colormap.name()
             );
         }

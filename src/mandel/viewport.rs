@@ -256,7 +256,7 @@ impl Default for Viewport {
 }
 
 /// Both dimensions at least 1, and their product within one MPI message's `i32` count.
-fn check_size(width: u32, height: u32) -> Result<(), MandelError> {
+pub(crate) fn check_size(width: u32, height: u32) -> Result<(), MandelError> {
     if width == 0 {
         return Err(MandelError::BadSize {
             option: "--width",

@@ -19,9 +19,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = args.schedule.name();
-    match MandelJob::from_args(&args) {
+    match MandelJob::from_args(&args, None) {
         Ok(job) => {
-            let v = job.view;
+            let Some(v) = job.view else {
+                assert!(job.deep.is_some(), "a job has a view");
+                return;
+            };
             assert!(v.width() >= 1 && v.height() >= 1);
             assert!(v.pixels() as u64 <= mpi_examples::mandel::viewport::MAX_PIXELS);
             assert!(v.dx() > 0.0 && v.dx().is_finite() && v.dy() > 0.0 && v.dy().is_finite());

@@ -1,0 +1,19 @@
+//! Deep zoom: views past f64's resolution, rendered by perturbation from one reference orbit.
+//!
+//! | module        | what it holds |
+//! |---------------|---------------|
+//! | [`floatexp`]  | f64 mantissas with separate exponents, for deltas below 1e-300 |
+//! | [`bla`]       | bilinear approximation: runs of steps merged into one |
+//! | [`perturb`]   | the per-pixel perturbation iteration, with rebasing |
+//! | [`bignum`]    | decimals of any length, fixed point, the reference orbit |
+//! | [`view`]      | a view of any depth: centre in fixed point, pixel steps in extended range |
+//! | [`render`]    | the reference and its table once per image, the rows on threads |
+//! | [`location`]  | rust-fractal-core's and Kalles Fraktaler's location files |
+
+pub mod bignum;
+pub mod bla;
+pub mod floatexp;
+pub mod location;
+pub mod perturb;
+pub mod render;
+pub mod view;

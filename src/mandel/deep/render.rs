@@ -1,0 +1,207 @@
+//! A deep view rendered by perturbation: the reference (computed once, identically on every
+//! rank), its BLA table, and the rows of one rank on its threads.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use num_complex::Complex;
+use rayon::prelude::*;
+
+use super::bignum::reference_orbit;
+use super::bla::{bytes_per_iteration, Bla};
+use super::perturb::{Perturbation, PixelResult};
+use super::view::DeepView;
+use crate::mandel::kernel::smooth_from_escape;
+use crate::mandel::RowRenderer;
+use crate::progress::Progress;
+
+/// Bytes one reference iteration stored as f64 takes.
+const ORBIT_BYTES: u64 = std::mem::size_of::<Complex<f64>>() as u64;
+
+/// The memory a reference of up to `max_iter` iterations and its table take on every rank.
+pub fn reference_bytes(max_iter: u32, deep: bool, bla: bool) -> u64 {
+    let per = ORBIT_BYTES + if bla { bytes_per_iteration(deep) } else { 0 };
+    (u64::from(max_iter) + 1) * per
+}
+
+/// The reference orbit of a view's centre, and its BLA table.
+pub struct Reference {
+    /// `Z_0 ..= Z_M`, each rounded to f64.
+    pub orbit: Vec<Complex<f64>>,
+    /// The merged steps (`None` when turned off).
+    pub bla: Option<Bla>,
+    /// Seconds spent on the orbit.
+    pub orbit_s: f64,
+    /// Seconds spent on the table.
+    pub bla_s: f64,
+}
+
+impl Reference {
+    /// Computes the orbit of `view`'s centre for up to `max_iter` iterations, at the view's
+    /// precision, reporting to `progress` (iterations), then the BLA table if `bla` gives its
+    /// accuracy in bits (steps are merged while what they neglect stays below `2^-bits`).
+    pub fn compute(
+        view: &DeepView,
+        max_iter: u32,
+        bla: Option<u32>,
+        progress: &mut Progress,
+    ) -> Self {
+        let t0 = Instant::now();
+        let (re, im) = view.centre();
+        let orbit = reference_orbit(re, im, u64::from(max_iter), 4.0, &mut |n| progress.set(n));
+        progress.finish();
+        let orbit_s = t0.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        let bla = bla.map(|bits| {
+            Bla::build_with(
+                &orbit,
+                view.dc_max(),
+                view.is_deep(),
+                (-f64::from(bits)).exp2(),
+            )
+        });
+        Reference {
+            orbit,
+            bla,
+            orbit_s,
+            bla_s: t1.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// Iterations in the orbit (`M`: it ends at `max_iter` or where the centre escapes).
+    pub fn iterations(&self) -> usize {
+        self.orbit.len() - 1
+    }
+}
+
+/// Rows of a deep view by perturbation, on `threads` threads (rayon's global pool).
+pub struct DeepRenderer<'a> {
+    /// The view.
+    pub view: &'a DeepView,
+    /// Its reference.
+    pub reference: &'a Reference,
+    /// The iteration limit.
+    pub max_iter: u32,
+    /// Whether smooth values are wanted.
+    pub smooth: bool,
+    /// Threads per rank.
+    pub threads: usize,
+    /// Pixel-iterations skipped by BLA (added up as rows are rendered).
+    pub skipped: AtomicU64,
+}
+
+/// Rows handed to one thread task at a time.
+const ROWS_PER_TASK: usize = 1;
+
+impl DeepRenderer<'_> {
+    /// A new renderer with nothing skipped yet.
+    pub fn new<'a>(
+        view: &'a DeepView,
+        reference: &'a Reference,
+        max_iter: u32,
+        smooth: bool,
+        threads: usize,
+    ) -> DeepRenderer<'a> {
+        DeepRenderer {
+            view,
+            reference,
+            max_iter,
+            smooth,
+            threads,
+            skipped: AtomicU64::new(0),
+        }
+    }
+
+    fn perturbation(&self) -> Perturbation<'_> {
+        Perturbation {
+            orbit: &self.reference.orbit,
+            bla: self.reference.bla.as_ref(),
+            max_iter: self.max_iter,
+        }
+    }
+
+    /// One pixel.
+    pub fn pixel(&self, col: u32, row: u32) -> PixelResult {
+        let p = self.perturbation();
+        if self.view.is_deep() {
+            p.pixel_fe(self.view.dc_fe(col, row))
+        } else {
+            p.pixel64(self.view.dc64(col, row))
+        }
+    }
+
+    /// One row's pixels, column 0 first.
+    pub fn row(&self, row: u32, out: &mut [PixelResult]) {
+        let p = self.perturbation();
+        let w = self.view.width();
+        if self.view.is_deep() {
+            let dcs: Vec<_> = (0..w).map(|col| self.view.dc_fe(col, row)).collect();
+            p.pixels_fe(&dcs, out);
+        } else {
+            let dcs: Vec<_> = (0..w).map(|col| self.view.dc64(col, row)).collect();
+            p.pixels64(&dcs, out);
+        }
+    }
+
+    /// One pixel's smooth count.
+    pub fn smooth_at(&self, col: u32, row: u32) -> f32 {
+        let px = self.pixel(col, row);
+        let c = self.view.centre_f64() + self.view.dc64(col, row);
+        smooth_from_escape(c, px.count, px.z, self.max_iter)
+    }
+
+    /// Renders rows in order into `counts` (and `smooth`); returns the steps taken.
+    fn render_rows(&self, rows: &[u32], counts: &mut [u32], mut smooth: Option<&mut [f32]>) -> u64 {
+        let w = self.view.width() as usize;
+        let centre = self.view.centre_f64();
+        let mut steps = 0;
+        let mut iterations = 0u64;
+        let mut results = vec![PixelResult::default(); w];
+        for (i, &row) in rows.iter().enumerate() {
+            self.row(row, &mut results);
+            for (col, px) in results.iter().enumerate() {
+                counts[i * w + col] = px.count;
+                steps += px.steps;
+                iterations += u64::from(px.count);
+                if let Some(s) = smooth.as_deref_mut() {
+                    let c = centre + self.view.dc64(col as u32, row);
+                    s[i * w + col] = smooth_from_escape(c, px.count, px.z, self.max_iter);
+                }
+            }
+        }
+        self.skipped
+            .fetch_add(iterations.saturating_sub(steps), Ordering::Relaxed);
+        steps
+    }
+}
+
+impl RowRenderer for DeepRenderer<'_> {
+    fn width(&self) -> usize {
+        self.view.width() as usize
+    }
+
+    fn smooth(&self) -> bool {
+        self.smooth
+    }
+
+    fn max_count(&self) -> u32 {
+        self.max_iter
+    }
+
+    fn render(&self, rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>) -> u64 {
+        if self.threads <= 1 || rows.len() <= 1 {
+            return self.render_rows(rows, counts, smooth);
+        }
+        let w = self.view.width() as usize;
+        let tasks = rows
+            .par_chunks(ROWS_PER_TASK)
+            .zip(counts.par_chunks_mut(ROWS_PER_TASK * w));
+        match smooth {
+            None => tasks.map(|(r, c)| self.render_rows(r, c, None)).sum(),
+            Some(smooth) => tasks
+                .zip(smooth.par_chunks_mut(ROWS_PER_TASK * w))
+                .map(|((r, c), s)| self.render_rows(r, c, Some(s)))
+                .sum(),
+        }
+    }
+}

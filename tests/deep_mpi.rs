@@ -1,0 +1,301 @@
+//! The deep-zoom renderer under mpirun: the same bytes at any rank count, thread count and
+//! schedule beyond 1e-300; location files of both formats; bad ones refused with one line.
+
+mod common;
+
+use std::path::Path;
+
+use common::{launch_with, mpirun_n, root, Outcome};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mandel");
+
+/// A view 1e-320 wide beside the Misiurewicz point c = i (which sits inside it): pixel offsets
+/// far below f64's range, counts in the hundreds.
+fn deep_args() -> Vec<String> {
+    let im = format!("0.37e-320,1.{}185", "0".repeat(320));
+    [
+        "--center",
+        &im,
+        "--scale",
+        "1e-320",
+        "--width",
+        "48",
+        "--height",
+        "36",
+        "--max-iter",
+        "5000",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn run(ranks: Option<u32>, args: &[String]) -> Outcome {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    launch_with(BIN, ranks, &args)
+}
+
+#[test]
+fn deep_views_are_the_same_bytes_at_any_rank_count_thread_count_and_schedule() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut want: Option<(Vec<u8>, Vec<u8>)> = None;
+    let mut runs = 0;
+    for ranks in [Some(1), Some(2), Some(3), Some(4)] {
+        for (schedule, threads) in [("cyclic", "1"), ("block", "2"), ("dynamic", "3")] {
+            let png = dir.path().join(format!("d{runs}.png"));
+            let npy = dir.path().join(format!("d{runs}.npy"));
+            let mut args = deep_args();
+            args.extend(
+                [
+                    "--schedule",
+                    schedule,
+                    "--threads",
+                    threads,
+                    "--out",
+                    png.to_str().unwrap(),
+                    "--counts",
+                    npy.to_str().unwrap(),
+                    "--json",
+                ]
+                .map(String::from),
+            );
+            let o = run(ranks, &args);
+            o.assert_success();
+            let report = o.json();
+            assert_eq!(report["kernel"], "perturbation", "auto picks perturbation");
+            assert!(report["precision_bits"].as_u64().unwrap() >= 1063);
+            assert!(report["reference_s"].as_f64().unwrap() >= 0.0);
+            let got = (std::fs::read(&png).unwrap(), std::fs::read(&npy).unwrap());
+            match &want {
+                None => {
+                    let counts = npy_counts(&got.1);
+                    let (lo, hi) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+                    assert!(hi - lo > 20, "the view shows structure ({lo}..{hi})");
+                    want = Some(got);
+                }
+                Some(w) => {
+                    assert!(
+                        w.1 == got.1,
+                        "{ranks:?} ranks {schedule} x{threads}: counts differ"
+                    );
+                    assert!(
+                        w.0 == got.0,
+                        "{ranks:?} ranks {schedule} x{threads}: PNG differs"
+                    );
+                }
+            }
+            runs += 1;
+        }
+    }
+}
+
+fn npy_counts(bytes: &[u8]) -> Vec<u32> {
+    let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    bytes[10 + header..]
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// A `.kfr` in Kalles Fraktaler's layout for the same point as `data/locations/1e14.toml`.
+fn write_kfr(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("1e14.kfr");
+    let text = "Re: -1.759817130804847813610825010561798238243999999999999999999800\r\n\
+                Im: -0.012593310799749865383746631843264858450340000000000000000000\r\n\
+                Zoom: 1E14\r\nIterations: 4036\r\nIterationsMin: 0\r\nSmooth: 1\r\n";
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn both_location_formats_render_and_flags_override_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = root().join("data/locations/1e14.toml");
+    let kfr = write_kfr(dir.path());
+    for ranks in [Some(1), Some(4)] {
+        let o = run(
+            ranks,
+            &[
+                "--location",
+                toml.to_str().unwrap(),
+                "--width",
+                "64",
+                "--height",
+                "48",
+                "--json",
+            ]
+            .map(String::from),
+        );
+        o.assert_success();
+        let j = o.json();
+        assert_eq!(j["max_iter"], 4036, "iterations from the file");
+        assert_eq!(j["kernel"], "perturbation");
+        // rust-fractal-core: S = 4 W / ((H - 1) zoom).
+        let s: f64 = j["scale"].as_str().unwrap().parse().unwrap();
+        let want = 4.0 * 64.0 / (47.0 * 1e14);
+        assert!((s / want - 1.0).abs() < 1e-5, "scale {s} vs {want}");
+        let o = run(
+            ranks,
+            &[
+                "--location",
+                kfr.to_str().unwrap(),
+                "--width",
+                "64",
+                "--height",
+                "48",
+                "--json",
+                "--max-iter",
+                "1000",
+                "--scale",
+                "2e-13",
+            ]
+            .map(String::from),
+        );
+        o.assert_success();
+        let j = o.json();
+        assert_eq!(j["max_iter"], 1000, "--max-iter overrides the file");
+        assert_eq!(j["scale"], "2e-13", "--scale overrides the file");
+        assert!(j["center_re"]
+            .as_str()
+            .unwrap()
+            .starts_with("-1.7598171308048478136"));
+        // Kalles Fraktaler: the image height spans 4 / zoom, S = 4 W / (H zoom).
+        let o = run(
+            ranks,
+            &[
+                "--location",
+                kfr.to_str().unwrap(),
+                "--width",
+                "64",
+                "--height",
+                "48",
+                "--json",
+            ]
+            .map(String::from),
+        );
+        o.assert_success();
+        let s: f64 = o.json()["scale"].as_str().unwrap().parse().unwrap();
+        let want = 4.0 * 64.0 / (48.0 * 1e14);
+        assert!((s / want - 1.0).abs() < 1e-5, "scale {s} vs {want}");
+    }
+}
+
+#[test]
+fn bad_locations_and_impossible_depths_get_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "--location".into(),
+                file("nozoom.toml", "real = \"-0.75\"\nimag = \"0.1\"\n"),
+            ],
+            "missing key `zoom`",
+        ),
+        (
+            vec![
+                "--location".into(),
+                file(
+                    "abc.toml",
+                    "real = \"abc\"\nimag = \"0.1\"\nzoom = \"1e5\"\n",
+                ),
+            ],
+            "not a decimal number",
+        ),
+        (
+            vec![
+                "--location".into(),
+                file(
+                    "zero.toml",
+                    "real = \"-0.75\"\nimag = \"0.1\"\nzoom = \"0\"\n",
+                ),
+            ],
+            "greater than zero",
+        ),
+        (
+            vec![
+                "--location".into(),
+                file("neg.kfr", "Re: -0.75\r\nIm: 0.1\r\nZoom: -1E50\r\n"),
+            ],
+            "greater than zero",
+        ),
+        (
+            vec![
+                "--location".into(),
+                file("noim.kfr", "Re: -0.75\r\nZoom: 1E50\r\n"),
+            ],
+            "missing key",
+        ),
+        (
+            vec![
+                "--location".into(),
+                dir.path().join("absent.toml").to_str().unwrap().into(),
+            ],
+            "cannot read",
+        ),
+        (
+            vec![
+                "--center".into(),
+                "-0.75,0.1".into(),
+                "--scale".into(),
+                "0".into(),
+            ],
+            "greater than zero",
+        ),
+        (
+            vec![
+                "--center".into(),
+                "-0.75,x".into(),
+                "--scale".into(),
+                "1e-50".into(),
+            ],
+            "is not a number",
+        ),
+        (
+            vec![
+                "--center".into(),
+                "-0.75,0.1".into(),
+                "--scale".into(),
+                "1e-30000".into(),
+            ],
+            "past the limit",
+        ),
+        (
+            // A reference of 4e9 iterations would need hundreds of GB.
+            vec![
+                "--center".into(),
+                "-0.75,0.1".into(),
+                "--scale".into(),
+                "1e-50".into(),
+                "--max-iter".into(),
+                "4000000000".into(),
+            ],
+            "lower --max-iter",
+        ),
+    ];
+    for (args, want) in &cases {
+        for ranks in [1, 4] {
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            let o = mpirun_n(BIN, ranks, &a);
+            assert!(!o.timed_out, "{args:?} hung");
+            assert_eq!(o.code, Some(2), "{args:?} at {ranks} ranks: {}", o.stderr);
+            let lines = o.error_lines();
+            assert_eq!(
+                lines.len(),
+                1,
+                "{args:?}: one error line, stderr:\n{}",
+                o.stderr
+            );
+            assert!(
+                lines[0].contains(want),
+                "{args:?}: {:?} lacks {want:?}",
+                lines[0]
+            );
+            assert!(o.stdout.is_empty(), "{args:?}: nothing on stdout");
+        }
+    }
+}
