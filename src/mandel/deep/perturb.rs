@@ -48,30 +48,34 @@ pub struct Perturbation<'a> {
     pub max_iter: u32,
 }
 
-/// Pixels iterated side by side in one thread: their chains of dependent operations overlap in
-/// the core instead of waiting one after another. Each lane runs exactly the one-pixel
-/// algorithm, so the results do not depend on which pixels share a batch.
-const LANES: usize = 4;
-
-/// One pixel in flight: its state, its offset, and where its result goes.
-#[derive(Debug, Clone, Copy)]
-struct Lane {
-    x: f64,
-    y: f64,
-    cx: f64,
-    cy: f64,
-    n: u32,
-    m: usize,
-    steps: u64,
-    slot: usize,
-    /// Failed BLA lookups in a row: the next run of plain steps is `2^fails` long (at most
-    /// `2^MAX_BURST_LOG`), so the tail of an orbit, where BLA no longer applies, runs without
-    /// a lookup (and its unpredictable branch) at every step.
-    fails: u32,
-}
+/// Pixels iterated side by side in one thread. Each pixel runs exactly the one-pixel algorithm
+/// ([`Perturbation::pixel64`]): a BLA lookup at each decision point, else a run ("burst") of
+/// plain perturbation steps, `2^k` long after `k` failed lookups in a row (at most
+/// `2^MAX_BURST_LOG`), so the tail of an orbit, where BLA no longer applies, is not slowed by a
+/// lookup at every step. Lanes only share the plain steps: they run in lock step, their chains
+/// of dependent operations overlapping in the core, so the results do not depend on which
+/// pixels share a batch.
+const LANES: usize = 8;
 
 /// The longest run of plain steps between two BLA lookups is `2^MAX_BURST_LOG`.
 const MAX_BURST_LOG: u32 = 6;
+
+/// The pixels in flight, one lane each (structure of arrays, for the lock-step loop).
+struct Lanes {
+    x: [f64; LANES],
+    y: [f64; LANES],
+    cx: [f64; LANES],
+    cy: [f64; LANES],
+    n: [u32; LANES],
+    m: [usize; LANES],
+    steps: [u64; LANES],
+    /// Plain steps left before the next lookup.
+    burst: [u32; LANES],
+    /// Failed lookups in a row.
+    fails: [u32; LANES],
+    /// Where the result goes; `None`: the lane is empty.
+    slot: [Option<usize>; LANES],
+}
 
 impl Perturbation<'_> {
     /// One pixel whose offset `dc` from the reference is an f64.
@@ -104,121 +108,141 @@ impl Perturbation<'_> {
         mut starts: impl Iterator<Item = (usize, State, Complex<f64>, u64)>,
         out: &mut [PixelResult],
     ) {
-        let mut lanes: [Option<Lane>; LANES] = [None; LANES];
-        let mut live = 0;
+        let orbit = self.orbit;
+        let last = orbit.len() - 1;
+        let mut l = Lanes {
+            x: [0.0; LANES],
+            y: [0.0; LANES],
+            cx: [0.0; LANES],
+            cy: [0.0; LANES],
+            n: [0; LANES],
+            m: [0; LANES],
+            steps: [0; LANES],
+            burst: [0; LANES],
+            fails: [0; LANES],
+            slot: [None; LANES],
+        };
         loop {
-            for lane in lanes.iter_mut() {
-                if lane.is_none() {
-                    if let Some((slot, s, dc, steps)) = starts.next() {
-                        *lane = Some(Lane {
-                            x: s.dz.re,
-                            y: s.dz.im,
-                            cx: dc.re,
-                            cy: dc.im,
-                            n: s.n,
-                            m: s.m,
-                            steps,
-                            slot,
-                            fails: 0,
-                        });
-                        live += 1;
+            // Decision points, lane by lane: refill empty lanes, take BLA steps while valid,
+            // and set each live lane's next burst of plain steps.
+            for i in 0..LANES {
+                loop {
+                    if l.slot[i].is_none() {
+                        let Some((slot, s, dc, steps)) = starts.next() else {
+                            break;
+                        };
+                        (l.x[i], l.y[i], l.cx[i], l.cy[i]) = (s.dz.re, s.dz.im, dc.re, dc.im);
+                        (l.n[i], l.m[i], l.steps[i]) = (s.n, s.m, steps);
+                        (l.burst[i], l.fails[i], l.slot[i]) = (0, 0, Some(slot));
+                    }
+                    if l.burst[i] > 0 {
+                        break;
+                    }
+                    if let Some(done) = self.decide(&mut l, i) {
+                        out[l.slot[i].take().expect("a live lane")] = done;
                     }
                 }
             }
-            if live == 0 {
+            let Some(run) = (0..LANES)
+                .filter(|&i| l.slot[i].is_some())
+                .map(|i| l.burst[i])
+                .min()
+            else {
                 return;
-            }
-            // Steps for every live lane until one finishes, then refill.
-            'steps: loop {
-                for lane in lanes.iter_mut() {
-                    if let Some(l) = lane {
-                        if let Some(result) = self.step64(l) {
-                            out[l.slot] = result;
-                            *lane = None;
-                            live -= 1;
-                            break 'steps;
-                        }
+            };
+            // Plain steps in lock step: every live lane takes `run` of them, unless it escapes.
+            let mut escaped = [false; LANES];
+            for _ in 0..run {
+                for i in 0..LANES {
+                    if l.slot[i].is_none() || escaped[i] {
+                        continue;
                     }
+                    let (x, y) = (l.x[i], l.y[i]);
+                    let zr = orbit[l.m[i]];
+                    let tx = 2.0 * zr.re + x;
+                    let ty = 2.0 * zr.im + y;
+                    let nx = tx * x - ty * y + l.cx[i];
+                    let ny = tx * y + ty * x + l.cy[i];
+                    let m = l.m[i] + 1;
+                    let z = orbit[m];
+                    let zx = z.re + nx;
+                    let zy = z.im + ny;
+                    let norm = zx * zx + zy * zy;
+                    l.n[i] += 1;
+                    l.steps[i] += 1;
+                    if norm >= 4.0 {
+                        escaped[i] = true;
+                        l.x[i] = zx;
+                        l.y[i] = zy;
+                        continue;
+                    }
+                    let rebase = norm < nx * nx + ny * ny || m == last;
+                    l.x[i] = if rebase { zx } else { nx };
+                    l.y[i] = if rebase { zy } else { ny };
+                    l.m[i] = if rebase { 0 } else { m };
+                }
+            }
+            for i in 0..LANES {
+                if l.slot[i].is_none() {
+                    continue;
+                }
+                l.burst[i] -= run;
+                if escaped[i] {
+                    out[l.slot[i].take().expect("a live lane")] = PixelResult {
+                        count: l.n[i] - 1,
+                        z: Complex::new(l.x[i], l.y[i]),
+                        steps: l.steps[i],
+                    };
                 }
             }
         }
     }
 
-    /// One step of one pixel: a BLA skip when one is valid, else a run of plain perturbation
-    /// steps, each followed by the escape and rebase tests; the pixel's result once it is done.
-    #[inline(always)]
-    fn step64(&self, l: &mut Lane) -> Option<PixelResult> {
-        let orbit = self.orbit;
+    /// A decision point of lane `i` (no plain steps pending): the pixel's result if it is done,
+    /// else a BLA step taken (with its escape and rebase tests) or the next burst set.
+    #[inline]
+    fn decide(&self, l: &mut Lanes, i: usize) -> Option<PixelResult> {
         let max_iter = self.max_iter;
-        if l.n >= max_iter {
+        let (x, y) = (l.x[i], l.y[i]);
+        if l.n[i] >= max_iter {
             return Some(PixelResult {
                 count: max_iter,
-                z: Complex::new(l.x, l.y),
-                steps: l.steps,
+                z: Complex::new(x, y),
+                steps: l.steps[i],
             });
         }
-        let skip = match self.bla {
-            Some(bla) if l.m > 0 => bla.lookup64(l.m, l.x * l.x + l.y * l.y, max_iter - l.n),
-            _ => None,
+        let m = l.m[i];
+        let aligned = m > 0 && (m - 1).is_multiple_of(2);
+        let Some(bla) = self.bla.filter(|_| aligned) else {
+            // Nothing to look up here (m = 0, an odd m - 1, or no table): one plain step.
+            l.burst[i] = 1;
+            return None;
         };
-        if let Some((e, len)) = skip {
-            l.fails = 0;
-            let (x, y) = (l.x, l.y);
-            let nx = e.a_re * x - e.a_im * y + (e.b_re * l.cx - e.b_im * l.cy);
-            let ny = e.a_re * y + e.a_im * x + (e.b_re * l.cy + e.b_im * l.cx);
-            l.m += len as usize;
-            l.n += len;
-            l.steps += 1;
-            return self.after_step(l, nx, ny);
-        }
-        // A lookup that could not start here (an odd `m - 1`, or `m = 0`) is no failure.
-        let aligned = l.m > 0 && (l.m - 1).is_multiple_of(2);
-        let burst = if aligned && self.bla.is_some() {
-            l.fails += 1;
-            (1u32 << (l.fails - 1).min(MAX_BURST_LOG)).min(max_iter - l.n)
-        } else {
-            1
+        let Some((e, len)) = bla.lookup64(m, x * x + y * y, max_iter - l.n[i]) else {
+            l.fails[i] += 1;
+            l.burst[i] = (1u32 << (l.fails[i] - 1).min(MAX_BURST_LOG)).min(max_iter - l.n[i]);
+            return None;
         };
-        for _ in 0..burst {
-            let (x, y) = (l.x, l.y);
-            let zr = orbit[l.m];
-            let tx = 2.0 * zr.re + x;
-            let ty = 2.0 * zr.im + y;
-            let nx = tx * x - ty * y + l.cx;
-            let ny = tx * y + ty * x + l.cy;
-            l.m += 1;
-            l.n += 1;
-            l.steps += 1;
-            if let Some(done) = self.after_step(l, nx, ny) {
-                return Some(done);
-            }
-        }
-        None
-    }
-
-    /// The escape test at the new delta `(nx, ny)`, then the rebase test.
-    #[inline(always)]
-    fn after_step(&self, l: &mut Lane, nx: f64, ny: f64) -> Option<PixelResult> {
-        let orbit = self.orbit;
-        let zr = orbit[l.m];
-        let zx = zr.re + nx;
-        let zy = zr.im + ny;
+        l.fails[i] = 0;
+        let (cx, cy) = (l.cx[i], l.cy[i]);
+        let nx = e.a_re * x - e.a_im * y + (e.b_re * cx - e.b_im * cy);
+        let ny = e.a_re * y + e.a_im * x + (e.b_re * cy + e.b_im * cx);
+        let m = m + len as usize;
+        l.n[i] += len;
+        l.steps[i] += 1;
+        let z = self.orbit[m];
+        let zx = z.re + nx;
+        let zy = z.im + ny;
         let norm = zx * zx + zy * zy;
         if norm >= 4.0 {
             return Some(PixelResult {
-                count: l.n - 1,
+                count: l.n[i] - 1,
                 z: Complex::new(zx, zy),
-                steps: l.steps,
+                steps: l.steps[i],
             });
         }
-        if norm < nx * nx + ny * ny || l.m == orbit.len() - 1 {
-            l.x = zx;
-            l.y = zy;
-            l.m = 0;
-        } else {
-            l.x = nx;
-            l.y = ny;
-        }
+        let rebase = norm < nx * nx + ny * ny || m == self.orbit.len() - 1;
+        (l.x[i], l.y[i], l.m[i]) = if rebase { (zx, zy, 0) } else { (nx, ny, m) };
         None
     }
 
