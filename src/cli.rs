@@ -299,7 +299,7 @@ pub struct MandelJob {
 }
 
 /// The default BLA accuracy in bits (`--bla-bits`).
-pub const DEFAULT_BLA_BITS: u32 = 53;
+pub const DEFAULT_BLA_BITS: u32 = 24;
 
 /// A pixel step below `2^-AUTO_FAST_BITS` of the view's largest coordinate is left to the
 /// perturbation kernel by `--kernel auto`: f64 samples such pixels only to within a few

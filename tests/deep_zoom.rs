@@ -23,7 +23,12 @@ fn deep_view(re: &str, im: &str, scale: &str, w: u32, h: u32) -> DeepView {
 
 /// Counts of every pixel, row 0 first, by perturbation.
 fn perturbation_counts(view: &DeepView, max_iter: u32, bla: bool) -> Vec<u32> {
-    let reference = Reference::compute(view, max_iter, bla.then_some(53), &mut Progress::off());
+    let reference = Reference::compute(
+        view,
+        max_iter,
+        bla.then_some(mpi_examples::cli::DEFAULT_BLA_BITS),
+        &mut Progress::off(),
+    );
     let r = DeepRenderer::new(view, &reference, max_iter, false, 1);
     (0..view.height())
         .into_par_iter()

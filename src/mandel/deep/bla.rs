@@ -210,6 +210,43 @@ impl Bla {
         Some((&self.steps64[best], 1 << lo))
     }
 
+    /// [`Bla::lookup64`] starting its search at level `hint` (the level a pixel used last):
+    /// runs of BLA steps climb down the levels one or two at a time, so a walk from there
+    /// beats a binary search. The answer is the same, validity being monotone in the level.
+    #[inline]
+    pub fn lookup64_from(
+        &self,
+        m: usize,
+        dz_norm: f64,
+        most: u32,
+        hint: usize,
+    ) -> Option<(&Step64, usize)> {
+        let top = self.top_level(m, most);
+        if top == 0 {
+            return None;
+        }
+        let valid = |k: usize| self.entry(k, m).filter(|&e| dz_norm < self.steps64[e].r2);
+        let mut k = hint.clamp(1, top);
+        let mut best = valid(k);
+        if best.is_some() {
+            while k < top {
+                match valid(k + 1) {
+                    Some(e) => {
+                        best = Some(e);
+                        k += 1;
+                    }
+                    None => break,
+                }
+            }
+        } else {
+            while best.is_none() && k > 1 {
+                k -= 1;
+                best = valid(k);
+            }
+        }
+        best.map(|e| (&self.steps64[e], k))
+    }
+
     /// [`Bla::lookup64`] in extended range (tables built `deep` only).
     #[inline]
     pub fn lookup_fe(&self, m: usize, dz_norm: Fe, most: u32) -> Option<(&StepFe, u32)> {

@@ -73,6 +73,10 @@ struct Lanes {
     burst: [u32; LANES],
     /// Failed lookups in a row.
     fails: [u32; LANES],
+    /// The level of the last BLA step (where the next lookup starts).
+    level: [usize; LANES],
+    /// Whether the lane holds a pixel still iterating.
+    active: [bool; LANES],
     /// Where the result goes; `None`: the lane is empty.
     slot: [Option<usize>; LANES],
 }
@@ -120,6 +124,8 @@ impl Perturbation<'_> {
             steps: [0; LANES],
             burst: [0; LANES],
             fails: [0; LANES],
+            level: [1; LANES],
+            active: [false; LANES],
             slot: [None; LANES],
         };
         loop {
@@ -134,12 +140,14 @@ impl Perturbation<'_> {
                         (l.x[i], l.y[i], l.cx[i], l.cy[i]) = (s.dz.re, s.dz.im, dc.re, dc.im);
                         (l.n[i], l.m[i], l.steps[i]) = (s.n, s.m, steps);
                         (l.burst[i], l.fails[i], l.slot[i]) = (0, 0, Some(slot));
+                        (l.level[i], l.active[i]) = (1, true);
                     }
                     if l.burst[i] > 0 {
                         break;
                     }
                     if let Some(done) = self.decide(&mut l, i) {
                         out[l.slot[i].take().expect("a live lane")] = done;
+                        l.active[i] = false;
                     }
                 }
             }
@@ -154,7 +162,7 @@ impl Perturbation<'_> {
             let mut escaped = [false; LANES];
             for _ in 0..run {
                 for i in 0..LANES {
-                    if l.slot[i].is_none() || escaped[i] {
+                    if !l.active[i] {
                         continue;
                     }
                     let (x, y) = (l.x[i], l.y[i]);
@@ -172,6 +180,7 @@ impl Perturbation<'_> {
                     l.steps[i] += 1;
                     if norm >= 4.0 {
                         escaped[i] = true;
+                        l.active[i] = false;
                         l.x[i] = zx;
                         l.y[i] = zy;
                         continue;
@@ -218,12 +227,15 @@ impl Perturbation<'_> {
             l.burst[i] = 1;
             return None;
         };
-        let Some((e, len)) = bla.lookup64(m, x * x + y * y, max_iter - l.n[i]) else {
+        let found = bla.lookup64_from(m, x * x + y * y, max_iter - l.n[i], l.level[i]);
+        let Some((e, level)) = found else {
             l.fails[i] += 1;
             l.burst[i] = (1u32 << (l.fails[i] - 1).min(MAX_BURST_LOG)).min(max_iter - l.n[i]);
             return None;
         };
         l.fails[i] = 0;
+        l.level[i] = level;
+        let len = 1u32 << level;
         let (cx, cy) = (l.cx[i], l.cy[i]);
         let nx = e.a_re * x - e.a_im * y + (e.b_re * cx - e.b_im * cy);
         let ny = e.a_re * y + e.a_im * x + (e.b_re * cy + e.b_im * cx);
