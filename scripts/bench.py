@@ -61,14 +61,14 @@ def main():
     p.add_argument("--out", default="bench.csv", help="CSV file to write")
     p.add_argument("--timeout", type=int, default=600)
     p.add_argument("--quick", action="store_true", help="smaller workloads, 3 runs (a smoke test)")
-    p.add_argument("--only", choices=["kernels", "game"], help="run only the kernel table or only the Benchmarks Game rows")
+    p.add_argument("--only", choices=["kernels", "game", "deep"], help="run only the kernel table, the Benchmarks Game rows or the deep-zoom rows")
     args = p.parse_args()
     root = args.root
     runs = 3 if args.quick else args.runs
     cities = os.path.join(root, "data", "cities15000.csv")
     tmp = tempfile.mkdtemp(prefix="bench-")
-    if args.only == "game":
-        benchmarks_game(args, root, runs, tmp)
+    if args.only in ("game", "deep"):
+        (benchmarks_game if args.only == "game" else deep_zoom)(args, root, runs, tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         return
     # The haversine reference runs on a prefix of the full file (scaled by rate).
@@ -143,7 +143,63 @@ def main():
     print(f"bench: {len(rows)} configurations, median of {runs} runs each; written to {args.out}")
     if args.only != "kernels":
         benchmarks_game(args, root, runs, tmp)
+        deep_zoom(args, root, runs, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def deep_zoom(args, root, runs, tmp):
+    """Deep-zoom rows: the public benchmark locations (rust-fractal-core's benchmarks/, also
+    Kalles Fraktaler's) at 1024x1024 (256x256 with --quick), 1 and 2 ranks, one thread each:
+    computing time (median), the reference's time and share of it, the iterations BLA skipped,
+    and computed iterations (perturbation and BLA steps) per second per core. Then the
+    acceptance row: 1e50 at 512x512, one process and one thread, wall time (MPI start-up
+    included), beside rust-fractal-core itself when $RUST_FRACTAL names its binary."""
+    side = 256 if args.quick else 1024
+    deep_runs = 1 if args.quick else min(runs, 3)
+    print(f"\ndeep zoom: {side}x{side}, median of {deep_runs} runs; the reference (orbit and BLA table) is part of the computing time")
+    print(f"{'location':9} {'ranks':>5} {'compute s':>10} {'reference s':>12} {'share':>6} {'ref it':>9} {'bits':>5} {'BLA skipped':>12} {'computed it/s/core':>19} {'peak MB':>8}")
+    for loc in ["1e14", "1e50", "5e113", "5e227"]:
+        path = os.path.join(root, "data", "locations", f"{loc}.toml")
+        for ranks in [1, 2]:
+            median, rep, peak = measure(args, root, ranks, 1, "mandel",
+                                        ["--location", path, "--width", str(side), "--height", str(side)], deep_runs)
+            share = rep["reference_s"] / median if median > 0 else 0.0
+            skipped = rep["bla_skipped_iterations"] / max(1, rep["pixel_iterations"])
+            per_core = rep["computed_iterations"] / median / ranks
+            print(f"{loc:9} {ranks:>5} {median:>10.3f} {rep['reference_s']:>12.3f} {100 * share:>5.1f}% "
+                  f"{rep['reference_iterations']:>9} {rep['precision_bits']:>5} {100 * skipped:>11.2f}% "
+                  f"{per_core:>19.3e} {peak:>8.0f}", flush=True)
+    # The acceptance row: wall time of the whole command, beside rust-fractal-core's.
+    loc = os.path.join(root, "data", "locations", "1e50.toml")
+    walls = []
+    for _ in range(deep_runs if args.quick else 3):
+        _, _, wall = launch(args, root, 1, 1, "mandel", ["--location", loc, "--width", "512", "--height", "512"])
+        walls.append(wall)
+    ours = statistics.median(walls)
+    rfc = os.environ.get("RUST_FRACTAL")
+    if not rfc:
+        print(f"1e50 at 512x512, 1 process, 1 thread: mandel {ours:.2f} s wall; rust-fractal-core: set "
+              "RUST_FRACTAL=/path/to/its/target/release/main (fetch github:rust-fractal/rust-fractal-core, "
+              "`cargo update`, `cargo update -p clap --precise 3.0.0-beta.2`, `cargo build --release`; it needs m4)")
+        return
+    bench_dir = os.path.join(tmp, "rfc")
+    os.makedirs(os.path.join(bench_dir, "output"), exist_ok=True)  # where it writes, export or not
+    # Its own benchmark settings (512x512, no export), from the repository the binary was built in.
+    settings = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(rfc)))),
+                            "benchmarks", "512.toml")
+    if not os.path.exists(settings):
+        sys.exit(f"bench: {settings} not found (RUST_FRACTAL should be <repo>/target/release/main)")
+    theirs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        done = subprocess.run([rfc, "-o", settings, loc], cwd=bench_dir, capture_output=True, text=True,
+                              env=dict(os.environ, RAYON_NUM_THREADS="1"), timeout=args.timeout)
+        theirs.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            sys.exit(f"bench: rust-fractal-core failed:\n{done.stderr}")
+    t = statistics.median(theirs)
+    print(f"1e50 at 512x512, 1 process, 1 thread (wall, median of 3): mandel {ours:.2f} s, "
+          f"rust-fractal-core {t:.2f} s: mandel is {t / ours:.2f}x as fast")
 
 
 def benchmarks_game(args, root, runs, tmp):

@@ -135,6 +135,11 @@ fn run() -> Result<(), Halt> {
         _ => None,
     };
 
+    if std::env::var_os("TMP_STATS").is_some() {
+        let h = &mpi_examples::mandel::deep::perturb::TMP_HIST;
+        let v: Vec<u64> = h.iter().map(|a| a.load(Ordering::Relaxed)).collect();
+        eprintln!("bla steps {} by level {:?}", v.iter().sum::<u64>(), v);
+    }
     // Rank 0 finishes the files; everyone learns whether that worked, and exits alike.
     let finish_start = spmd.now();
     let written = spmd

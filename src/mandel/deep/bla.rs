@@ -50,7 +50,7 @@ struct Merge {
 }
 
 /// Most levels a table has: skips of up to 2^47 iterations, far past any `u32` count.
-const MAX_LEVELS: usize = 48;
+const MAX_LEVELS: usize = 32;
 
 /// One level's place in the flat tables: its first entry and its length.
 #[derive(Debug, Clone, Copy, Default)]
@@ -64,7 +64,13 @@ struct Level {
 #[derive(Debug, Default)]
 pub struct Bla {
     levels: Vec<Level>,
+    /// Where level `k` starts in the flat arrays (`start[0]` unused).
+    start: [usize; MAX_LEVELS],
+    /// Iterations in the reference orbit (`M`).
+    big_m: usize,
     steps64: Vec<Step64>,
+    /// `steps64[i].r2` on its own, so that probing the levels touches one dense array.
+    r2: Vec<f64>,
     /// The same in extended range (deep images only).
     steps_fe: Vec<StepFe>,
 }
@@ -116,7 +122,10 @@ impl Bla {
                 r: x.r.min(ry),
             }
         };
-        let mut table = Bla::default();
+        let mut table = Bla {
+            big_m,
+            ..Bla::default()
+        };
         // Level 0 is never looked up (a plain step is as cheap and exact).
         table.levels.push(Level::default());
         // Level 1: steps m and m + 1 for m = 1, 3, 5, ... while m + 2 <= M.
@@ -133,6 +142,7 @@ impl Bla {
                 start: table.steps64.len(),
                 len: level.len(),
             });
+            table.start[table.levels.len() - 1] = table.steps64.len();
             table.steps64.extend(level.iter().map(to_f64));
             if deep {
                 table.steps_fe.extend(level.iter().map(|s| StepFe {
@@ -147,6 +157,7 @@ impl Bla {
                 .collect();
             level = next;
         }
+        table.r2 = table.steps64.iter().map(|s| s.r2).collect();
         table
     }
 
@@ -169,12 +180,21 @@ impl Bla {
     /// `2^k`) for a skip of at most `most` iterations; 0 for none.
     #[inline]
     fn top_level(&self, m: usize, most: u32) -> usize {
-        if m == 0 || most < 2 {
+        // Level k has an entry at m exactly when m + 2^k <= M, so within the top every
+        // level's entry exists.
+        let room = (most as usize).min(self.big_m.saturating_sub(m));
+        if m == 0 || room < 2 {
             return 0;
         }
         let aligned = (m - 1).trailing_zeros() as usize;
-        let fits = (31 - most.leading_zeros()) as usize;
+        let fits = (usize::BITS - 1 - room.leading_zeros()) as usize;
         aligned.min(fits).min(self.levels())
+    }
+
+    /// The index of level `k`'s entry at `m` (which exists for `k <= top_level`).
+    #[inline]
+    fn index(&self, k: usize, m: usize) -> usize {
+        self.start[k] + ((m - 1) >> k)
     }
 
     /// The entry of level `k` starting at `m`, if the table has one.
@@ -225,26 +245,25 @@ impl Bla {
         if top == 0 {
             return None;
         }
-        let valid = |k: usize| self.entry(k, m).filter(|&e| dz_norm < self.steps64[e].r2);
+        let r2 = &self.r2;
+        let valid = |k: usize| dz_norm < r2[self.index(k, m)];
         let mut k = hint.clamp(1, top);
-        let mut best = valid(k);
-        if best.is_some() {
-            while k < top {
-                match valid(k + 1) {
-                    Some(e) => {
-                        best = Some(e);
-                        k += 1;
-                    }
-                    None => break,
-                }
+        if valid(k) {
+            while k < top && valid(k + 1) {
+                k += 1;
             }
         } else {
-            while best.is_none() && k > 1 {
+            loop {
+                if k == 1 {
+                    return None;
+                }
                 k -= 1;
-                best = valid(k);
+                if valid(k) {
+                    break;
+                }
             }
         }
-        best.map(|e| (&self.steps64[e], k))
+        Some((&self.steps64[self.index(k, m)], k))
     }
 
     /// [`Bla::lookup64`] in extended range (tables built `deep` only).

@@ -55,10 +55,32 @@ pub struct Perturbation<'a> {
 /// lookup at every step. Lanes only share the plain steps: they run in lock step, their chains
 /// of dependent operations overlapping in the core, so the results do not depend on which
 /// pixels share a batch.
-const LANES: usize = 8;
+const LANES: usize = 4;
 
 /// The longest run of plain steps between two BLA lookups is `2^MAX_BURST_LOG`.
 const MAX_BURST_LOG: u32 = 6;
+
+pub static TMP_HIST: [std::sync::atomic::AtomicU64; 40] = [const { std::sync::atomic::AtomicU64::new(0) }; 40];
+/// The rare outcomes of a plain step: escape (true, `z` kept for the smooth count) or a rebase
+/// to `dz = z` at `m = 0`. Kept out of line so the common path stays a straight run.
+#[cold]
+#[inline(never)]
+fn rebase_or_escape(p: &mut Plain, zx: f64, zy: f64, norm: f64) -> bool {
+    p.x = zx;
+    p.y = zy;
+    p.m = 0;
+    norm >= 4.0
+}
+
+/// One pixel's state while it takes plain steps (held in registers).
+#[derive(Debug, Clone, Copy)]
+struct Plain {
+    x: f64,
+    y: f64,
+    cx: f64,
+    cy: f64,
+    m: usize,
+}
 
 /// The pixels in flight, one lane each (structure of arrays, for the lock-step loop).
 struct Lanes {
@@ -103,10 +125,92 @@ impl Perturbation<'_> {
                 0,
             )
         });
-        self.run_lanes(starts, out);
+        self.run_scalar(starts, out);
+    }
+
+    /// Runs pixels from their states to escape or `max_iter`, one at a time, all state in
+    /// registers (the same algorithm as [`Perturbation::run_lanes`], step for step).
+    fn run_scalar(
+        &self,
+        starts: impl Iterator<Item = (usize, State, Complex<f64>, u64)>,
+        out: &mut [PixelResult],
+    ) {
+        let orbit = self.orbit;
+        let last = orbit.len() - 1;
+        let max_iter = self.max_iter;
+        for (slot, s, dc, steps0) in starts {
+            let mut p = Plain {
+                x: s.dz.re,
+                y: s.dz.im,
+                cx: dc.re,
+                cy: dc.im,
+                m: s.m,
+            };
+            let mut n = s.n;
+            let mut steps = steps0;
+            let mut fails = 0u32;
+            let mut level = 1usize;
+            out[slot] = 'pixel: loop {
+                if n >= max_iter {
+                    break PixelResult {
+                        count: max_iter,
+                        z: Complex::new(p.x, p.y),
+                        steps,
+                    };
+                }
+                let aligned = p.m > 0 && (p.m - 1).is_multiple_of(2);
+                let mut burst = 1;
+                if let Some(bla) = self.bla.filter(|_| aligned) {
+                    let dz_norm = p.x * p.x + p.y * p.y;
+                    match bla.lookup64_from(p.m, dz_norm, max_iter - n, level) {
+                        Some((e, k)) => {
+                            fails = 0;
+                            level = k;
+                            let (x, y) = (p.x, p.y);
+                            let nx = e.a_re * x - e.a_im * y + (e.b_re * p.cx - e.b_im * p.cy);
+                            let ny = e.a_re * y + e.a_im * x + (e.b_re * p.cy + e.b_im * p.cx);
+                            let m = p.m + (1usize << k);
+                            n += 1 << k;
+                            steps += 1;
+                            let z = orbit[m];
+                            let (zx, zy) = (z.re + nx, z.im + ny);
+                            let norm = zx * zx + zy * zy;
+                            if norm >= 4.0 {
+                                break 'pixel PixelResult {
+                                    count: n - 1,
+                                    z: Complex::new(zx, zy),
+                                    steps,
+                                };
+                            }
+                            if norm < nx * nx + ny * ny || m == last {
+                                (p.x, p.y, p.m) = (zx, zy, 0);
+                            } else {
+                                (p.x, p.y, p.m) = (nx, ny, m);
+                            }
+                            continue;
+                        }
+                        None => {
+                            fails += 1;
+                            burst = (1u32 << (fails - 1).min(MAX_BURST_LOG)).min(max_iter - n);
+                        }
+                    }
+                }
+                let (taken, escaped) = self.plain1(&mut p, burst, last);
+                n += taken;
+                steps += u64::from(taken);
+                if escaped {
+                    break PixelResult {
+                        count: n - 1,
+                        z: Complex::new(p.x, p.y),
+                        steps,
+                    };
+                }
+            };
+        }
     }
 
     /// Runs pixels from their states to escape or `max_iter`, [`LANES`] at a time.
+    #[allow(dead_code)]
     fn run_lanes(
         &self,
         mut starts: impl Iterator<Item = (usize, State, Complex<f64>, u64)>,
@@ -158,45 +262,66 @@ impl Perturbation<'_> {
             else {
                 return;
             };
-            // Plain steps in lock step: every live lane takes `run` of them, unless it escapes.
-            let mut escaped = [false; LANES];
-            for _ in 0..run {
-                for i in 0..LANES {
-                    if !l.active[i] {
-                        continue;
-                    }
-                    let (x, y) = (l.x[i], l.y[i]);
-                    let zr = orbit[l.m[i]];
-                    let tx = 2.0 * zr.re + x;
-                    let ty = 2.0 * zr.im + y;
-                    let nx = tx * x - ty * y + l.cx[i];
-                    let ny = tx * y + ty * x + l.cy[i];
-                    let m = l.m[i] + 1;
-                    let z = orbit[m];
-                    let zx = z.re + nx;
-                    let zy = z.im + ny;
-                    let norm = zx * zx + zy * zy;
-                    l.n[i] += 1;
-                    l.steps[i] += 1;
-                    if norm >= 4.0 {
-                        escaped[i] = true;
-                        l.active[i] = false;
-                        l.x[i] = zx;
-                        l.y[i] = zy;
-                        continue;
-                    }
-                    let rebase = norm < nx * nx + ny * ny || m == last;
-                    l.x[i] = if rebase { zx } else { nx };
-                    l.y[i] = if rebase { zy } else { ny };
-                    l.m[i] = if rebase { 0 } else { m };
+            // Plain steps in lock step, the lanes' state in registers: each live lane takes
+            // `run` of them, or fewer if one escapes.
+            let mut live = [0usize; LANES];
+            let mut nlive = 0;
+            for i in 0..LANES {
+                if l.active[i] {
+                    live[nlive] = i;
+                    nlive += 1;
                 }
             }
-            for i in 0..LANES {
-                if l.slot[i].is_none() {
-                    continue;
+            if nlive == 0 {
+                return;
+            }
+            let mut ps = [Plain {
+                x: 0.0,
+                y: 0.0,
+                cx: 0.0,
+                cy: 0.0,
+                m: 0,
+            }; LANES];
+            for (p, &i) in ps.iter_mut().zip(&live[..nlive]) {
+                *p = Plain {
+                    x: l.x[i],
+                    y: l.y[i],
+                    cx: l.cx[i],
+                    cy: l.cy[i],
+                    m: l.m[i],
+                };
+            }
+            // Four lanes go together, two together, one (or a third) alone; each lane's steps
+            // are its own whatever its company.
+            let mut escaped = [false; LANES];
+            let mut taken = [0u32; LANES];
+            match nlive {
+                4 => {
+                    let (t, e) = self.plain_n(&mut ps, run, last);
+                    (taken, escaped) = ([t; LANES], e);
                 }
-                l.burst[i] -= run;
-                if escaped[i] {
+                _ => {
+                    let mut k = 0;
+                    if nlive >= 2 {
+                        let mut two = [ps[0], ps[1]];
+                        let (t, e) = self.plain_n(&mut two, run, last);
+                        (ps[0], ps[1]) = (two[0], two[1]);
+                        (taken[0], taken[1], escaped[0], escaped[1]) = (t, t, e[0], e[1]);
+                        k = 2;
+                    }
+                    if nlive % 2 == 1 {
+                        let (t, e) = self.plain1(&mut ps[k], run, last);
+                        (taken[k], escaped[k]) = (t, e);
+                    }
+                }
+            }
+            for (k, &i) in live[..nlive].iter().enumerate() {
+                (l.x[i], l.y[i], l.m[i]) = (ps[k].x, ps[k].y, ps[k].m);
+                l.n[i] += taken[k];
+                l.steps[i] += u64::from(taken[k]);
+                l.burst[i] -= taken[k];
+                if escaped[k] {
+                    l.active[i] = false;
                     out[l.slot[i].take().expect("a live lane")] = PixelResult {
                         count: l.n[i] - 1,
                         z: Complex::new(l.x[i], l.y[i]),
@@ -205,6 +330,62 @@ impl Perturbation<'_> {
                 }
             }
         }
+    }
+
+    /// Up to `run` plain steps of one pixel: the steps taken, and whether it escaped (then
+    /// `p.x, p.y` hold the escaping `z`).
+    #[inline(always)]
+    fn plain1(&self, p: &mut Plain, run: u32, last: usize) -> (u32, bool) {
+        for k in 0..run {
+            if self.plain_step(p, last) {
+                return (k + 1, true);
+            }
+        }
+        (run, false)
+    }
+
+    /// [`Perturbation::plain1`] for `N` pixels side by side, stopping all at the step any
+    /// escapes at (the others' states are exact after that step).
+    #[inline(always)]
+    fn plain_n<const N: usize>(&self, ps: &mut [Plain; N], run: u32, last: usize) -> (u32, [bool; N]) {
+        for k in 0..run {
+            let mut escaped = [false; N];
+            for (p, e) in ps.iter_mut().zip(escaped.iter_mut()) {
+                *e = self.plain_step(p, last);
+            }
+            if escaped.iter().any(|&e| e) {
+                return (k + 1, escaped);
+            }
+        }
+        (run, [false; N])
+    }
+
+    /// One plain perturbation step with its escape and rebase tests; true if it escaped.
+    ///
+    /// Both tests are branches, rarely taken, rather than selects: so the next step's chain of
+    /// operations starts from the new delta without waiting for the tests (a select would put
+    /// `|z|^2` on the critical path, doubling the latency of a step).
+    #[inline(always)]
+    fn plain_step(&self, p: &mut Plain, last: usize) -> bool {
+        let orbit = self.orbit;
+        let (x, y) = (p.x, p.y);
+        let zr = orbit[p.m];
+        let tx = 2.0 * zr.re + x;
+        let ty = 2.0 * zr.im + y;
+        let nx = tx * x - ty * y + p.cx;
+        let ny = tx * y + ty * x + p.cy;
+        let m = p.m + 1;
+        let z = orbit[m];
+        let zx = z.re + nx;
+        let zy = z.im + ny;
+        let norm = zx * zx + zy * zy;
+        if (norm >= 4.0) | (norm < nx * nx + ny * ny) | (m == last) {
+            return rebase_or_escape(p, zx, zy, norm);
+        }
+        p.x = nx;
+        p.y = ny;
+        p.m = m;
+        false
     }
 
     /// A decision point of lane `i` (no plain steps pending): the pixel's result if it is done,
@@ -234,6 +415,7 @@ impl Perturbation<'_> {
             return None;
         };
         l.fails[i] = 0;
+        TMP_HIST[level].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         l.level[i] = level;
         let len = 1u32 << level;
         let (cx, cy) = (l.cx[i], l.cy[i]);
@@ -271,7 +453,7 @@ impl Perturbation<'_> {
                 }
             }
         }
-        self.run_lanes(rest.into_iter(), out);
+        self.run_scalar(rest.into_iter(), out);
     }
 
     /// One pixel whose offset may lie below f64's range.
@@ -405,5 +587,35 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod speed {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn plain_step_speed() {
+        let c = Complex::new(-0.5, 0.1);
+        let mut z = Complex::new(0.0, 0.0);
+        let mut orbit = vec![z];
+        for _ in 0..1_000_000 {
+            z = z * z + c;
+            orbit.push(z);
+        }
+        let p = Perturbation { orbit: &orbit, bla: None, max_iter: u32::MAX };
+        let last = orbit.len() - 1;
+        let t = std::time::Instant::now();
+        let mut a = Plain { x: 0.0, y: 0.0, cx: 1e-30, cy: 1e-30, m: 0 };
+        let mut b = Plain { x: 0.0, y: 0.0, cx: -1e-30, cy: 2e-30, m: 0 };
+        let (k1, _) = p.plain1(&mut a, 900_000, last);
+        let t1 = t.elapsed();
+        let t = std::time::Instant::now();
+        let mut ab = [a, b];
+        let (k2, _) = p.plain_n(&mut ab, 900_000, last);
+        let (a, b) = (ab[0], ab[1]);
+        let t2 = t.elapsed();
+        eprintln!("plain1 {:.2} ns/step, plain2 {:.2} ns/step-per-pixel ({k1} {k2}) {}", t1.as_nanos() as f64 / k1 as f64, t2.as_nanos() as f64 / (2.0 * k2 as f64), a.x + b.x);
     }
 }
