@@ -104,7 +104,8 @@ fn run() -> Result<(), Halt> {
     let streaming = args.out.is_some() || args.counts.is_some();
     let outputs = spmd
         .agree(spmd.is_root().then(|| {
-            let painter = painter(&job, deep.as_ref());
+            // The palette's sample is rendered only when there is a picture to paint.
+            let painter = args.out.as_ref().map(|_| painter(&job, deep.as_ref()));
             open_outputs(&args, &job, painter)
         }))?
         .flatten();
@@ -135,11 +136,6 @@ fn run() -> Result<(), Halt> {
         _ => None,
     };
 
-    if std::env::var_os("TMP_STATS").is_some() {
-        let h = &mpi_examples::mandel::deep::perturb::TMP_HIST;
-        let v: Vec<u64> = h.iter().map(|a| a.load(Ordering::Relaxed)).collect();
-        eprintln!("bla steps {} by level {:?}", v.iter().sum::<u64>(), v);
-    }
     // Rank 0 finishes the files; everyone learns whether that worked, and exits alike.
     let finish_start = spmd.now();
     let written = spmd
@@ -192,13 +188,17 @@ fn painter(job: &Job, deep: Option<&DeepRenderer>) -> Painter {
 }
 
 /// The output threads for the files asked for (none: nothing is assembled at all).
-fn open_outputs(args: &Args, job: &Job, painter: Painter) -> Result<Option<Outputs>, Error> {
+fn open_outputs(
+    args: &Args,
+    job: &Job,
+    painter: Option<Painter>,
+) -> Result<Option<Outputs>, Error> {
     let (width, height) = (job.width, job.height);
     let mut outputs = Outputs::new(width, job.smooth);
     if let Some(path) = &args.counts {
         outputs.add("the counts", npy_output(path.clone(), width, height))?;
     }
-    if let Some(path) = &args.out {
+    if let (Some(path), Some(painter)) = (&args.out, painter) {
         let png = PngJob {
             path: path.clone(),
             width,

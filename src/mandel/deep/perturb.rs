@@ -48,19 +48,13 @@ pub struct Perturbation<'a> {
     pub max_iter: u32,
 }
 
-/// Pixels iterated side by side in one thread. Each pixel runs exactly the one-pixel algorithm
-/// ([`Perturbation::pixel64`]): a BLA lookup at each decision point, else a run ("burst") of
+/// Each pixel runs one algorithm: a BLA lookup at each decision point, else a run ("burst") of
 /// plain perturbation steps, `2^k` long after `k` failed lookups in a row (at most
 /// `2^MAX_BURST_LOG`), so the tail of an orbit, where BLA no longer applies, is not slowed by a
-/// lookup at every step. Lanes only share the plain steps: they run in lock step, their chains
-/// of dependent operations overlapping in the core, so the results do not depend on which
-/// pixels share a batch.
-const LANES: usize = 4;
-
+/// lookup at every step.
 /// The longest run of plain steps between two BLA lookups is `2^MAX_BURST_LOG`.
 const MAX_BURST_LOG: u32 = 6;
 
-pub static TMP_HIST: [std::sync::atomic::AtomicU64; 40] = [const { std::sync::atomic::AtomicU64::new(0) }; 40];
 /// The rare outcomes of a plain step: escape (true, `z` kept for the smooth count) or a rebase
 /// to `dz = z` at `m = 0`. Kept out of line so the common path stays a straight run.
 #[cold]
@@ -80,27 +74,6 @@ struct Plain {
     cx: f64,
     cy: f64,
     m: usize,
-}
-
-/// The pixels in flight, one lane each (structure of arrays, for the lock-step loop).
-struct Lanes {
-    x: [f64; LANES],
-    y: [f64; LANES],
-    cx: [f64; LANES],
-    cy: [f64; LANES],
-    n: [u32; LANES],
-    m: [usize; LANES],
-    steps: [u64; LANES],
-    /// Plain steps left before the next lookup.
-    burst: [u32; LANES],
-    /// Failed lookups in a row.
-    fails: [u32; LANES],
-    /// The level of the last BLA step (where the next lookup starts).
-    level: [usize; LANES],
-    /// Whether the lane holds a pixel still iterating.
-    active: [bool; LANES],
-    /// Where the result goes; `None`: the lane is empty.
-    slot: [Option<usize>; LANES],
 }
 
 impl Perturbation<'_> {
@@ -129,7 +102,8 @@ impl Perturbation<'_> {
     }
 
     /// Runs pixels from their states to escape or `max_iter`, one at a time, all state in
-    /// registers (the same algorithm as [`Perturbation::run_lanes`], step for step).
+    /// registers. (Pixels interleaved in lanes, in lock step or round robin, measured no faster:
+    /// a step's time is mostly the cache misses of its jumps through the orbit and the table.)
     fn run_scalar(
         &self,
         starts: impl Iterator<Item = (usize, State, Complex<f64>, u64)>,
@@ -209,129 +183,6 @@ impl Perturbation<'_> {
         }
     }
 
-    /// Runs pixels from their states to escape or `max_iter`, [`LANES`] at a time.
-    #[allow(dead_code)]
-    fn run_lanes(
-        &self,
-        mut starts: impl Iterator<Item = (usize, State, Complex<f64>, u64)>,
-        out: &mut [PixelResult],
-    ) {
-        let orbit = self.orbit;
-        let last = orbit.len() - 1;
-        let mut l = Lanes {
-            x: [0.0; LANES],
-            y: [0.0; LANES],
-            cx: [0.0; LANES],
-            cy: [0.0; LANES],
-            n: [0; LANES],
-            m: [0; LANES],
-            steps: [0; LANES],
-            burst: [0; LANES],
-            fails: [0; LANES],
-            level: [1; LANES],
-            active: [false; LANES],
-            slot: [None; LANES],
-        };
-        loop {
-            // Decision points, lane by lane: refill empty lanes, take BLA steps while valid,
-            // and set each live lane's next burst of plain steps.
-            for i in 0..LANES {
-                loop {
-                    if l.slot[i].is_none() {
-                        let Some((slot, s, dc, steps)) = starts.next() else {
-                            break;
-                        };
-                        (l.x[i], l.y[i], l.cx[i], l.cy[i]) = (s.dz.re, s.dz.im, dc.re, dc.im);
-                        (l.n[i], l.m[i], l.steps[i]) = (s.n, s.m, steps);
-                        (l.burst[i], l.fails[i], l.slot[i]) = (0, 0, Some(slot));
-                        (l.level[i], l.active[i]) = (1, true);
-                    }
-                    if l.burst[i] > 0 {
-                        break;
-                    }
-                    if let Some(done) = self.decide(&mut l, i) {
-                        out[l.slot[i].take().expect("a live lane")] = done;
-                        l.active[i] = false;
-                    }
-                }
-            }
-            let Some(run) = (0..LANES)
-                .filter(|&i| l.slot[i].is_some())
-                .map(|i| l.burst[i])
-                .min()
-            else {
-                return;
-            };
-            // Plain steps in lock step, the lanes' state in registers: each live lane takes
-            // `run` of them, or fewer if one escapes.
-            let mut live = [0usize; LANES];
-            let mut nlive = 0;
-            for i in 0..LANES {
-                if l.active[i] {
-                    live[nlive] = i;
-                    nlive += 1;
-                }
-            }
-            if nlive == 0 {
-                return;
-            }
-            let mut ps = [Plain {
-                x: 0.0,
-                y: 0.0,
-                cx: 0.0,
-                cy: 0.0,
-                m: 0,
-            }; LANES];
-            for (p, &i) in ps.iter_mut().zip(&live[..nlive]) {
-                *p = Plain {
-                    x: l.x[i],
-                    y: l.y[i],
-                    cx: l.cx[i],
-                    cy: l.cy[i],
-                    m: l.m[i],
-                };
-            }
-            // Four lanes go together, two together, one (or a third) alone; each lane's steps
-            // are its own whatever its company.
-            let mut escaped = [false; LANES];
-            let mut taken = [0u32; LANES];
-            match nlive {
-                4 => {
-                    let (t, e) = self.plain_n(&mut ps, run, last);
-                    (taken, escaped) = ([t; LANES], e);
-                }
-                _ => {
-                    let mut k = 0;
-                    if nlive >= 2 {
-                        let mut two = [ps[0], ps[1]];
-                        let (t, e) = self.plain_n(&mut two, run, last);
-                        (ps[0], ps[1]) = (two[0], two[1]);
-                        (taken[0], taken[1], escaped[0], escaped[1]) = (t, t, e[0], e[1]);
-                        k = 2;
-                    }
-                    if nlive % 2 == 1 {
-                        let (t, e) = self.plain1(&mut ps[k], run, last);
-                        (taken[k], escaped[k]) = (t, e);
-                    }
-                }
-            }
-            for (k, &i) in live[..nlive].iter().enumerate() {
-                (l.x[i], l.y[i], l.m[i]) = (ps[k].x, ps[k].y, ps[k].m);
-                l.n[i] += taken[k];
-                l.steps[i] += u64::from(taken[k]);
-                l.burst[i] -= taken[k];
-                if escaped[k] {
-                    l.active[i] = false;
-                    out[l.slot[i].take().expect("a live lane")] = PixelResult {
-                        count: l.n[i] - 1,
-                        z: Complex::new(l.x[i], l.y[i]),
-                        steps: l.steps[i],
-                    };
-                }
-            }
-        }
-    }
-
     /// Up to `run` plain steps of one pixel: the steps taken, and whether it escaped (then
     /// `p.x, p.y` hold the escaping `z`).
     #[inline(always)]
@@ -342,22 +193,6 @@ impl Perturbation<'_> {
             }
         }
         (run, false)
-    }
-
-    /// [`Perturbation::plain1`] for `N` pixels side by side, stopping all at the step any
-    /// escapes at (the others' states are exact after that step).
-    #[inline(always)]
-    fn plain_n<const N: usize>(&self, ps: &mut [Plain; N], run: u32, last: usize) -> (u32, [bool; N]) {
-        for k in 0..run {
-            let mut escaped = [false; N];
-            for (p, e) in ps.iter_mut().zip(escaped.iter_mut()) {
-                *e = self.plain_step(p, last);
-            }
-            if escaped.iter().any(|&e| e) {
-                return (k + 1, escaped);
-            }
-        }
-        (run, [false; N])
     }
 
     /// One plain perturbation step with its escape and rebase tests; true if it escaped.
@@ -386,58 +221,6 @@ impl Perturbation<'_> {
         p.y = ny;
         p.m = m;
         false
-    }
-
-    /// A decision point of lane `i` (no plain steps pending): the pixel's result if it is done,
-    /// else a BLA step taken (with its escape and rebase tests) or the next burst set.
-    #[inline]
-    fn decide(&self, l: &mut Lanes, i: usize) -> Option<PixelResult> {
-        let max_iter = self.max_iter;
-        let (x, y) = (l.x[i], l.y[i]);
-        if l.n[i] >= max_iter {
-            return Some(PixelResult {
-                count: max_iter,
-                z: Complex::new(x, y),
-                steps: l.steps[i],
-            });
-        }
-        let m = l.m[i];
-        let aligned = m > 0 && (m - 1).is_multiple_of(2);
-        let Some(bla) = self.bla.filter(|_| aligned) else {
-            // Nothing to look up here (m = 0, an odd m - 1, or no table): one plain step.
-            l.burst[i] = 1;
-            return None;
-        };
-        let found = bla.lookup64_from(m, x * x + y * y, max_iter - l.n[i], l.level[i]);
-        let Some((e, level)) = found else {
-            l.fails[i] += 1;
-            l.burst[i] = (1u32 << (l.fails[i] - 1).min(MAX_BURST_LOG)).min(max_iter - l.n[i]);
-            return None;
-        };
-        l.fails[i] = 0;
-        TMP_HIST[level].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        l.level[i] = level;
-        let len = 1u32 << level;
-        let (cx, cy) = (l.cx[i], l.cy[i]);
-        let nx = e.a_re * x - e.a_im * y + (e.b_re * cx - e.b_im * cy);
-        let ny = e.a_re * y + e.a_im * x + (e.b_re * cy + e.b_im * cx);
-        let m = m + len as usize;
-        l.n[i] += len;
-        l.steps[i] += 1;
-        let z = self.orbit[m];
-        let zx = z.re + nx;
-        let zy = z.im + ny;
-        let norm = zx * zx + zy * zy;
-        if norm >= 4.0 {
-            return Some(PixelResult {
-                count: l.n[i] - 1,
-                z: Complex::new(zx, zy),
-                steps: l.steps[i],
-            });
-        }
-        let rebase = norm < nx * nx + ny * ny || m == self.orbit.len() - 1;
-        (l.x[i], l.y[i], l.m[i]) = if rebase { (zx, zy, 0) } else { (nx, ny, m) };
-        None
     }
 
     /// Pixels whose offsets may lie below f64's range, into `out` (same length): each in
@@ -604,18 +387,26 @@ mod speed {
             z = z * z + c;
             orbit.push(z);
         }
-        let p = Perturbation { orbit: &orbit, bla: None, max_iter: u32::MAX };
+        let p = Perturbation {
+            orbit: &orbit,
+            bla: None,
+            max_iter: u32::MAX,
+        };
         let last = orbit.len() - 1;
         let t = std::time::Instant::now();
-        let mut a = Plain { x: 0.0, y: 0.0, cx: 1e-30, cy: 1e-30, m: 0 };
-        let mut b = Plain { x: 0.0, y: 0.0, cx: -1e-30, cy: 2e-30, m: 0 };
+        let mut a = Plain {
+            x: 0.0,
+            y: 0.0,
+            cx: 1e-30,
+            cy: 1e-30,
+            m: 0,
+        };
         let (k1, _) = p.plain1(&mut a, 900_000, last);
         let t1 = t.elapsed();
-        let t = std::time::Instant::now();
-        let mut ab = [a, b];
-        let (k2, _) = p.plain_n(&mut ab, 900_000, last);
-        let (a, b) = (ab[0], ab[1]);
-        let t2 = t.elapsed();
-        eprintln!("plain1 {:.2} ns/step, plain2 {:.2} ns/step-per-pixel ({k1} {k2}) {}", t1.as_nanos() as f64 / k1 as f64, t2.as_nanos() as f64 / (2.0 * k2 as f64), a.x + b.x);
+        eprintln!(
+            "plain steps: {:.2} ns each ({k1}, {})",
+            t1.as_nanos() as f64 / f64::from(k1),
+            a.x
+        );
     }
 }
