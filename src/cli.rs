@@ -315,6 +315,16 @@ pub fn f64_resolves(view: &Viewport) -> bool {
     view.dx() >= limit && view.dy() >= limit
 }
 
+/// Whether `kernel` renders by perturbation a view whose f64 form is `view` (`None`: f64
+/// cannot hold it): when asked to, or for `auto` where f64 does not resolve it well.
+fn wants_perturbation(kernel: MandelKernel, view: Option<&Viewport>) -> bool {
+    match kernel {
+        MandelKernel::Perturbation => true,
+        MandelKernel::Auto => !view.is_some_and(f64_resolves),
+        MandelKernel::Fast | MandelKernel::Scalar => false,
+    }
+}
+
 impl MandelJob {
     /// Validates the request (view, iterations, colour map, kernel); output paths are checked
     /// apart. `location` is the `--location` file's content, read by rank 0 and shared.
@@ -376,11 +386,7 @@ impl MandelJob {
             (Some((re, im)), Some((s, s_text))) => {
                 let (re64, im64, s64) = (re.to_f64(), im.to_f64(), s.to_f64());
                 let view = Viewport::from_center(re64, im64, s64, width, height).ok();
-                let wants_deep = match args.kernel {
-                    MandelKernel::Perturbation => true,
-                    MandelKernel::Auto => !view.as_ref().is_some_and(f64_resolves),
-                    MandelKernel::Fast | MandelKernel::Scalar => false,
-                };
+                let wants_deep = wants_perturbation(args.kernel, view.as_ref());
                 if !wants_deep && view.is_none() {
                     // The f64 kernel's own reason, naming the flags.
                     Viewport::from_center(re64, im64, s64, width, height)?;
@@ -411,11 +417,7 @@ impl MandelJob {
                     width,
                     height,
                 )?;
-                let wants_deep = match args.kernel {
-                    MandelKernel::Perturbation => true,
-                    MandelKernel::Auto => !f64_resolves(&view),
-                    MandelKernel::Fast | MandelKernel::Scalar => false,
-                };
+                let wants_deep = wants_perturbation(args.kernel, Some(&view));
                 let deep = if wants_deep {
                     Some(DeepView::from_viewport(&view)?)
                 } else {

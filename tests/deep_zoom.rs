@@ -133,6 +133,32 @@ fn oracle_count(cx: &BigInt, cy: &BigInt, bits: u32, max_iter: u32) -> u32 {
     max_iter
 }
 
+/// The oracle's counts for `view` (centre `re`, `im`, width `scale`), row 0 first, on its
+/// grid: C + ((2j - W), (2(H-1-r) - H)) * scale / (2W), exactly, where C is the reference
+/// point, the centre cut to the reference's precision P toward zero (as `Fixed::from_decimal`
+/// cuts it), and the iteration carries P + 64 bits. Past P bits the centre's digits place
+/// nothing a pixel can show, except the count of a pixel exactly at C: a location's centre
+/// sits on structure thousands of digits deep, so that count depends on every digit kept.
+fn oracle_counts(view: &DeepView, re: &str, im: &str, scale: &str, max_iter: u32) -> Vec<u32> {
+    let (w, h) = (view.width(), view.height());
+    let p = view.precision_bits();
+    let bits = p + 64;
+    let (cre, cim) = (to_fixed(re, p) << 64, to_fixed(im, p) << 64);
+    let half = to_fixed(scale, bits) / BigInt::from(2 * w);
+    (0..h)
+        .into_par_iter()
+        .flat_map_iter(|r| {
+            let (cre, cim, half) = (&cre, &cim, &half);
+            (0..w).map(move |j| {
+                let cx = cre + half * BigInt::from(2 * i64::from(j) - i64::from(w));
+                let cy =
+                    cim + half * BigInt::from(2 * (i64::from(h) - 1 - i64::from(r)) - i64::from(h));
+                oracle_count(&cx, &cy, bits, max_iter)
+            })
+        })
+        .collect()
+}
+
 /// A location file's `real` and `imag` strings.
 fn location_centre(name: &str) -> (String, String) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -165,27 +191,7 @@ fn perturbation_agrees_with_an_arbitrary_precision_oracle_at_every_depth() {
         let scale = format!("1e-{k}");
         let view = deep_view(&re, &im, &scale, w, h);
         let got = perturbation_counts(&view, max_iter, true);
-        // The oracle's grid: C + ((2j - W), (2(H-1-r) - H)) * scale / (2W), exactly, where C is
-        // the reference point, the centre cut to the reference's precision P toward zero (as
-        // `Fixed::from_decimal` cuts it). Past P bits the centre's digits place nothing a
-        // pixel can show, except the count of a pixel exactly at C: a location's centre sits on
-        // structure thousands of digits deep, so that count depends on every digit kept.
-        let p = view.precision_bits();
-        let bits = p + 64;
-        let (cre, cim) = (to_fixed(&re, p) << 64, to_fixed(&im, p) << 64);
-        let half = to_fixed(&scale, bits) / BigInt::from(2 * w);
-        let want: Vec<u32> = (0..h)
-            .into_par_iter()
-            .flat_map_iter(|r| {
-                let (cre, cim, half) = (&cre, &cim, &half);
-                (0..w).map(move |j| {
-                    let cx = cre + half * BigInt::from(2 * i64::from(j) - i64::from(w));
-                    let cy = cim
-                        + half * BigInt::from(2 * (i64::from(h) - 1 - i64::from(r)) - i64::from(h));
-                    oracle_count(&cx, &cy, bits, max_iter)
-                })
-            })
-            .collect();
+        let want = oracle_counts(&view, &re, &im, &scale, max_iter);
         let same = got.iter().zip(&want).filter(|(a, b)| a == b).count();
         // The pixel at C (column W/2, row H-1-H/2) iterates the reference orbit itself, a point
         // within 2^-P of structure hundreds of digits deeper: its count is ill-conditioned
@@ -235,22 +241,7 @@ fn at_1e_12_perturbation_matches_the_oracle_and_the_direct_kernel_wherever_that_
         })
         .collect();
     let view = deep_view(re, im, scale, w, h);
-    let p = view.precision_bits();
-    let bits = p + 64;
-    let (cre, cim) = (to_fixed(re, p) << 64, to_fixed(im, p) << 64);
-    let half = to_fixed(scale, bits) / BigInt::from(2 * w);
-    let oracle: Vec<u32> = (0..h)
-        .into_par_iter()
-        .flat_map_iter(|r| {
-            let (cre, cim, half) = (&cre, &cim, &half);
-            (0..w).map(move |j| {
-                let cx = cre + half * BigInt::from(2 * i64::from(j) - i64::from(w));
-                let cy =
-                    cim + half * BigInt::from(2 * (i64::from(h) - 1 - i64::from(r)) - i64::from(h));
-                oracle_count(&cx, &cy, bits, max_iter)
-            })
-        })
-        .collect();
+    let oracle = oracle_counts(&view, re, im, scale, max_iter);
     let n = oracle.len();
     for bla in [false, true] {
         let got = perturbation_counts(&view, max_iter, bla);

@@ -59,18 +59,31 @@ pub fn render_share(
             computed_iterations_scalar(counts, max_iter)
         }
     };
+    on_threads(threads, view.width() as usize, rows, counts, smooth, render)
+}
+
+/// Runs `render` over `rows` (and their slices of `counts` and `smooth`, `width` values a
+/// row) on rayon's global pool when `threads > 1`, a few rows a task; the sum of what it
+/// returns. Every kernel's rows are split this way, so no result depends on `threads`.
+pub fn on_threads(
+    threads: usize,
+    width: usize,
+    rows: &[u32],
+    counts: &mut [u32],
+    smooth: Option<&mut [f32]>,
+    render: impl Fn(&[u32], &mut [u32], Option<&mut [f32]>) -> u64 + Sync,
+) -> u64 {
     if threads <= 1 || rows.len() <= 1 {
         return render(rows, counts, smooth);
     }
-    let w = view.width() as usize;
     // On rayon's global pool: its size is set once per process (`spmd::use_threads`).
     let tasks = rows
         .par_chunks(ROWS_PER_TASK)
-        .zip(counts.par_chunks_mut(ROWS_PER_TASK * w));
+        .zip(counts.par_chunks_mut(ROWS_PER_TASK * width));
     match smooth {
         None => tasks.map(|(r, c)| render(r, c, None)).sum(),
         Some(smooth) => tasks
-            .zip(smooth.par_chunks_mut(ROWS_PER_TASK * w))
+            .zip(smooth.par_chunks_mut(ROWS_PER_TASK * width))
             .map(|((r, c), s)| render(r, c, Some(s)))
             .sum(),
     }

@@ -206,33 +206,10 @@ impl Bla {
     }
 
     /// The longest valid skip from reference iteration `m` for a delta of squared size
-    /// `dz_norm`, at most `most` iterations: the step and its length. Validity only shrinks
-    /// with the level, so a binary search over the levels finds it.
-    #[inline]
-    pub fn lookup64(&self, m: usize, dz_norm: f64, most: u32) -> Option<(&Step64, u32)> {
-        let top = self.top_level(m, most);
-        if top == 0 {
-            return None;
-        }
-        let valid = |k: usize| self.entry(k, m).filter(|&e| dz_norm < self.steps64[e].r2);
-        let mut best = valid(1)?;
-        let (mut lo, mut hi) = (1, top);
-        while lo < hi {
-            let mid = (lo + hi).div_ceil(2);
-            match valid(mid) {
-                Some(e) => {
-                    best = e;
-                    lo = mid;
-                }
-                None => hi = mid - 1,
-            }
-        }
-        Some((&self.steps64[best], 1 << lo))
-    }
-
-    /// [`Bla::lookup64`] starting its search at level `hint` (the level a pixel used last):
-    /// runs of BLA steps climb down the levels one or two at a time, so a walk from there
-    /// beats a binary search. The answer is the same, validity being monotone in the level.
+    /// `dz_norm`, at most `most` iterations: the step and its level (it skips `2^level`).
+    /// Validity only shrinks with the level, so the search walks from level `hint` (the one
+    /// the pixel used last: runs of BLA steps move a level or two at a time) up or down to
+    /// the last valid one.
     #[inline]
     pub fn lookup64_from(
         &self,
@@ -266,7 +243,8 @@ impl Bla {
         Some((&self.steps64[self.index(k, m)], k))
     }
 
-    /// [`Bla::lookup64`] in extended range (tables built `deep` only).
+    /// [`Bla::lookup64_from`] in extended range (tables built `deep` only), by a binary
+    /// search over the levels.
     #[inline]
     pub fn lookup_fe(&self, m: usize, dz_norm: Fe, most: u32) -> Option<(&StepFe, u32)> {
         let top = self.top_level(m, most);
@@ -351,14 +329,18 @@ mod tests {
         let c = Complex::new(-0.1, 0.65);
         let z = orbit(c, 200);
         let bla = Bla::build(&z, Fe::from_f64(1e-30), false);
-        let (_, len) = bla.lookup64(1, 1e-60, u32::MAX).expect("valid at m = 1");
+        let lookup = |m, dz_norm, most| {
+            bla.lookup64_from(m, dz_norm, most, 1)
+                .map(|(s, k)| (s, 1u32 << k))
+        };
+        let (_, len) = lookup(1, 1e-60, u32::MAX).expect("valid at m = 1");
         assert!(len >= 4);
-        assert!(bla.lookup64(1, 1e-60, 3).is_some_and(|(_, l)| l == 2));
+        assert!(lookup(1, 1e-60, 3).is_some_and(|(_, l)| l == 2));
         // m = 2 starts no merged step; m = 3 only steps of 2.
-        assert!(bla.lookup64(2, 1e-60, u32::MAX).is_none());
-        assert_eq!(bla.lookup64(3, 1e-60, u32::MAX).map(|s| s.1), Some(2));
+        assert!(lookup(2, 1e-60, u32::MAX).is_none());
+        assert_eq!(lookup(3, 1e-60, u32::MAX).map(|s| s.1), Some(2));
         // A large delta invalidates everything.
-        assert!(bla.lookup64(1, 1.0, u32::MAX).is_none());
-        assert!(bla.lookup64(0, 0.0, u32::MAX).is_none());
+        assert!(lookup(1, 1.0, u32::MAX).is_none());
+        assert!(lookup(0, 0.0, u32::MAX).is_none());
     }
 }

@@ -5,13 +5,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use num_complex::Complex;
-use rayon::prelude::*;
 
 use super::bignum::reference_orbit;
 use super::bla::{bytes_per_iteration, Bla};
 use super::perturb::{Perturbation, PixelResult};
 use super::view::DeepView;
 use crate::mandel::kernel::smooth_from_escape;
+use crate::mandel::render::on_threads;
 use crate::mandel::RowRenderer;
 use crate::progress::Progress;
 
@@ -89,9 +89,6 @@ pub struct DeepRenderer<'a> {
     /// Pixel-iterations skipped by BLA (added up as rows are rendered).
     pub skipped: AtomicU64,
 }
-
-/// Rows handed to one thread task at a time.
-const ROWS_PER_TASK: usize = 1;
 
 impl DeepRenderer<'_> {
     /// A new renderer with nothing skipped yet.
@@ -189,19 +186,9 @@ impl RowRenderer for DeepRenderer<'_> {
     }
 
     fn render(&self, rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>) -> u64 {
-        if self.threads <= 1 || rows.len() <= 1 {
-            return self.render_rows(rows, counts, smooth);
-        }
         let w = self.view.width() as usize;
-        let tasks = rows
-            .par_chunks(ROWS_PER_TASK)
-            .zip(counts.par_chunks_mut(ROWS_PER_TASK * w));
-        match smooth {
-            None => tasks.map(|(r, c)| self.render_rows(r, c, None)).sum(),
-            Some(smooth) => tasks
-                .zip(smooth.par_chunks_mut(ROWS_PER_TASK * w))
-                .map(|((r, c), s)| self.render_rows(r, c, Some(s)))
-                .sum(),
-        }
+        on_threads(self.threads, w, rows, counts, smooth, |r, c, s| {
+            self.render_rows(r, c, s)
+        })
     }
 }

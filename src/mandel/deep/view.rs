@@ -33,6 +33,8 @@ pub struct DeepView {
     im: Fixed,
     half_dx: Fe,
     half_dy: Fe,
+    /// The half steps in f64 (meaningful for views that are not deep), for [`Self::dc64`].
+    half64: (f64, f64),
     /// The centre and scale as given, for the report.
     re_text: String,
     im_text: String,
@@ -94,6 +96,7 @@ impl DeepView {
             im: fixed(im)?,
             half_dx: half,
             half_dy: half,
+            half64: (half.to_f64(), half.to_f64()),
             re_text: re.to_string(),
             im_text: im.to_string(),
             scale_text,
@@ -121,6 +124,7 @@ impl DeepView {
             im,
             half_dx,
             half_dy,
+            half64: (half_dx.to_f64(), half_dy.to_f64()),
         })
     }
 
@@ -183,7 +187,7 @@ impl DeepView {
     #[inline]
     pub fn dc64(&self, col: u32, row: u32) -> Complex<f64> {
         let (j, r) = self.multiples(col, row);
-        Complex::new(j * self.half_dx.to_f64(), r * self.half_dy.to_f64())
+        Complex::new(j * self.half64.0, r * self.half64.1)
     }
 
     /// Pixel `(col, row)`'s offset from the centre in extended range.
