@@ -121,6 +121,11 @@ impl Spmd {
             // Every process believes it is rank 0 of 1; only the launcher's rank 0 says why.
             if launcher_rank() == Some(0) {
                 eprintln!("error: {mismatch}");
+            } else {
+                // The launcher kills the job when the first process exits non-zero: the others
+                // wait a moment so that rank 0 has said why before that happens. They still
+                // exit by themselves if the launcher lets them run on.
+                std::thread::sleep(std::time::Duration::from_secs(3));
             }
             return Err(Halt(EXIT_RUNTIME));
         }
