@@ -76,6 +76,426 @@ struct Plain {
     m: usize,
 }
 
+impl Plain {
+    /// An idle lane's state.
+    const IDLE: Plain = Plain {
+        x: 0.0,
+        y: 0.0,
+        cx: 0.0,
+        cy: 0.0,
+        m: 0,
+    };
+
+    fn new(s: &State, dc: Complex<f64>) -> Plain {
+        Plain {
+            x: s.dz.re,
+            y: s.dz.im,
+            cx: dc.re,
+            cy: dc.im,
+            m: s.m,
+        }
+    }
+}
+
+/// Pixels in flight together in [`Perturbation::run_lanes`].
+const LANES: usize = 8;
+
+/// The shortest run of plain steps a pixel takes in the lanes; shorter ones it takes alone.
+const LANE_MIN_RUN: u32 = 32;
+
+/// The plain-step state of `LANES` pixels, one array per quantity. An idle lane (no pixel)
+/// has zero deltas and follows the reference itself.
+#[derive(Debug, Clone, Copy, Default)]
+struct Lanes {
+    x: [f64; LANES],
+    y: [f64; LANES],
+    cx: [f64; LANES],
+    cy: [f64; LANES],
+    m: [usize; LANES],
+}
+
+impl Lanes {
+    fn get(&self, l: usize) -> Plain {
+        Plain {
+            x: self.x[l],
+            y: self.y[l],
+            cx: self.cx[l],
+            cy: self.cy[l],
+            m: self.m[l],
+        }
+    }
+
+    fn set(&mut self, l: usize, p: &Plain) {
+        (self.x[l], self.y[l], self.cx[l], self.cy[l], self.m[l]) = (p.x, p.y, p.cx, p.cy, p.m);
+    }
+}
+
+/// Up to `run` plain steps of every lane at once, each exactly [`Perturbation::plain_step`]'s
+/// arithmetic, rebasing in place: the steps taken and the lanes of `live` that escaped at the
+/// last of them. Idle lanes never escape: they restart at the reference's start.
+#[inline(always)]
+fn plain_lanes_generic(
+    orbit: &[Complex<f64>],
+    v: &mut Lanes,
+    run: u32,
+    last: usize,
+    live: u32,
+) -> (u32, u32) {
+    for j in 0..run {
+        let mut nx = [0.0; LANES];
+        let mut ny = [0.0; LANES];
+        let mut zx = [0.0; LANES];
+        let mut zy = [0.0; LANES];
+        let mut norm = [0.0; LANES];
+        let mut event = [false; LANES];
+        let mut any = false;
+        for l in 0..LANES {
+            // SAFETY: every lane's m is below `last` (asserted on entry, and a step that
+            // reaches `last` rebases to 0), so m and m + 1 index the orbit.
+            let (zr, z) = unsafe {
+                (
+                    *orbit.get_unchecked(v.m[l]),
+                    *orbit.get_unchecked(v.m[l] + 1),
+                )
+            };
+            let (x, y) = (v.x[l], v.y[l]);
+            let tx = 2.0 * zr.re + x;
+            let ty = 2.0 * zr.im + y;
+            nx[l] = tx * x - ty * y + v.cx[l];
+            ny[l] = tx * y + ty * x + v.cy[l];
+            zx[l] = z.re + nx[l];
+            zy[l] = z.im + ny[l];
+            norm[l] = zx[l] * zx[l] + zy[l] * zy[l];
+            event[l] =
+                (norm[l] >= 4.0) | (norm[l] < nx[l] * nx[l] + ny[l] * ny[l]) | (v.m[l] + 1 == last);
+            any |= event[l];
+        }
+        if !any {
+            v.x = nx;
+            v.y = ny;
+            for m in &mut v.m {
+                *m += 1;
+            }
+            continue;
+        }
+        let step = LaneStep {
+            nx,
+            ny,
+            zx,
+            zy,
+            norm,
+            event: (0..LANES).map(|l| u32::from(event[l]) << l).sum(),
+        };
+        let escaped = settle_events(v, &step, live);
+        if escaped != 0 {
+            return (j + 1, escaped);
+        }
+    }
+    (run, 0)
+}
+
+/// [`plain_lanes_generic`] in the best vector instructions this CPU has (the same operations
+/// in the same order, without fused multiply-adds, so the same bits).
+fn plain_lanes(
+    orbit: &[Complex<f64>],
+    v: &mut Lanes,
+    run: u32,
+    last: usize,
+    live: u32,
+) -> (u32, u32) {
+    assert!(
+        v.m.iter().all(|&m| m < last),
+        "lanes start inside the orbit"
+    );
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F, and every lane's m is inside the orbit.
+            return unsafe { x86::plain_lanes_avx512(orbit, v, run, last, live) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, and every lane's m is inside the orbit.
+            return unsafe { x86::plain_lanes_avx2(orbit, v, run, last, live) };
+        }
+    }
+    plain_lanes_generic(orbit, v, run, last, live)
+}
+
+/// After a vector step in which some lane had an event: every lane's new state from the step's
+/// values (as [`plain_lanes_generic`] does it), and the lanes of `live` that escaped.
+#[inline(always)]
+fn settle_events(v: &mut Lanes, step: &LaneStep, live: u32) -> u32 {
+    let mut escaped = 0;
+    for l in 0..LANES {
+        if step.event & (1 << l) == 0 {
+            (v.x[l], v.y[l], v.m[l]) = (step.nx[l], step.ny[l], v.m[l] + 1);
+        } else if live & (1 << l) != 0 {
+            (v.x[l], v.y[l], v.m[l]) = (step.zx[l], step.zy[l], 0);
+            if step.norm[l] >= 4.0 {
+                escaped |= 1 << l;
+            }
+        } else {
+            v.set(l, &Plain::IDLE);
+        }
+    }
+    escaped
+}
+
+/// One vector step's values, spilled when a lane has an event.
+#[derive(Default)]
+struct LaneStep {
+    nx: [f64; LANES],
+    ny: [f64; LANES],
+    zx: [f64; LANES],
+    zy: [f64; LANES],
+    norm: [f64; LANES],
+    event: u32,
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use num_complex::Complex;
+
+    use super::{settle_events, LaneStep, Lanes, LANES};
+
+    /// Eight lanes in one AVX-512 register per quantity.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F, and every `v.m` must be below `last` < `orbit.len()`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) unsafe fn plain_lanes_avx512(
+        orbit: &[Complex<f64>],
+        v: &mut Lanes,
+        run: u32,
+        last: usize,
+        live: u32,
+    ) -> (u32, u32) {
+        const _: () = assert!(LANES == 8);
+        let base = orbit.as_ptr().cast::<f64>();
+        let one = _mm512_set1_epi64(1);
+        let last_v = _mm512_set1_epi64(last as i64);
+        let two = _mm512_set1_pd(2.0);
+        let four = _mm512_set1_pd(4.0);
+        let mut cx = _mm512_loadu_pd(v.cx.as_ptr());
+        let mut cy = _mm512_loadu_pd(v.cy.as_ptr());
+        let mut x = _mm512_loadu_pd(v.x.as_ptr());
+        let mut y = _mm512_loadu_pd(v.y.as_ptr());
+        let mut m = _mm512_loadu_epi64(v.m.as_ptr().cast());
+        // SAFETY (gathers): re of Z_k is f64 number 2k of the orbit, im number 2k + 1, and
+        // every index gathered is at most `last`.
+        let gather = |k: __m512i| {
+            let i = _mm512_slli_epi64::<1>(k);
+            (
+                _mm512_i64gather_pd::<8>(i, base),
+                _mm512_i64gather_pd::<8>(_mm512_add_epi64(i, one), base),
+            )
+        };
+        let (mut zr, mut zi) = gather(m);
+        for j in 0..run {
+            let m1 = _mm512_add_epi64(m, one);
+            let (wr, wi) = gather(m1);
+            let tx = _mm512_add_pd(_mm512_mul_pd(two, zr), x);
+            let ty = _mm512_add_pd(_mm512_mul_pd(two, zi), y);
+            let nx = _mm512_add_pd(
+                _mm512_sub_pd(_mm512_mul_pd(tx, x), _mm512_mul_pd(ty, y)),
+                cx,
+            );
+            let ny = _mm512_add_pd(
+                _mm512_add_pd(_mm512_mul_pd(tx, y), _mm512_mul_pd(ty, x)),
+                cy,
+            );
+            let zx = _mm512_add_pd(wr, nx);
+            let zy = _mm512_add_pd(wi, ny);
+            let norm = _mm512_add_pd(_mm512_mul_pd(zx, zx), _mm512_mul_pd(zy, zy));
+            let dn = _mm512_add_pd(_mm512_mul_pd(nx, nx), _mm512_mul_pd(ny, ny));
+            let event = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(norm, four)
+                | _mm512_cmp_pd_mask::<_CMP_LT_OQ>(norm, dn)
+                | _mm512_cmpeq_epi64_mask(m1, last_v);
+            if event == 0 {
+                (x, y, m, zr, zi) = (nx, ny, m1, wr, wi);
+                continue;
+            }
+            let mut step = LaneStep {
+                event: u32::from(event),
+                ..LaneStep::default()
+            };
+            _mm512_storeu_pd(step.nx.as_mut_ptr(), nx);
+            _mm512_storeu_pd(step.ny.as_mut_ptr(), ny);
+            _mm512_storeu_pd(step.zx.as_mut_ptr(), zx);
+            _mm512_storeu_pd(step.zy.as_mut_ptr(), zy);
+            _mm512_storeu_pd(step.norm.as_mut_ptr(), norm);
+            _mm512_storeu_epi64(v.m.as_mut_ptr().cast(), m);
+            let escaped = settle_events(v, &step, live);
+            if escaped != 0 {
+                return (j + 1, escaped);
+            }
+            x = _mm512_loadu_pd(v.x.as_ptr());
+            y = _mm512_loadu_pd(v.y.as_ptr());
+            cx = _mm512_loadu_pd(v.cx.as_ptr());
+            cy = _mm512_loadu_pd(v.cy.as_ptr());
+            m = _mm512_loadu_epi64(v.m.as_ptr().cast());
+            (zr, zi) = gather(m);
+        }
+        _mm512_storeu_pd(v.x.as_mut_ptr(), x);
+        _mm512_storeu_pd(v.y.as_mut_ptr(), y);
+        _mm512_storeu_epi64(v.m.as_mut_ptr().cast(), m);
+        (run, 0)
+    }
+
+    /// Eight lanes in two AVX2 registers per quantity.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2, and every `v.m` must be below `last` < `orbit.len()`.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn plain_lanes_avx2(
+        orbit: &[Complex<f64>],
+        v: &mut Lanes,
+        run: u32,
+        last: usize,
+        live: u32,
+    ) -> (u32, u32) {
+        const _: () = assert!(LANES == 8);
+        let base = orbit.as_ptr().cast::<f64>();
+        let one = _mm256_set1_epi64x(1);
+        let last_v = _mm256_set1_epi64x(last as i64);
+        let two = _mm256_set1_pd(2.0);
+        let four = _mm256_set1_pd(4.0);
+        let ld = |a: &[f64; LANES], h: usize| _mm256_loadu_pd(a.as_ptr().add(4 * h));
+        let ldm = |a: &[usize; LANES], h: usize| _mm256_loadu_si256(a.as_ptr().add(4 * h).cast());
+        let mut cx = [ld(&v.cx, 0), ld(&v.cx, 1)];
+        let mut cy = [ld(&v.cy, 0), ld(&v.cy, 1)];
+        let mut x = [ld(&v.x, 0), ld(&v.x, 1)];
+        let mut y = [ld(&v.y, 0), ld(&v.y, 1)];
+        let mut m = [ldm(&v.m, 0), ldm(&v.m, 1)];
+        // SAFETY (gathers): as in the AVX-512 variant.
+        let gather = |k: __m256i| {
+            let i = _mm256_slli_epi64::<1>(k);
+            (
+                _mm256_i64gather_pd::<8>(base, i),
+                _mm256_i64gather_pd::<8>(base, _mm256_add_epi64(i, one)),
+            )
+        };
+        let (mut zr, mut zi) = ([_mm256_setzero_pd(); 2], [_mm256_setzero_pd(); 2]);
+        for h in 0..2 {
+            (zr[h], zi[h]) = gather(m[h]);
+        }
+        for j in 0..run {
+            let mut nx = [_mm256_setzero_pd(); 2];
+            let mut ny = nx;
+            let mut zx = nx;
+            let mut zy = nx;
+            let mut norm = nx;
+            let mut w = [(nx[0], nx[0]); 2];
+            let mut m1 = m;
+            let mut event = 0;
+            for h in 0..2 {
+                m1[h] = _mm256_add_epi64(m[h], one);
+                w[h] = gather(m1[h]);
+                let tx = _mm256_add_pd(_mm256_mul_pd(two, zr[h]), x[h]);
+                let ty = _mm256_add_pd(_mm256_mul_pd(two, zi[h]), y[h]);
+                nx[h] = _mm256_add_pd(
+                    _mm256_sub_pd(_mm256_mul_pd(tx, x[h]), _mm256_mul_pd(ty, y[h])),
+                    cx[h],
+                );
+                ny[h] = _mm256_add_pd(
+                    _mm256_add_pd(_mm256_mul_pd(tx, y[h]), _mm256_mul_pd(ty, x[h])),
+                    cy[h],
+                );
+                zx[h] = _mm256_add_pd(w[h].0, nx[h]);
+                zy[h] = _mm256_add_pd(w[h].1, ny[h]);
+                norm[h] = _mm256_add_pd(_mm256_mul_pd(zx[h], zx[h]), _mm256_mul_pd(zy[h], zy[h]));
+                let dn = _mm256_add_pd(_mm256_mul_pd(nx[h], nx[h]), _mm256_mul_pd(ny[h], ny[h]));
+                let e = _mm256_or_pd(
+                    _mm256_or_pd(
+                        _mm256_cmp_pd::<_CMP_GE_OQ>(norm[h], four),
+                        _mm256_cmp_pd::<_CMP_LT_OQ>(norm[h], dn),
+                    ),
+                    _mm256_castsi256_pd(_mm256_cmpeq_epi64(m1[h], last_v)),
+                );
+                event |= (_mm256_movemask_pd(e) as u32) << (4 * h);
+            }
+            if event == 0 {
+                for h in 0..2 {
+                    (x[h], y[h], m[h], zr[h], zi[h]) = (nx[h], ny[h], m1[h], w[h].0, w[h].1);
+                }
+                continue;
+            }
+            let mut step = LaneStep {
+                event,
+                ..LaneStep::default()
+            };
+            for h in 0..2 {
+                _mm256_storeu_pd(step.nx.as_mut_ptr().add(4 * h), nx[h]);
+                _mm256_storeu_pd(step.ny.as_mut_ptr().add(4 * h), ny[h]);
+                _mm256_storeu_pd(step.zx.as_mut_ptr().add(4 * h), zx[h]);
+                _mm256_storeu_pd(step.zy.as_mut_ptr().add(4 * h), zy[h]);
+                _mm256_storeu_pd(step.norm.as_mut_ptr().add(4 * h), norm[h]);
+                _mm256_storeu_si256(v.m.as_mut_ptr().add(4 * h).cast(), m[h]);
+            }
+            let escaped = settle_events(v, &step, live);
+            if escaped != 0 {
+                return (j + 1, escaped);
+            }
+            for h in 0..2 {
+                x[h] = ld(&v.x, h);
+                y[h] = ld(&v.y, h);
+                cx[h] = ld(&v.cx, h);
+                cy[h] = ld(&v.cy, h);
+                m[h] = ldm(&v.m, h);
+                (zr[h], zi[h]) = gather(m[h]);
+            }
+        }
+        for h in 0..2 {
+            _mm256_storeu_pd(v.x.as_mut_ptr().add(4 * h), x[h]);
+            _mm256_storeu_pd(v.y.as_mut_ptr().add(4 * h), y[h]);
+            _mm256_storeu_si256(v.m.as_mut_ptr().add(4 * h).cast(), m[h]);
+        }
+        (run, 0)
+    }
+}
+
+/// One pixel's bookkeeping besides its delta: iterations done, steps taken, failed lookups in a
+/// row and the BLA level last used.
+#[derive(Debug, Clone, Copy)]
+struct Control {
+    n: u32,
+    steps: u64,
+    fails: u32,
+    level: usize,
+}
+
+impl Control {
+    fn new(s: &State, steps: u64) -> Control {
+        Control {
+            n: s.n,
+            steps,
+            fails: 0,
+            level: 1,
+        }
+    }
+
+    /// The result of a pixel whose last plain step escaped with `z` in `p`.
+    fn escaped(&self, p: &Plain) -> PixelResult {
+        PixelResult {
+            count: self.n - 1,
+            z: Complex::new(p.x, p.y),
+            steps: self.steps,
+        }
+    }
+}
+
+/// What a pixel does next.
+enum Next {
+    /// It has its count.
+    Done(PixelResult),
+    /// It takes this many plain steps.
+    Plain(u32),
+    /// It took a BLA step and decides again.
+    Bla,
+}
+
 impl Perturbation<'_> {
     /// One pixel whose offset `dc` from the reference is an f64.
     pub fn pixel64(&self, dc: Complex<f64>) -> PixelResult {
@@ -98,88 +518,196 @@ impl Perturbation<'_> {
                 0,
             )
         });
-        self.run_scalar(starts, out);
+        self.run(starts, dcs.len(), out);
+    }
+
+    /// Where a pixel's own algorithm goes next: BLA steps while a lookup succeeds, then either
+    /// its result or the length of the run of plain steps it takes before deciding again.
+    /// Used alike by [`Perturbation::run_scalar`] and the lanes, so both give the same bits.
+    #[inline(always)]
+    fn decide(&self, p: &mut Plain, c: &mut Control, last: usize) -> Next {
+        loop {
+            match self.decide_one(p, c, last) {
+                Next::Bla => {}
+                next => return next,
+            }
+        }
+    }
+
+    /// One move of [`Perturbation::decide`]: the pixel's result, a run of plain steps to
+    /// take, or one BLA step taken ([`Next::Bla`]).
+    #[inline(always)]
+    fn decide_one(&self, p: &mut Plain, c: &mut Control, last: usize) -> Next {
+        let orbit = self.orbit;
+        let max_iter = self.max_iter;
+        if c.n >= max_iter {
+            return Next::Done(PixelResult {
+                count: max_iter,
+                z: Complex::new(p.x, p.y),
+                steps: c.steps,
+            });
+        }
+        let aligned = p.m > 0 && (p.m - 1).is_multiple_of(2);
+        let Some(bla) = self.bla.filter(|_| aligned) else {
+            return Next::Plain(1);
+        };
+        let dz_norm = p.x * p.x + p.y * p.y;
+        let Some((e, k)) = bla.lookup64_from(p.m, dz_norm, max_iter - c.n, c.level) else {
+            c.fails += 1;
+            let burst = 1u32 << (c.fails - 1).min(MAX_BURST_LOG);
+            return Next::Plain(burst.min(max_iter - c.n));
+        };
+        c.fails = 0;
+        c.level = k;
+        let (x, y) = (p.x, p.y);
+        let nx = e.a_re * x - e.a_im * y + (e.b_re * p.cx - e.b_im * p.cy);
+        let ny = e.a_re * y + e.a_im * x + (e.b_re * p.cy + e.b_im * p.cx);
+        let m = p.m + (1usize << k);
+        c.n += 1 << k;
+        c.steps += 1;
+        let z = orbit[m];
+        let (zx, zy) = (z.re + nx, z.im + ny);
+        let norm = zx * zx + zy * zy;
+        if norm >= 4.0 {
+            return Next::Done(PixelResult {
+                count: c.n - 1,
+                z: Complex::new(zx, zy),
+                steps: c.steps,
+            });
+        }
+        if norm < nx * nx + ny * ny || m == last {
+            (p.x, p.y, p.m) = (zx, zy, 0);
+        } else {
+            (p.x, p.y, p.m) = (nx, ny, m);
+        }
+        Next::Bla
+    }
+
+    /// Runs `n` pixels from their states: in lanes when there are enough to fill them, else
+    /// one at a time (the same bits either way).
+    fn run(
+        &self,
+        starts: impl Iterator<Item = (usize, State, Complex<f64>, u64)>,
+        n: usize,
+        out: &mut [PixelResult],
+    ) {
+        if n < LANES {
+            self.run_scalar(starts, out);
+        } else {
+            self.run_lanes(starts, out);
+        }
     }
 
     /// Runs pixels from their states to escape or `max_iter`, one at a time, all state in
-    /// registers. (Pixels interleaved in lanes, in lock step or round robin, measured no faster:
-    /// a step's time is mostly the cache misses of its jumps through the orbit and the table.)
+    /// registers.
     fn run_scalar(
         &self,
         starts: impl Iterator<Item = (usize, State, Complex<f64>, u64)>,
         out: &mut [PixelResult],
     ) {
-        let orbit = self.orbit;
-        let last = orbit.len() - 1;
-        let max_iter = self.max_iter;
-        for (slot, s, dc, steps0) in starts {
-            let mut p = Plain {
-                x: s.dz.re,
-                y: s.dz.im,
-                cx: dc.re,
-                cy: dc.im,
-                m: s.m,
-            };
-            let mut n = s.n;
-            let mut steps = steps0;
-            let mut fails = 0u32;
-            let mut level = 1usize;
-            out[slot] = 'pixel: loop {
-                if n >= max_iter {
-                    break PixelResult {
-                        count: max_iter,
-                        z: Complex::new(p.x, p.y),
-                        steps,
-                    };
-                }
-                let aligned = p.m > 0 && (p.m - 1).is_multiple_of(2);
-                let mut burst = 1;
-                if let Some(bla) = self.bla.filter(|_| aligned) {
-                    let dz_norm = p.x * p.x + p.y * p.y;
-                    match bla.lookup64_from(p.m, dz_norm, max_iter - n, level) {
-                        Some((e, k)) => {
-                            fails = 0;
-                            level = k;
-                            let (x, y) = (p.x, p.y);
-                            let nx = e.a_re * x - e.a_im * y + (e.b_re * p.cx - e.b_im * p.cy);
-                            let ny = e.a_re * y + e.a_im * x + (e.b_re * p.cy + e.b_im * p.cx);
-                            let m = p.m + (1usize << k);
-                            n += 1 << k;
-                            steps += 1;
-                            let z = orbit[m];
-                            let (zx, zy) = (z.re + nx, z.im + ny);
-                            let norm = zx * zx + zy * zy;
-                            if norm >= 4.0 {
-                                break 'pixel PixelResult {
-                                    count: n - 1,
-                                    z: Complex::new(zx, zy),
-                                    steps,
-                                };
-                            }
-                            if norm < nx * nx + ny * ny || m == last {
-                                (p.x, p.y, p.m) = (zx, zy, 0);
-                            } else {
-                                (p.x, p.y, p.m) = (nx, ny, m);
-                            }
-                            continue;
-                        }
-                        None => {
-                            fails += 1;
-                            burst = (1u32 << (fails - 1).min(MAX_BURST_LOG)).min(max_iter - n);
+        let last = self.orbit.len() - 1;
+        for (slot, s, dc, steps) in starts {
+            let mut p = Plain::new(&s, dc);
+            let mut c = Control::new(&s, steps);
+            out[slot] = loop {
+                match self.decide(&mut p, &mut c, last) {
+                    Next::Done(r) => break r,
+                    Next::Plain(burst) => {
+                        let (taken, escaped) = self.plain1(&mut p, burst, last);
+                        c.n += taken;
+                        c.steps += u64::from(taken);
+                        if escaped {
+                            break c.escaped(&p);
                         }
                     }
-                }
-                let (taken, escaped) = self.plain1(&mut p, burst, last);
-                n += taken;
-                steps += u64::from(taken);
-                if escaped {
-                    break PixelResult {
-                        count: n - 1,
-                        z: Complex::new(p.x, p.y),
-                        steps,
-                    };
+                    Next::Bla => unreachable!("decide returns after its BLA steps"),
                 }
             };
+        }
+    }
+
+    /// Runs pixels as [`Perturbation::run_scalar`] does, with the same bits, `LANES` at a time:
+    /// each pixel decides alone (BLA steps, then a run of plain steps), and the runs of plain
+    /// steps of all lanes go together, so that their chains of operations overlap (one pixel's
+    /// step waits on its last; eight pixels' steps fill the pipeline) and vectorise.
+    fn run_lanes(
+        &self,
+        mut starts: impl Iterator<Item = (usize, State, Complex<f64>, u64)>,
+        out: &mut [PixelResult],
+    ) {
+        let last = self.orbit.len() - 1;
+        let mut v = Lanes::default();
+        let mut ctl: [Option<(usize, Control)>; LANES] = [None; LANES];
+        let mut left = [0u32; LANES];
+        loop {
+            let mut live = 0u32;
+            for l in 0..LANES {
+                while left[l] == 0 {
+                    if ctl[l].is_none() {
+                        let Some((slot, s, dc, steps)) = starts.next() else {
+                            break;
+                        };
+                        v.set(l, &Plain::new(&s, dc));
+                        ctl[l] = Some((slot, Control::new(&s, steps)));
+                    }
+                    let Some((slot, c)) = ctl[l].as_mut() else {
+                        unreachable!("lane {l} was just filled")
+                    };
+                    let mut p = v.get(l);
+                    // The pixel goes on alone, short runs of plain steps included, until it
+                    // ends or wants a run long enough to share.
+                    loop {
+                        match self.decide(&mut p, c, last) {
+                            Next::Plain(burst) if burst >= LANE_MIN_RUN => {
+                                left[l] = burst;
+                                break;
+                            }
+                            Next::Plain(burst) => {
+                                let (taken, escaped) = self.plain1(&mut p, burst, last);
+                                c.n += taken;
+                                c.steps += u64::from(taken);
+                                if escaped {
+                                    out[*slot] = c.escaped(&p);
+                                    (ctl[l], p) = (None, Plain::IDLE);
+                                    break;
+                                }
+                            }
+                            Next::Done(r) => {
+                                out[*slot] = r;
+                                (ctl[l], p) = (None, Plain::IDLE);
+                                break;
+                            }
+                            Next::Bla => unreachable!("decide returns after its BLA steps"),
+                        }
+                    }
+                    v.set(l, &p);
+                }
+                if ctl[l].is_some() {
+                    live |= 1 << l;
+                }
+            }
+            if live == 0 {
+                return;
+            }
+            let run = (0..LANES)
+                .filter(|l| live & (1 << l) != 0)
+                .map(|l| left[l])
+                .min()
+                .unwrap_or(0);
+            let (done, escaped) = plain_lanes(self.orbit, &mut v, run, last, live);
+            for l in 0..LANES {
+                if let Some((slot, c)) = ctl[l].as_mut() {
+                    left[l] -= done;
+                    c.n += done;
+                    c.steps += u64::from(done);
+                    if escaped & (1 << l) != 0 {
+                        out[*slot] = c.escaped(&v.get(l));
+                        ctl[l] = None;
+                        left[l] = 0;
+                        v.set(l, &Plain::IDLE);
+                    }
+                }
+            }
         }
     }
 
@@ -236,7 +764,8 @@ impl Perturbation<'_> {
                 }
             }
         }
-        self.run_scalar(rest.into_iter(), out);
+        let n = rest.len();
+        self.run(rest.into_iter(), n, out);
     }
 
     /// One pixel whose offset may lie below f64's range.
@@ -354,6 +883,133 @@ mod tests {
         same as f64 / (w * h) as f64
     }
 
+    /// Pixels of a grid around `centre`, one at a time and in lanes: the same bits, BLA on and
+    /// off (counts, the escaping z and the steps taken).
+    #[test]
+    fn lanes_give_the_bits_of_one_pixel_at_a_time() {
+        for (centre, width, iters) in [
+            (Complex::new(-0.75, 0.0), 2.5, 200),
+            (Complex::new(-0.7453, 0.1127), 0.01, 600),
+            (Complex::new(-1.25, 0.02), 0.05, 1000),
+            (
+                Complex::new(-0.743_643_887_037, 0.131_825_904_205),
+                2e-9,
+                5000,
+            ),
+            (Complex::new(0.3, 0.5), 0.2, 300),
+        ] {
+            let z = orbit(centre, iters);
+            let table = Bla::build(&z, Fe::from_f64(width), false);
+            for bla in [true, false] {
+                let p = Perturbation {
+                    orbit: &z,
+                    bla: bla.then_some(&table),
+                    max_iter: iters,
+                };
+                let (w, h) = (37usize, 23usize);
+                let dcs: Vec<_> = (0..w * h)
+                    .map(|i| {
+                        Complex::new(
+                            ((i % w) as f64 / w as f64 - 0.5) * width,
+                            ((i / w) as f64 / w as f64 - 0.3) * width,
+                        )
+                    })
+                    .collect();
+                let starts = || {
+                    dcs.iter().enumerate().map(|(slot, &dc)| {
+                        let s = State {
+                            n: 0,
+                            m: 0,
+                            dz: Complex::new(0.0, 0.0),
+                        };
+                        (slot, s, dc, 0)
+                    })
+                };
+                let mut one = vec![PixelResult::default(); dcs.len()];
+                let mut lanes = one.clone();
+                p.run_scalar(starts(), &mut one);
+                p.run_lanes(starts(), &mut lanes);
+                let bits = |r: &PixelResult| (r.count, r.z.re.to_bits(), r.z.im.to_bits(), r.steps);
+                for (i, (a, b)) in one.iter().zip(&lanes).enumerate() {
+                    assert_eq!(
+                        bits(a),
+                        bits(b),
+                        "{centre} width {width} bla {bla} pixel {i}"
+                    );
+                }
+                let distinct: std::collections::BTreeSet<u32> =
+                    one.iter().map(|r| r.count).collect();
+                assert!(distinct.len() > 10, "{centre}: a view with structure");
+            }
+        }
+    }
+
+    /// Every vector variant of the lane step this CPU has gives the portable code's bits,
+    /// through escapes, rebases, the end of the orbit and idle lanes.
+    #[test]
+    fn vector_lane_steps_match_the_portable_ones() {
+        let z = orbit(Complex::new(-0.7453, 0.1127), 3000);
+        let last = z.len() - 1;
+        let mut start = Lanes::default();
+        for l in 0..LANES {
+            start.cx[l] = (l as f64 - 3.5) * 1e-3;
+            start.cy[l] = (l as f64 * 0.37).sin() * 1e-3;
+            start.m[l] = (l * 97) % last;
+        }
+        let live = 0b1011_1110;
+        let mut variants: Vec<(&str, Lanes)> = Vec::new();
+        for name in ["portable", "avx2", "avx512"] {
+            let mut v = start;
+            let mut trace = Vec::new();
+            for _ in 0..400 {
+                let run = 7;
+                #[cfg(target_arch = "x86_64")]
+                let r = match name {
+                    "avx2" if std::arch::is_x86_feature_detected!("avx2") => {
+                        // SAFETY: AVX2 is present; lanes start inside the orbit.
+                        unsafe { x86::plain_lanes_avx2(&z, &mut v, run, last, live) }
+                    }
+                    "avx512" if std::arch::is_x86_feature_detected!("avx512f") => {
+                        // SAFETY: AVX-512F is present; lanes start inside the orbit.
+                        unsafe { x86::plain_lanes_avx512(&z, &mut v, run, last, live) }
+                    }
+                    "portable" => plain_lanes_generic(&z, &mut v, run, last, live),
+                    _ => break,
+                };
+                #[cfg(not(target_arch = "x86_64"))]
+                let r = plain_lanes_generic(&z, &mut v, run, last, live);
+                trace.push(r);
+                for l in 0..LANES {
+                    if r.1 & (1 << l) != 0 {
+                        // An escaped lane starts again nearby, as a new pixel would.
+                        v.set(
+                            l,
+                            &Plain {
+                                x: 0.0,
+                                y: 0.0,
+                                cx: start.cx[l] * 0.5,
+                                cy: start.cy[l],
+                                m: 0,
+                            },
+                        );
+                    }
+                }
+            }
+            if trace.len() == 400 {
+                assert!(trace.iter().any(|r| r.1 != 0), "{name}: some lane escaped");
+                variants.push((name, v));
+            }
+        }
+        let bits = |v: &Lanes| {
+            (0..LANES)
+                .map(|l| (v.x[l].to_bits(), v.y[l].to_bits(), v.m[l]))
+                .collect::<Vec<_>>()
+        };
+        for (name, v) in &variants[1..] {
+            assert_eq!(bits(v), bits(&variants[0].1), "{name} against portable");
+        }
+    }
+
     #[test]
     fn perturbation_matches_direct_iteration_on_shallow_views() {
         for (centre, width, iters) in [
@@ -393,7 +1049,6 @@ mod speed {
             max_iter: u32::MAX,
         };
         let last = orbit.len() - 1;
-        let t = std::time::Instant::now();
         let mut a = Plain {
             x: 0.0,
             y: 0.0,
@@ -401,6 +1056,18 @@ mod speed {
             cy: 1e-30,
             m: 0,
         };
+        let mut v = Lanes::default();
+        for l in 0..LANES {
+            v.cx[l] = 1e-30 * (l as f64 + 1.0);
+        }
+        let t = std::time::Instant::now();
+        let (k2, _) = plain_lanes(&orbit, &mut v, 900_000, last, 255);
+        eprintln!(
+            "lane steps: {:.2} ns per pixel-step ({k2}, {})",
+            t.elapsed().as_nanos() as f64 / f64::from(k2) / LANES as f64,
+            v.x[3]
+        );
+        let t = std::time::Instant::now();
         let (k1, _) = p.plain1(&mut a, 900_000, last);
         let t1 = t.elapsed();
         eprintln!(
