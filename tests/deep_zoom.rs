@@ -34,7 +34,10 @@ fn perturbation_counts(view: &DeepView, max_iter: u32, bla: bool) -> Vec<u32> {
         .into_par_iter()
         .flat_map_iter(|row| {
             let r = &r;
-            (0..view.width()).map(move |col| r.pixel(col, row).count)
+            let mut out = vec![Default::default(); view.width() as usize];
+            r.row(row, &mut out);
+            out.into_iter()
+                .map(|p: mpi_examples::mandel::deep::perturb::PixelResult| p.count)
         })
         .collect()
 }

@@ -7,12 +7,18 @@
 //! detection, so a pixel's count depends only on the view and the pixel: never on the ranks,
 //! threads or schedule. [`Bla`] skips runs of steps where `dz^2` is negligible.
 //!
+//! Speed comes from doing pixels together without changing what any of them computes: groups
+//! of eight neighbouring pixels start in lock step, one lookup and one orbit point serving all
+//! eight (their decisions made for the largest delta among them), until one of them escapes or
+//! rebases alone; then each goes on by itself, its long runs of plain steps shared out to
+//! eight vector lanes. The group of a pixel is fixed by the view (columns `8g .. 8g + 7`).
+//!
 //! A pixel's count means what the direct kernels' does: the 0-based index of the step at which
 //! `|z|^2 >= 4`, or `max_iter`.
 
 use num_complex::Complex;
 
-use super::bla::Bla;
+use super::bla::{Bla, Step64};
 use super::floatexp::{Cfe, Fe};
 
 /// Below this binary exponent of `|dz|` a deep pixel stays in extended range; above it, f64
@@ -456,6 +462,106 @@ mod x86 {
     }
 }
 
+/// Neighbouring pixels that start in lock step (see [`Perturbation::group64`]).
+const GROUP: usize = LANES;
+
+/// The columns `first..end` of the group that column `col` of a row `width` wide belongs to.
+pub fn group_of(col: u32, width: u32) -> (u32, u32) {
+    let first = col - col % GROUP as u32;
+    (first, (first + GROUP as u32).min(width))
+}
+
+/// The largest `|dz|^2` of the lanes, each computed as a lone pixel's lookup computes it.
+#[inline(always)]
+fn group_max_norm(v: &Lanes) -> f64 {
+    let mut most = 0.0f64;
+    for l in 0..LANES {
+        most = most.max(v.x[l] * v.x[l] + v.y[l] * v.y[l]);
+    }
+    most
+}
+
+/// One BLA step of every lane with the same entry `e`, landing on reference point `z` (the
+/// orbit's last when `at_end`): commits it and returns no event, or leaves the lanes as they
+/// were and returns the step's values with the lanes that escape or rebase.
+#[inline(always)]
+fn group_bla_step(v: &mut Lanes, e: &Step64, z: Complex<f64>, at_end: bool) -> LaneStep {
+    let mut step = LaneStep::default();
+    let mut event = [false; LANES];
+    for (l, event) in event.iter_mut().enumerate() {
+        let (x, y) = (v.x[l], v.y[l]);
+        let nx = e.a_re * x - e.a_im * y + (e.b_re * v.cx[l] - e.b_im * v.cy[l]);
+        let ny = e.a_re * y + e.a_im * x + (e.b_re * v.cy[l] + e.b_im * v.cx[l]);
+        let (zx, zy) = (z.re + nx, z.im + ny);
+        let norm = zx * zx + zy * zy;
+        *event = (norm >= 4.0) | (norm < nx * nx + ny * ny) | at_end;
+        (step.nx[l], step.ny[l], step.zx[l], step.zy[l], step.norm[l]) = (nx, ny, zx, zy, norm);
+    }
+    step.event = (0..LANES).map(|l| u32::from(event[l]) << l).sum();
+    if step.event == 0 {
+        (v.x, v.y) = (step.nx, step.ny);
+    }
+    step
+}
+
+/// When every lane of a step rebases and none escapes, the group rebases as one (to reference
+/// iteration 0) and goes on: true. Otherwise the lanes are left as they were: false.
+#[inline(always)]
+fn rebase_all(v: &mut Lanes, step: &LaneStep) -> bool {
+    let all = step.event == (1 << LANES) - 1 && step.norm.iter().all(|&n| n < 4.0);
+    if all {
+        (v.x, v.y) = (step.zx, step.zy);
+    }
+    all
+}
+
+/// Up to `run` plain steps of every lane from the shared reference iteration `m`: the steps
+/// taken, and the values of the step where some lane escaped or rebased (the lanes left as
+/// they were before it), if one did.
+#[inline(always)]
+fn group_plain_steps(
+    orbit: &[Complex<f64>],
+    v: &mut Lanes,
+    m: usize,
+    run: u32,
+    last: usize,
+) -> (u32, Option<LaneStep>) {
+    for j in 0..run as usize {
+        let (zr, z) = (orbit[m + j], orbit[m + j + 1]);
+        let mut nx = [0.0; LANES];
+        let mut ny = [0.0; LANES];
+        let mut any = false;
+        for l in 0..LANES {
+            let (x, y) = (v.x[l], v.y[l]);
+            let tx = 2.0 * zr.re + x;
+            let ty = 2.0 * zr.im + y;
+            nx[l] = tx * x - ty * y + v.cx[l];
+            ny[l] = tx * y + ty * x + v.cy[l];
+            let (zx, zy) = (z.re + nx[l], z.im + ny[l]);
+            let norm = zx * zx + zy * zy;
+            any |= (norm >= 4.0) | (norm < nx[l] * nx[l] + ny[l] * ny[l]);
+        }
+        if any || m + j + 1 == last {
+            let mut step = LaneStep {
+                nx,
+                ny,
+                ..LaneStep::default()
+            };
+            for l in 0..LANES {
+                let (zx, zy) = (z.re + nx[l], z.im + ny[l]);
+                let norm = zx * zx + zy * zy;
+                let e =
+                    (norm >= 4.0) | (norm < nx[l] * nx[l] + ny[l] * ny[l]) | (m + j + 1 == last);
+                (step.zx[l], step.zy[l], step.norm[l]) = (zx, zy, norm);
+                step.event |= u32::from(e) << l;
+            }
+            return (j as u32 + 1, Some(step));
+        }
+        (v.x, v.y) = (nx, ny);
+    }
+    (run, None)
+}
+
 /// One pixel's bookkeeping besides its delta: iterations done, steps taken, failed lookups in a
 /// row and the BLA level last used.
 #[derive(Debug, Clone, Copy)]
@@ -486,6 +592,27 @@ impl Control {
     }
 }
 
+/// A pixel on its way: its output slot, delta, bookkeeping, and the plain steps left of the
+/// run it is in (0 when it is to decide next).
+#[derive(Debug, Clone, Copy)]
+struct Flight {
+    slot: usize,
+    p: Plain,
+    c: Control,
+    left: u32,
+}
+
+impl Flight {
+    fn start(slot: usize, s: &State, dc: Complex<f64>, steps: u64) -> Flight {
+        Flight {
+            slot,
+            p: Plain::new(s, dc),
+            c: Control::new(s, steps),
+            left: 0,
+        }
+    }
+}
+
 /// What a pixel does next.
 enum Next {
     /// It has its count.
@@ -504,21 +631,175 @@ impl Perturbation<'_> {
         out[0]
     }
 
-    /// Pixels whose offsets `dc` from the reference are f64s, into `out` (same length).
+    /// Pixels whose offsets `dc` from the reference are f64s, into `out` (same length): each
+    /// run of [`GROUP`] in lock step from the start (a row's pixels, passed whole, so give every
+    /// pixel the count the image has).
     pub fn pixels64(&self, dcs: &[Complex<f64>], out: &mut [PixelResult]) {
-        let starts = dcs.iter().enumerate().map(|(slot, dc)| {
-            (
-                slot,
-                State {
-                    n: 0,
-                    m: 0,
-                    dz: Complex::new(0.0, 0.0),
-                },
-                *dc,
-                0,
-            )
-        });
-        self.run(starts, dcs.len(), out);
+        let mut flights = Vec::with_capacity(dcs.len());
+        self.groups64(dcs, out, &mut flights);
+        let n = flights.len();
+        self.run(flights.into_iter(), n, out);
+    }
+
+    /// [`Perturbation::group64`] for every group of `dcs`, compiled for the best vector
+    /// instructions this CPU has (the same operations, so the same bits).
+    fn groups64(&self, dcs: &[Complex<f64>], out: &mut [PixelResult], flights: &mut Vec<Flight>) {
+        #[inline(always)]
+        fn all(
+            p: &Perturbation,
+            dcs: &[Complex<f64>],
+            out: &mut [PixelResult],
+            f: &mut Vec<Flight>,
+        ) {
+            for (g, group) in dcs.chunks(GROUP).enumerate() {
+                p.group64(group, g * GROUP, out, f);
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx512f")]
+            unsafe fn avx512(
+                p: &Perturbation,
+                d: &[Complex<f64>],
+                o: &mut [PixelResult],
+                f: &mut Vec<Flight>,
+            ) {
+                all(p, d, o, f);
+            }
+            #[target_feature(enable = "avx2")]
+            unsafe fn avx2(
+                p: &Perturbation,
+                d: &[Complex<f64>],
+                o: &mut [PixelResult],
+                f: &mut Vec<Flight>,
+            ) {
+                all(p, d, o, f);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F.
+                return unsafe { avx512(self, dcs, out, flights) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2.
+                return unsafe { avx2(self, dcs, out, flights) };
+            }
+        }
+        all(self, dcs, out, flights);
+    }
+
+    /// Up to [`GROUP`] neighbouring pixels (slots from `base`) in lock step from the start, as
+    /// far as they go together: every decision is the group's, made for the largest delta
+    /// among them (so it is right for each: a BLA step valid for the largest `|dz|` is valid for
+    /// every smaller one), and all share one reference iteration, so each BLA step is one table
+    /// entry and each plain step one orbit point for the whole group. Through the long stretch
+    /// where neighbouring pixels follow the reference alike, that is one lookup for eight
+    /// pixels. At the first escape or rebase of any of them (or the iteration limit) the group
+    /// ends: finished pixels go to `out`, the others on alone into `flights`.
+    ///
+    /// A pixel's count so depends on its group, which is fixed by the view (columns `8g ..
+    /// 8g + 7` of a row), never on the ranks, threads or schedule.
+    #[inline(always)]
+    fn group64(
+        &self,
+        dcs: &[Complex<f64>],
+        base: usize,
+        out: &mut [PixelResult],
+        flights: &mut Vec<Flight>,
+    ) {
+        let g = dcs.len();
+        assert!((1..=GROUP).contains(&g), "groups have 1 to {GROUP} pixels");
+        let orbit = self.orbit;
+        let last = orbit.len() - 1;
+        let max_iter = self.max_iter;
+        // Lanes past the group's end repeat its last pixel, so they change no maximum.
+        let mut v = Lanes::default();
+        for l in 0..LANES {
+            let dc = dcs[l.min(g - 1)];
+            (v.cx[l], v.cy[l]) = (dc.re, dc.im);
+        }
+        let mut c = Control::new(
+            &State {
+                n: 0,
+                m: 0,
+                dz: Complex::new(0.0, 0.0),
+            },
+            0,
+        );
+        let mut m = 0usize;
+        // What ends the group: the lanes' values after the step in which it ended, the plain
+        // steps left of the run it was in, and the step's event lanes.
+        let ended: (LaneStep, u32, usize) = 'group: loop {
+            if c.n >= max_iter {
+                for l in 0..g {
+                    out[base + l] = PixelResult {
+                        count: max_iter,
+                        z: Complex::new(v.x[l], v.y[l]),
+                        steps: c.steps,
+                    };
+                }
+                return;
+            }
+            let aligned = m > 0 && (m - 1).is_multiple_of(2);
+            let mut burst = 1;
+            if let Some(bla) = self.bla.filter(|_| aligned) {
+                let dz_norm = group_max_norm(&v);
+                match bla.lookup64_from(m, dz_norm, max_iter - c.n, c.level) {
+                    Some((e, k)) => {
+                        c.fails = 0;
+                        c.level = k;
+                        let m1 = m + (1usize << k);
+                        c.n += 1 << k;
+                        c.steps += 1;
+                        let step = group_bla_step(&mut v, e, orbit[m1], m1 == last);
+                        m = m1;
+                        if step.event != 0 {
+                            if !rebase_all(&mut v, &step) {
+                                break 'group (step, 0, m1);
+                            }
+                            m = 0;
+                        }
+                        continue;
+                    }
+                    None => {
+                        c.fails += 1;
+                        burst = (1u32 << (c.fails - 1).min(MAX_BURST_LOG)).min(max_iter - c.n);
+                    }
+                }
+            }
+            let mut run = burst;
+            while run > 0 {
+                let (taken, step) = group_plain_steps(orbit, &mut v, m, run, last);
+                c.n += taken;
+                c.steps += u64::from(taken);
+                m += taken as usize;
+                run -= taken;
+                if let Some(step) = step {
+                    if !rebase_all(&mut v, &step) {
+                        break 'group (step, run, m);
+                    }
+                    m = 0;
+                }
+            }
+        };
+        let (step, left, m1) = ended;
+        for l in 0..g {
+            let mut p = v.get(l);
+            if step.event & (1 << l) == 0 {
+                (p.x, p.y, p.m) = (step.nx[l], step.ny[l], m1);
+            } else {
+                (p.x, p.y, p.m) = (step.zx[l], step.zy[l], 0);
+                if step.norm[l] >= 4.0 {
+                    out[base + l] = c.escaped(&p);
+                    continue;
+                }
+            }
+            flights.push(Flight {
+                slot: base + l,
+                p,
+                c,
+                left,
+            });
+        }
     }
 
     /// Where a pixel's own algorithm goes next: BLA steps while a lookup succeeds, then either
@@ -585,12 +866,7 @@ impl Perturbation<'_> {
 
     /// Runs `n` pixels from their states: in lanes when there are enough to fill them, else
     /// one at a time (the same bits either way).
-    fn run(
-        &self,
-        starts: impl Iterator<Item = (usize, State, Complex<f64>, u64)>,
-        n: usize,
-        out: &mut [PixelResult],
-    ) {
+    fn run(&self, starts: impl Iterator<Item = Flight>, n: usize, out: &mut [PixelResult]) {
         if n < LANES {
             self.run_scalar(starts, out);
         } else {
@@ -600,17 +876,19 @@ impl Perturbation<'_> {
 
     /// Runs pixels from their states to escape or `max_iter`, one at a time, all state in
     /// registers.
-    fn run_scalar(
-        &self,
-        starts: impl Iterator<Item = (usize, State, Complex<f64>, u64)>,
-        out: &mut [PixelResult],
-    ) {
+    fn run_scalar(&self, starts: impl Iterator<Item = Flight>, out: &mut [PixelResult]) {
         let last = self.orbit.len() - 1;
-        for (slot, s, dc, steps) in starts {
-            let mut p = Plain::new(&s, dc);
-            let mut c = Control::new(&s, steps);
-            out[slot] = loop {
-                match self.decide(&mut p, &mut c, last) {
+        for f in starts {
+            let (mut p, mut c) = (f.p, f.c);
+            let mut next = match f.left {
+                0 => None,
+                run => Some(Next::Plain(run)),
+            };
+            out[f.slot] = loop {
+                match next
+                    .take()
+                    .unwrap_or_else(|| self.decide(&mut p, &mut c, last))
+                {
                     Next::Done(r) => break r,
                     Next::Plain(burst) => {
                         let (taken, escaped) = self.plain1(&mut p, burst, last);
@@ -630,11 +908,7 @@ impl Perturbation<'_> {
     /// each pixel decides alone (BLA steps, then a run of plain steps), and the runs of plain
     /// steps of all lanes go together, so that their chains of operations overlap (one pixel's
     /// step waits on its last; eight pixels' steps fill the pipeline) and vectorise.
-    fn run_lanes(
-        &self,
-        mut starts: impl Iterator<Item = (usize, State, Complex<f64>, u64)>,
-        out: &mut [PixelResult],
-    ) {
+    fn run_lanes(&self, mut starts: impl Iterator<Item = Flight>, out: &mut [PixelResult]) {
         let last = self.orbit.len() - 1;
         let mut v = Lanes::default();
         let mut ctl: [Option<(usize, Control)>; LANES] = [None; LANES];
@@ -644,11 +918,15 @@ impl Perturbation<'_> {
             for l in 0..LANES {
                 while left[l] == 0 {
                     if ctl[l].is_none() {
-                        let Some((slot, s, dc, steps)) = starts.next() else {
+                        let Some(f) = starts.next() else {
                             break;
                         };
-                        v.set(l, &Plain::new(&s, dc));
-                        ctl[l] = Some((slot, Control::new(&s, steps)));
+                        v.set(l, &f.p);
+                        ctl[l] = Some((f.slot, f.c));
+                        if f.left > 0 {
+                            left[l] = f.left;
+                            break;
+                        }
                     }
                     let Some((slot, c)) = ctl[l].as_mut() else {
                         unreachable!("lane {l} was just filled")
@@ -760,7 +1038,7 @@ impl Perturbation<'_> {
                 Ok(done) => out[slot] = done,
                 Err((state, steps)) => {
                     let (cx, cy) = dc.to_f64();
-                    rest.push((slot, state, Complex::new(cx, cy), steps));
+                    rest.push(Flight::start(slot, &state, Complex::new(cx, cy), steps));
                 }
             }
         }
@@ -866,21 +1144,85 @@ mod tests {
         let (w, h) = (60, 40);
         let mut same = 0;
         for r in 0..h {
-            for j in 0..w {
-                let dc = Complex::new(
-                    (j as f64 - w as f64 / 2.0) * width / w as f64,
-                    (r as f64 - h as f64 / 2.0) * width / w as f64,
-                );
-                let direct = escape_count(centre + dc, max_iter);
-                let got = if fe {
-                    p.pixel_fe(Cfe::from_f64(dc.re, dc.im)).count
-                } else {
-                    p.pixel64(dc).count
-                };
-                same += usize::from(got == direct);
+            let dcs: Vec<_> = (0..w)
+                .map(|j| {
+                    Complex::new(
+                        (j as f64 - w as f64 / 2.0) * width / w as f64,
+                        (r as f64 - h as f64 / 2.0) * width / w as f64,
+                    )
+                })
+                .collect();
+            // Whole rows, so the groups of eight run as in an image.
+            let mut got = vec![PixelResult::default(); w];
+            if fe {
+                let fes: Vec<_> = dcs.iter().map(|dc| Cfe::from_f64(dc.re, dc.im)).collect();
+                p.pixels_fe(&fes, &mut got);
+            } else {
+                p.pixels64(&dcs, &mut got);
+            }
+            for (dc, px) in dcs.iter().zip(&got) {
+                same += usize::from(px.count == escape_count(centre + dc, max_iter));
             }
         }
         same as f64 / (w * h) as f64
+    }
+
+    /// Groups of neighbours in lock step against the same pixels alone: nearly always the same
+    /// counts (a group's decisions are made for its largest delta, so a BLA step a pixel alone
+    /// would take can be a few plain steps in its group); groups of every size from 1 to 8
+    /// (rows whose width is no multiple of 8); and a view whose centre escapes, so groups end
+    /// at the end of the reference.
+    #[test]
+    fn groups_agree_with_pixels_alone() {
+        for (centre, width, iters) in [
+            (Complex::new(-0.7453, 0.1127), 0.01, 600),
+            (
+                Complex::new(-0.743_643_887_037, 0.131_825_904_205),
+                2e-9,
+                5000,
+            ),
+            (Complex::new(0.3, 0.5), 0.2, 300),
+        ] {
+            let z = orbit(centre, iters);
+            let table = Bla::build(&z, Fe::from_f64(width), false);
+            let p = Perturbation {
+                orbit: &z,
+                bla: Some(&table),
+                max_iter: iters,
+            };
+            let (mut same, mut all) = (0, 0);
+            for w in [61usize, 57, 8, 3] {
+                for r in 0..w.min(20) {
+                    let dcs: Vec<_> = (0..w)
+                        .map(|j| {
+                            Complex::new(
+                                (j as f64 / w as f64 - 0.5) * width,
+                                (r as f64 / 20.0 - 0.5) * width,
+                            )
+                        })
+                        .collect();
+                    let mut row = vec![PixelResult::default(); w];
+                    p.pixels64(&dcs, &mut row);
+                    for (dc, px) in dcs.iter().zip(&row) {
+                        let alone = p.pixel64(*dc);
+                        same += usize::from(px.count == alone.count);
+                        all += 1;
+                        assert!(
+                            px.count.abs_diff(alone.count) <= 2
+                                || px.count == iters
+                                || alone.count == iters,
+                            "{centre}: {} in its group, {} alone",
+                            px.count,
+                            alone.count
+                        );
+                    }
+                }
+            }
+            assert!(
+                same as f64 >= 0.99 * all as f64,
+                "{centre}: {same} of {all} alike"
+            );
+        }
     }
 
     /// Pixels of a grid around `centre`, one at a time and in lanes: the same bits, BLA on and
@@ -922,7 +1264,7 @@ mod tests {
                             m: 0,
                             dz: Complex::new(0.0, 0.0),
                         };
-                        (slot, s, dc, 0)
+                        Flight::start(slot, &s, dc, 0)
                     })
                 };
                 let mut one = vec![PixelResult::default(); dcs.len()];

@@ -8,7 +8,7 @@ use num_complex::Complex;
 
 use super::bignum::reference_orbit;
 use super::bla::{bytes_per_iteration, Bla};
-use super::perturb::{Perturbation, PixelResult};
+use super::perturb::{group_of, Perturbation, PixelResult};
 use super::view::DeepView;
 use crate::mandel::kernel::smooth_from_escape;
 use crate::mandel::render::on_threads;
@@ -117,8 +117,23 @@ impl DeepRenderer<'_> {
         }
     }
 
-    /// One pixel.
+    /// One pixel, as the image has it: computed with the neighbours it starts in lock step with
+    /// (see [`Perturbation::pixels64`]).
     pub fn pixel(&self, col: u32, row: u32) -> PixelResult {
+        let p = self.perturbation();
+        if self.view.is_deep() {
+            return p.pixel_fe(self.view.dc_fe(col, row));
+        }
+        let (first, end) = group_of(col, self.view.width());
+        let dcs: Vec<_> = (first..end).map(|c| self.view.dc64(c, row)).collect();
+        let mut out = vec![PixelResult::default(); dcs.len()];
+        p.pixels64(&dcs, &mut out);
+        out[(col - first) as usize]
+    }
+
+    /// One pixel alone (no neighbours: its BLA decisions are its own, so in rare pixels its
+    /// count differs from the image's), cheaply: for samples such as the palette's.
+    pub fn pixel_alone(&self, col: u32, row: u32) -> PixelResult {
         let p = self.perturbation();
         if self.view.is_deep() {
             p.pixel_fe(self.view.dc_fe(col, row))
@@ -140,9 +155,9 @@ impl DeepRenderer<'_> {
         }
     }
 
-    /// One pixel's smooth count.
+    /// One pixel's smooth count, the pixel taken alone ([`DeepRenderer::pixel_alone`]).
     pub fn smooth_at(&self, col: u32, row: u32) -> f32 {
-        let px = self.pixel(col, row);
+        let px = self.pixel_alone(col, row);
         let c = self.view.centre_f64() + self.view.dc64(col, row);
         smooth_from_escape(c, px.count, px.z, self.max_iter)
     }
