@@ -1,5 +1,6 @@
 //! The deep-zoom renderer under mpirun: the same bytes at any rank count, thread count and
-//! schedule beyond 1e-300; location files of both formats; bad ones refused with one line.
+//! schedule beyond 1e-300 and at 1e50 (where neighbouring pixels start in lock step); location
+//! files of both formats; bad ones refused with one line.
 
 mod common;
 
@@ -28,6 +29,23 @@ fn deep_args() -> Vec<String> {
     .collect()
 }
 
+/// rust-fractal-core's 1e50 location at 45x36 (a width no multiple of the groups of 8 that
+/// start in lock step): offsets within f64's range, counts from about 170,000 to 190,000.
+fn f64_range_args() -> Vec<String> {
+    let loc = root().join("data/locations/1e50.toml");
+    [
+        "--location",
+        loc.to_str().unwrap(),
+        "--width",
+        "45",
+        "--height",
+        "36",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
 fn run(ranks: Option<u32>, args: &[String]) -> Outcome {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     launch_with(BIN, ranks, &args)
@@ -35,6 +53,17 @@ fn run(ranks: Option<u32>, args: &[String]) -> Outcome {
 
 #[test]
 fn deep_views_are_the_same_bytes_at_any_rank_count_thread_count_and_schedule() {
+    same_bytes_everywhere(deep_args(), 1063);
+}
+
+#[test]
+fn f64_range_perturbation_is_the_same_bytes_at_any_rank_count_thread_count_and_schedule() {
+    same_bytes_everywhere(f64_range_args(), 300);
+}
+
+/// The PNG and `.npy` of the view `view_args` at 1-4 ranks, each with several schedules and
+/// thread counts, all the same bytes; the reference at `bits` or more.
+fn same_bytes_everywhere(view_args: Vec<String>, bits: u64) {
     let dir = tempfile::tempdir().unwrap();
     let mut want: Option<(Vec<u8>, Vec<u8>)> = None;
     let mut runs = 0;
@@ -42,7 +71,7 @@ fn deep_views_are_the_same_bytes_at_any_rank_count_thread_count_and_schedule() {
         for (schedule, threads) in [("cyclic", "1"), ("block", "2"), ("dynamic", "3")] {
             let png = dir.path().join(format!("d{runs}.png"));
             let npy = dir.path().join(format!("d{runs}.npy"));
-            let mut args = deep_args();
+            let mut args = view_args.clone();
             args.extend(
                 [
                     "--schedule",
@@ -61,7 +90,7 @@ fn deep_views_are_the_same_bytes_at_any_rank_count_thread_count_and_schedule() {
             o.assert_success();
             let report = o.json();
             assert_eq!(report["kernel"], "perturbation", "auto picks perturbation");
-            assert!(report["precision_bits"].as_u64().unwrap() >= 1063);
+            assert!(report["precision_bits"].as_u64().unwrap() >= bits);
             assert!(report["reference_s"].as_f64().unwrap() >= 0.0);
             let got = (std::fs::read(&png).unwrap(), std::fs::read(&npy).unwrap());
             match &want {
