@@ -65,6 +65,11 @@ impl UnitVectors {
         self.x.is_empty()
     }
 
+    /// Point `i`'s vector.
+    pub fn xyz(&self, i: usize) -> (f64, f64, f64) {
+        (self.x[i], self.y[i], self.z[i])
+    }
+
     /// The dot product of points `i` and `j`, in the kernel's exact order of operations.
     pub fn dot(&self, i: usize, j: usize) -> f64 {
         dot3(
@@ -83,8 +88,10 @@ impl UnitVectors {
     }
 }
 
+/// The dot product in the kernel's order of operations, `(xi*xj + yi*yj) + zi*zj`, each
+/// operation rounded once (no fused multiply-add): every kernel and the tree score pairs with it.
 #[inline(always)]
-fn dot3(xi: f64, yi: f64, zi: f64, xj: f64, yj: f64, zj: f64) -> f64 {
+pub(crate) fn dot3(xi: f64, yi: f64, zi: f64, xj: f64, yj: f64, zj: f64) -> f64 {
     (xi * xj + yi * yj) + zi * zj
 }
 

@@ -1,0 +1,484 @@
+//! The exact farthest pair in about `O(n log n)`: a k-d tree over the unit vectors.
+//!
+//! For unit vectors `|(-u) - v|^2 = 2 + 2 u.v`, so the point farthest from `u` is the point
+//! nearest to `-u`, and the farthest pair is the pair with the smallest dot product, the brute
+//! force kernel's key ([`super::fast`]). Every point queries the tree for its smallest dot with
+//! the points after it; a node is skipped only when even the smallest dot its bounding box
+//! allows, less a margin that covers every rounding in the bound and in the kernel's own dot,
+//! is strictly above the best dot found so far, by this query or any other (on any thread or
+//! rank: sharing that bound changes only the speed). Every pair that survives is scored by
+//! the kernel's own `(xi*xj + yi*yj) + zi*zj` and compared as the kernel compares (the smaller
+//! dot, then the lower pair index), so the answer is the brute force's, bit for bit.
+//!
+//! What trips trees is handled before the tree: points with bitwise identical unit vectors
+//! (duplicates, a city listed twice, all points equal) become one point that remembers its
+//! two lowest original indices. Their dots with anything are identical, so among them only
+//! the lowest index can win a pair with another point, and the pair of the two lowest is the
+//! one candidate from inside the group. Unique points are numbered by their first appearance,
+//! so a query `a` looks only at points numbered after it and the pair `(first[a], first[b])` is
+//! the lowest pair index of everything the two groups make.
+//!
+//! The tree is built the same on every rank (median splits on the widest side of each box, ties
+//! broken by number), and the queries are split between ranks and threads in the tree's leaf
+//! order, in chunks, so neighbouring queries share the parts of the tree they visit.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::fast::UnitVectors;
+use crate::partition::row_start;
+
+/// Points a leaf holds at most.
+const LEAF: usize = 12;
+
+/// What the bound of a box and the kernel's dot may each be off by: both are sums of three
+/// products of numbers within [-1, 1], each operation rounded once (at most about 4 units of
+/// 2^-53, 4.4e-16, apart from the exact value), so 1e-14 is a wide margin.
+const MARGIN: f64 = 1e-14;
+
+/// A node of the tree: the bounding box of its points (`start..end` in tree order), its
+/// children (none for a leaf) and the highest point number below it.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    lo: [f64; 3],
+    hi: [f64; 3],
+    start: u32,
+    end: u32,
+    /// Index of the first child; the second follows it. 0 for a leaf.
+    child: u32,
+    max_id: u32,
+}
+
+/// A pair and its dot product, compared as the brute-force kernel compares.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Best {
+    /// The dot product of the pair's unit vectors (the smallest is the farthest pair).
+    pub dot: f64,
+    /// The pair's index among `n` points (row by row, [`crate::partition`]).
+    pub pair_index: u64,
+}
+
+impl Best {
+    /// Whether `self` beats `other`: a smaller dot, or the same dot and a lower pair index.
+    pub fn beats(&self, other: &Best) -> bool {
+        self.dot < other.dot || (self.dot == other.dot && self.pair_index < other.pair_index)
+    }
+
+    /// The better of two.
+    pub fn better(a: Option<Best>, b: Option<Best>) -> Option<Best> {
+        match (a, b) {
+            (Some(x), Some(y)) => Some(if y.beats(&x) { y } else { x }),
+            (x, None) => x,
+            (None, y) => y,
+        }
+    }
+}
+
+/// The smallest dot found so far by anyone, shared between threads (an `f64` kept in the
+/// order-preserving bits of [`ordered`]). Only ever lowered, only ever to a real pair's dot.
+pub struct SharedBound(AtomicU64);
+
+impl SharedBound {
+    /// No pair known yet.
+    pub fn new() -> SharedBound {
+        SharedBound(AtomicU64::new(ordered(f64::INFINITY)))
+    }
+
+    /// The smallest dot known.
+    pub fn get(&self) -> f64 {
+        unordered(self.0.load(Ordering::Relaxed))
+    }
+
+    /// Lowers the bound to `dot` if that is lower.
+    pub fn lower(&self, dot: f64) {
+        self.0.fetch_min(ordered(dot), Ordering::Relaxed);
+    }
+}
+
+impl Default for SharedBound {
+    fn default() -> Self {
+        SharedBound::new()
+    }
+}
+
+/// `x`'s bits, flipped so that unsigned order is `f64` order (for non-NaN `x`).
+fn ordered(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | (1 << 63)
+    }
+}
+
+fn unordered(b: u64) -> f64 {
+    f64::from_bits(if b >> 63 == 1 { b & !(1 << 63) } else { !b })
+}
+
+/// The k-d tree over the distinct unit vectors of `n` points.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    /// Points in the input.
+    n: u64,
+    /// The distinct vectors in tree order, and their numbers.
+    x: Vec<f64>,
+    y: Vec<f64>,
+    z: Vec<f64>,
+    id: Vec<u32>,
+    /// For each number: the lowest original index of its vector (ascending with the number).
+    first: Vec<u64>,
+    nodes: Vec<Node>,
+    /// The best pair of two points with the same vector, if any vector appears twice.
+    twin: Option<Best>,
+}
+
+impl Tree {
+    /// Builds the tree over `vecs` (deterministic: the same on every rank).
+    pub fn build(vecs: &UnitVectors) -> Tree {
+        let n = vecs.len();
+        assert!(n < u32::MAX as usize, "at most 2^32 - 2 points");
+        // Group bitwise-equal vectors: sort by their bits, then by index.
+        let key = |i: usize| {
+            let (x, y, z) = vecs.xyz(i);
+            (x.to_bits(), y.to_bits(), z.to_bits())
+        };
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_unstable_by_key(|&i| (key(i as usize), i));
+        // (first index, second index if any) per distinct vector.
+        let mut groups: Vec<(u32, Option<u32>)> = Vec::new();
+        let mut k = 0;
+        while k < order.len() {
+            let mut e = k + 1;
+            while e < order.len() && key(order[e] as usize) == key(order[k] as usize) {
+                e += 1;
+            }
+            groups.push((order[k], (e > k + 1).then(|| order[k + 1])));
+            k = e;
+        }
+        drop(order);
+        // The best pair inside a group: the same dot for every pair of it, the two lowest.
+        let mut twin: Option<Best> = None;
+        for &(a, b) in &groups {
+            if let Some(b) = b {
+                let (x, y, z) = vecs.xyz(a as usize);
+                let cand = Best {
+                    dot: super::fast::dot3(x, y, z, x, y, z),
+                    pair_index: row_start(n as u64, u64::from(a)) + u64::from(b - a - 1),
+                };
+                twin = Best::better(twin, Some(cand));
+            }
+        }
+        // Numbered by first appearance.
+        groups.sort_unstable_by_key(|g| g.0);
+        let first: Vec<u64> = groups.iter().map(|g| u64::from(g.0)).collect();
+        let u = first.len();
+        let mut x = Vec::with_capacity(u);
+        let mut y = Vec::with_capacity(u);
+        let mut z = Vec::with_capacity(u);
+        for g in &groups {
+            let (a, b, c) = vecs.xyz(g.0 as usize);
+            x.push(a);
+            y.push(b);
+            z.push(c);
+        }
+        drop(groups);
+        let mut id: Vec<u32> = (0..u as u32).collect();
+        let mut nodes = Vec::with_capacity(2 * u / LEAF + 2);
+        nodes.push(Node {
+            lo: [0.0; 3],
+            hi: [0.0; 3],
+            start: 0,
+            end: u as u32,
+            child: 0,
+            max_id: 0,
+        });
+        // Split breadth-first with an explicit stack; `id` is permuted, coordinates follow.
+        let coord = |c: usize, i: u32| match c {
+            0 => x[i as usize],
+            1 => y[i as usize],
+            _ => z[i as usize],
+        };
+        let mut todo = vec![0usize];
+        while let Some(k) = todo.pop() {
+            let (s, e) = (nodes[k].start as usize, nodes[k].end as usize);
+            let mut lo = [f64::INFINITY; 3];
+            let mut hi = [f64::NEG_INFINITY; 3];
+            let mut max_id = 0;
+            for &i in &id[s..e] {
+                for c in 0..3 {
+                    lo[c] = lo[c].min(coord(c, i));
+                    hi[c] = hi[c].max(coord(c, i));
+                }
+                max_id = max_id.max(i);
+            }
+            (nodes[k].lo, nodes[k].hi, nodes[k].max_id) = (lo, hi, max_id);
+            if e - s <= LEAF {
+                continue;
+            }
+            let c = (0..3)
+                .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
+                .unwrap_or(0);
+            let mid = (e - s) / 2;
+            id[s..e].select_nth_unstable_by(mid, |&a, &b| {
+                coord(c, a).total_cmp(&coord(c, b)).then(a.cmp(&b))
+            });
+            let child = nodes.len();
+            nodes[k].child = child as u32;
+            for (a, b) in [(s, s + mid), (s + mid, e)] {
+                nodes.push(Node {
+                    lo: [0.0; 3],
+                    hi: [0.0; 3],
+                    start: a as u32,
+                    end: b as u32,
+                    child: 0,
+                    max_id: 0,
+                });
+            }
+            todo.push(child);
+            todo.push(child + 1);
+        }
+        // Coordinates in tree order, so a leaf's points are contiguous.
+        let pick = |v: &[f64]| id.iter().map(|&i| v[i as usize]).collect::<Vec<f64>>();
+        let (tx, ty, tz) = (pick(&x), pick(&y), pick(&z));
+        Tree {
+            n: n as u64,
+            x: tx,
+            y: ty,
+            z: tz,
+            id,
+            first,
+            nodes,
+            twin,
+        }
+    }
+
+    /// Distinct vectors in the tree: the number of queries.
+    pub fn distinct(&self) -> usize {
+        self.id.len()
+    }
+
+    /// The best pair of two points with the same vector (a candidate like any other).
+    pub fn twin(&self) -> Option<Best> {
+        self.twin
+    }
+
+    /// The best pair over the queries at tree positions `range` (each query: its point and
+    /// the points numbered after it), pruning with `bound` and lowering it as it goes.
+    pub fn best_in(&self, range: std::ops::Range<usize>, bound: &SharedBound) -> Option<Best> {
+        let mut best: Option<Best> = None;
+        let mut stack: Vec<u32> = Vec::with_capacity(64);
+        for pos in range {
+            if let Some(b) = self.query(pos, bound, best, &mut stack) {
+                bound.lower(b.dot);
+                best = Best::better(best, Some(b));
+            }
+        }
+        best
+    }
+
+    /// The best pair of the point at tree position `pos` with the points numbered after it,
+    /// if it beats `best`.
+    fn query(
+        &self,
+        pos: usize,
+        bound: &SharedBound,
+        mut best: Option<Best>,
+        stack: &mut Vec<u32>,
+    ) -> Option<Best> {
+        let a = self.id[pos];
+        let q = [self.x[pos], self.y[pos], self.z[pos]];
+        let first_a = self.first[a as usize];
+        let row = row_start(self.n, first_a);
+        let mut found: Option<Best> = None;
+        let limit = |best: &Option<Best>| best.map_or(f64::INFINITY, |b| b.dot).min(bound.get());
+        stack.clear();
+        stack.push(0);
+        while let Some(k) = stack.pop() {
+            let node = &self.nodes[k as usize];
+            if node.max_id <= a || lower_bound(&q, node) - MARGIN > limit(&best) {
+                continue;
+            }
+            if node.child == 0 {
+                for p in node.start as usize..node.end as usize {
+                    let b = self.id[p];
+                    if b <= a {
+                        continue;
+                    }
+                    let dot = super::fast::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p]);
+                    if best.is_none_or(|bb| dot <= bb.dot) {
+                        let cand = Best {
+                            dot,
+                            pair_index: row + (self.first[b as usize] - first_a - 1),
+                        };
+                        if best.is_none_or(|bb| cand.beats(&bb)) {
+                            best = Some(cand);
+                            found = Some(cand);
+                        }
+                    }
+                }
+                continue;
+            }
+            // The nearer child (the smaller bound) is visited first: pushed last.
+            let (c0, c1) = (node.child, node.child + 1);
+            let (b0, b1) = (
+                lower_bound(&q, &self.nodes[c0 as usize]),
+                lower_bound(&q, &self.nodes[c1 as usize]),
+            );
+            if b0 <= b1 {
+                stack.push(c1);
+                stack.push(c0);
+            } else {
+                stack.push(c0);
+                stack.push(c1);
+            }
+        }
+        found
+    }
+}
+
+/// The smallest dot product a unit vector `q` can have with a unit vector in `node`'s box (up
+/// to rounding, which [`MARGIN`] covers): the larger of two true bounds. For unit vectors
+/// `q.v = |(-q) - v|^2 / 2 - 1`, and `|(-q) - v|` is at least the distance from `-q` to the
+/// box; that one is tight near `-q`, where the farthest partner is (a box of side `s` at angle
+/// `t` from `-q` bounds the dot to within about `s t`, where the corner bound, the box's own
+/// minimum of the linear `q.v`, is off by `s` itself and would keep every box within `sqrt(s)`
+/// of `-q`). The corner bound is the tighter one far from `-q`.
+#[inline]
+fn lower_bound(q: &[f64; 3], node: &Node) -> f64 {
+    let mut corner = 0.0;
+    let mut d2 = 0.0;
+    for c in 0..3 {
+        corner += (q[c] * node.lo[c]).min(q[c] * node.hi[c]);
+        let t = -q[c];
+        let gap = (node.lo[c] - t).max(t - node.hi[c]).max(0.0);
+        d2 += gap * gap;
+    }
+    corner.max(0.5 * d2 - 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cities::fast::closest_dot_in_range;
+    use crate::cities::test_points::random_coords;
+    use crate::partition::pair_count;
+
+    /// The tree's answer (twins included) over all queries, in `chunks` pieces.
+    fn tree_best(coords: &[f64], chunks: usize) -> Option<Best> {
+        let v = UnitVectors::from_interleaved_degrees(coords);
+        let t = Tree::build(&v);
+        let bound = SharedBound::new();
+        let u = t.distinct();
+        let mut best = t.twin();
+        for c in 0..chunks {
+            let r = crate::partition::block_range(u as u64, chunks as u64, c as u64);
+            best = Best::better(best, t.best_in(r.start as usize..r.end as usize, &bound));
+        }
+        best
+    }
+
+    fn brute(coords: &[f64]) -> Option<Best> {
+        let v = UnitVectors::from_interleaved_degrees(coords);
+        closest_dot_in_range(&v, 0..pair_count(v.len() as u64)).map(|c| Best {
+            dot: c.dot,
+            pair_index: c.pair_index,
+        })
+    }
+
+    fn check(name: &str, coords: &[f64]) {
+        let want = brute(coords);
+        for chunks in [1, 3, 7] {
+            let got = tree_best(coords, chunks);
+            assert_eq!(
+                got.map(|b| (b.dot.to_bits(), b.pair_index)),
+                want.map(|b| (b.dot.to_bits(), b.pair_index)),
+                "{name}, {chunks} chunks: tree {got:?}, brute force {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn random_sets_match_brute_force_bit_for_bit() {
+        for (n, seed) in [(2, 1), (3, 2), (13, 3), (100, 4), (1000, 5), (3000, 6)] {
+            check(&format!("random {n}"), &random_coords(n, seed));
+        }
+    }
+
+    #[test]
+    fn degenerate_sets_match_brute_force_bit_for_bit() {
+        let mut sets: Vec<(&str, Vec<f64>)> = Vec::new();
+        sets.push(("all equal", [12.5, -40.0].repeat(500)));
+        sets.push(("two points", vec![10.0, 20.0, -10.0, -160.0]));
+        let mut dups = random_coords(50, 7).repeat(20);
+        dups.extend([0.0, 0.0].repeat(100));
+        sets.push(("duplicates", dups));
+        let mut poles = Vec::new();
+        for k in 0..200 {
+            let lon = f64::from(k) * 1.8 - 180.0;
+            poles.extend([90.0, lon, -90.0, lon, 89.999, lon]);
+        }
+        sets.push(("poles", poles));
+        let mut antipodes = Vec::new();
+        for (lat, lon) in random_coords(300, 8).chunks(2).map(|c| (c[0], c[1])) {
+            let alon = if lon > 0.0 { lon - 180.0 } else { lon + 180.0 };
+            antipodes.extend([lat, lon, -lat, alon]);
+        }
+        sets.push(("exact antipodes", antipodes));
+        let circle: Vec<f64> = (0..720)
+            .flat_map(|k| [0.0, f64::from(k) * 0.5 - 180.0])
+            .collect();
+        sets.push(("one great circle", circle));
+        let meridian: Vec<f64> = (0..721)
+            .flat_map(|k| [f64::from(k) * 0.25 - 90.0, 30.0 + 180.0 * f64::from(k % 2)])
+            .collect();
+        sets.push(("one meridian both sides", meridian));
+        let mut clusters = Vec::new();
+        for (k, c) in random_coords(1000, 9).chunks(2).enumerate() {
+            let (dlat, dlon) = (c[0] * 1e-7, c[1] * 1e-7);
+            if k % 2 == 0 {
+                clusters.extend([35.0 + dlat, 139.0 + dlon]);
+            } else {
+                clusters.extend([-35.0 + dlat, -41.0 + dlon]);
+            }
+        }
+        sets.push(("two tight antipodal clusters", clusters));
+        for (name, coords) in &sets {
+            check(name, coords);
+        }
+    }
+
+    #[test]
+    fn the_bound_only_ever_holds_real_dots() {
+        let b = SharedBound::new();
+        assert_eq!(b.get(), f64::INFINITY);
+        for d in [0.5, -0.25, 0.75, -1.0, -0.0, -0.9999999999] {
+            b.lower(d);
+        }
+        assert_eq!(b.get(), -1.0);
+        for x in [-1.0, -0.5, -0.0, 0.0, 1e-300, 0.5, 1.0] {
+            assert_eq!(unordered(ordered(x)).to_bits(), f64::to_bits(x));
+        }
+        assert!(ordered(-0.5) < ordered(-0.25) && ordered(-0.0) <= ordered(0.0));
+    }
+}
+
+#[cfg(test)]
+mod speed {
+    use super::*;
+    use crate::cities::test_points::random_coords;
+
+    #[test]
+    #[ignore]
+    fn tree_speed() {
+        let sizes: Vec<usize> = std::env::var("SIZES").unwrap_or("10000".into()).split(",").map(|s| s.parse().unwrap()).collect();
+        for n in sizes {
+            let coords = random_coords(n, 42);
+            let t0 = std::time::Instant::now();
+            let v = UnitVectors::from_interleaved_degrees(&coords);
+            let t = Tree::build(&v);
+            let t1 = t0.elapsed();
+            let bound = SharedBound::new();
+            let best = t.best_in(0..t.distinct(), &bound);
+            eprintln!("n {n}: build {:.3}s, queries {:.3}s, {best:?}", t1.as_secs_f64(), (t0.elapsed() - t1).as_secs_f64());
+        }
+    }
+}
