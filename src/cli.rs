@@ -9,7 +9,7 @@ use clap::Parser;
 
 use crate::atomic_file::{bytes_text, check_output_path, check_room};
 use crate::cities::read::DEFAULT_MAX_CITIES;
-use crate::cities::{Format, Kernel as CityKernel, ReadOptions, Units};
+use crate::cities::{Algorithm, Format, Kernel as CityKernel, ReadOptions, Units};
 use crate::mandel::colormap::DEFAULT_CYCLES;
 use crate::mandel::deep::bignum::Decimal;
 use crate::mandel::deep::floatexp::Fe;
@@ -57,6 +57,10 @@ pub struct DistCitiesArgs {
     /// All-pairs kernel: `fast` (SIMD dot products of unit vectors) or the notebook's `haversine`.
     #[arg(long, value_enum, default_value_t = CityKernel::Fast)]
     pub kernel: CityKernel,
+    /// How pairs are searched: `tree` (exact k-d tree, about O(n log n), the fast kernel's
+    /// answer bit for bit), `brute` (every pair) or `auto` (the tree from 10,000 cities on).
+    #[arg(long, value_enum, default_value_t = Algorithm::Auto)]
+    pub algorithm: Algorithm,
     /// The most cities accepted from the file: a larger one is refused before it exhausts memory
     /// (each city takes about 150 bytes on rank 0 and 24 on every rank).
     #[arg(long, default_value_t = DEFAULT_MAX_CITIES)]

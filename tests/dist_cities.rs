@@ -96,7 +96,7 @@ fn sample_file_gives_the_known_answer_at_every_rank_count() {
         let want_ranks = ranks.unwrap_or(1);
         assert!(
             out.stdout.contains(&format!(
-                "Cities: 1000, pairs: 499500, ranks: {want_ranks}, threads per rank: 1, kernel: fast\n"
+                "Cities: 1000, pairs: 499500, ranks: {want_ranks}, threads per rank: 1, kernel: fast, algorithm: brute\n"
             )),
             "{}",
             out.stdout

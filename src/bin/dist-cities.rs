@@ -7,11 +7,16 @@
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use mpi_examples::cities::{read_cities, Candidate, CityTable, Kernel, Prepared, Units};
+use mpi::collective::{CommunicatorCollectives, SystemOperation};
+use mpi_examples::cities::tree::{Best, SharedBound, Tree};
+use mpi_examples::cities::{
+    read_cities, Algorithm, Candidate, CityTable, Kernel, Prepared, UnitVectors, Units,
+};
 use mpi_examples::cli::DistCitiesArgs as Args;
 use mpi_examples::partition::{pair_at, pair_count, pair_range_for_rank};
 use mpi_examples::report;
 use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// One city of the farthest pair, as the JSON report shows it.
@@ -33,11 +38,13 @@ struct ReportJson {
     ranks: i32,
     threads: u16,
     kernel: Kernel,
+    algorithm: Algorithm,
     max_distance_km: f64,
     max_distance: f64,
     units: Units,
     farthest: [CityJson; 2],
     computing_time_s: f64,
+    read_s: f64,
     rank_compute_s: Vec<f64>,
     rank_peak_rss_bytes: Vec<u64>,
     load_balance: f64,
@@ -54,10 +61,21 @@ fn run() -> Result<(), Halt> {
     let options = args.read_options();
 
     // Rank 0 reads and validates; everyone learns the outcome before any other collective.
+    let t_read = spmd.now();
     let table = spmd.agree(
         spmd.is_root()
             .then(|| read_cities(&args.path, &options).map_err(Into::into)),
     )?;
+    let read_s = spmd.now() - t_read;
+    // Every rank knows n from here on; the algorithm follows from it, the same everywhere.
+    let n_cities = spmd.broadcast_value(table.as_ref().map(|t| t.len() as u64));
+    let algorithm = spmd.agree(spmd.is_root().then(|| {
+        args.algorithm
+            .resolve(n_cities, args.kernel)
+            .map_err(mpi_examples::Error::Usage)
+    }))?;
+    let algorithm = spmd.broadcast_value(algorithm.map(|a| a as u8));
+    let algorithm = [Algorithm::Auto, Algorithm::Tree, Algorithm::Brute][algorithm as usize];
 
     // Distribute: every rank gets the coordinates (O(n)), then its own range of pair indices.
     let t0 = spmd.now();
@@ -76,7 +94,10 @@ fn run() -> Result<(), Halt> {
     // Compute this rank's farthest pair.
     let t_start = spmd.now();
     let prepared = Prepared::new(args.kernel, &coords);
-    let local = prepared.best_in_range_threaded(my_range[0]..my_range[1], args.threads as usize);
+    let local = match (algorithm, &prepared) {
+        (Algorithm::Tree, Prepared::Fast(vecs)) => tree_search(&spmd, vecs, args.threads as usize),
+        _ => prepared.best_in_range_threaded(my_range[0]..my_range[1], args.threads as usize),
+    };
     let my_time = spmd.now() - t_start;
 
     // Gather every rank's candidate (pair index u64::MAX for an empty share) and its time.
@@ -111,8 +132,77 @@ fn run() -> Result<(), Halt> {
         times: &rank_times,
         peak_rss: &peaks.into_flat(),
     };
-    print_report(&args, &table, &farthest, t1 - t0, &figures, spmd.size());
+    let times = Times {
+        computing: t1 - t0,
+        read: read_s,
+    };
+    print_report(
+        &args,
+        algorithm,
+        &table,
+        &farthest,
+        &times,
+        &figures,
+        spmd.size(),
+    );
     Ok(())
+}
+
+/// Queries handed out at a time, in the tree's leaf order.
+const CHUNK: usize = 4096;
+
+/// This rank's best pair by the tree: every rank builds the same tree, and takes its share of
+/// the queries in rounds (chunk `(round * ranks + rank) * threads + t` on thread `t`). After each
+/// round the ranks share the smallest dot any of them has found (an allreduce started with
+/// the round and finished after it), which only lets later queries prune more: the answer
+/// never depends on it.
+fn tree_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize) -> Option<Candidate> {
+    let tree = Tree::build(vecs);
+    let bound = SharedBound::new();
+    let chunks = tree.distinct().div_ceil(CHUNK);
+    let (size, rank) = (spmd.size() as usize, spmd.rank() as usize);
+    let per_round = size * threads;
+    let mut best: Option<Best> = if spmd.is_root() { tree.twin() } else { None };
+    for round in 0..chunks.div_ceil(per_round) {
+        let send = bound.get();
+        let mut recv = f64::INFINITY;
+        let mut found = None;
+        mpi::request::scope(|scope| {
+            let request = spmd.world().immediate_all_reduce_into(
+                scope,
+                &send,
+                &mut recv,
+                SystemOperation::min(),
+            );
+            let chunk = |t: usize| {
+                let c = (round * size + rank) * threads + t;
+                let start = (c * CHUNK).min(tree.distinct());
+                let end = (start + CHUNK).min(tree.distinct());
+                tree.best_in(start..end, &bound)
+            };
+            found = if threads > 1 {
+                (0..threads)
+                    .into_par_iter()
+                    .map(chunk)
+                    .reduce(|| None, Best::better)
+            } else {
+                chunk(0)
+            };
+            request.wait();
+        });
+        bound.lower(recv);
+        best = Best::better(best, found);
+    }
+    best.map(|b| Candidate {
+        pair_index: b.pair_index,
+        score: -b.dot,
+    })
+}
+
+/// Rank 0's reading time and the job's computing time.
+struct Times {
+    computing: f64,
+    read: f64,
 }
 
 /// The answer as the report shows it.
@@ -130,12 +220,14 @@ struct RankFigures<'a> {
 
 fn print_report(
     args: &Args,
+    algorithm: Algorithm,
     table: &CityTable,
     best: &Farthest,
-    computing_time: f64,
+    times: &Times,
     figures: &RankFigures,
     ranks: i32,
 ) {
+    let computing_time = times.computing;
     let rank_times = figures.times;
     let n = table.len() as u64;
     if args.json {
@@ -156,11 +248,13 @@ fn print_report(
             ranks,
             threads: args.threads,
             kernel: args.kernel,
+            algorithm,
             max_distance_km: best.distance_km,
             max_distance: args.units.from_km(best.distance_km),
             units: args.units,
             farthest: [city(best.i), city(best.j)],
             computing_time_s: computing_time,
+            read_s: times.read,
             rank_compute_s: rank_times.to_vec(),
             rank_peak_rss_bytes: figures.peak_rss.to_vec(),
             load_balance: report::load_balance(rank_times),
@@ -183,10 +277,13 @@ fn print_report(
             table.label(best.j as usize)
         );
         println!(
-            "Cities: {n}, pairs: {}, ranks: {ranks}, threads per rank: {}, kernel: {}",
+            "Cities: {n}, pairs: {}, ranks: {ranks}, threads per rank: {}, kernel: {}, algorithm: {}",
             pair_count(n),
             args.threads,
             args.kernel
+                .to_possible_value()
+                .map_or("?".into(), |v| v.get_name().to_owned()),
+            algorithm
                 .to_possible_value()
                 .map_or("?".into(), |v| v.get_name().to_owned())
         );

@@ -30,7 +30,7 @@ pub use farthest::{farthest_in_range, Farthest, Points};
 pub use fast::{closest_dot_in_range, ClosestDot, UnitVectors};
 pub use geo::{haversine_km, Units, EARTH_RADIUS_KM};
 pub use read::{read_cities, Format, ReadError, ReadOptions};
-pub use search::{Candidate, Kernel, Prepared};
+pub use search::{Algorithm, Candidate, Kernel, Prepared, AUTO_TREE_MIN};
 
 /// `text` with control characters written as escapes (`\u{1b}`, `\n`), everything else as is.
 pub fn escape_controls(text: &str) -> String {

@@ -469,7 +469,11 @@ mod speed {
     #[test]
     #[ignore]
     fn tree_speed() {
-        let sizes: Vec<usize> = std::env::var("SIZES").unwrap_or("10000".into()).split(",").map(|s| s.parse().unwrap()).collect();
+        let sizes: Vec<usize> = std::env::var("SIZES")
+            .unwrap_or("10000".into())
+            .split(",")
+            .map(|s| s.parse().unwrap())
+            .collect();
         for n in sizes {
             let coords = random_coords(n, 42);
             let t0 = std::time::Instant::now();
@@ -478,7 +482,11 @@ mod speed {
             let t1 = t0.elapsed();
             let bound = SharedBound::new();
             let best = t.best_in(0..t.distinct(), &bound);
-            eprintln!("n {n}: build {:.3}s, queries {:.3}s, {best:?}", t1.as_secs_f64(), (t0.elapsed() - t1).as_secs_f64());
+            eprintln!(
+                "n {n}: build {:.3}s, queries {:.3}s, {best:?}",
+                t1.as_secs_f64(),
+                (t0.elapsed() - t1).as_secs_f64()
+            );
         }
     }
 }

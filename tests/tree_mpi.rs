@@ -1,0 +1,155 @@
+//! The exact tree under mpirun: the brute force's answer, to the bit, at 1-4 ranks and 1-3
+//! threads, on random sets, real files and every case that trips trees.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use common::{data, launch_with, mpirun_n};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dist-cities");
+
+/// A deterministic stream of numbers in [0, 1).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Writes `points` (lat, lon in degrees) as a CSV with names `p0, p1, ...`.
+fn write_csv(path: &Path, points: &[(f64, f64)]) {
+    let mut s = String::from("name,lat,lon\n");
+    for (k, (lat, lon)) in points.iter().enumerate() {
+        writeln!(s, "p{k},{lat:?},{lon:?}").expect("write to a string");
+    }
+    std::fs::write(path, s).expect("write the CSV");
+}
+
+/// The answer's bits: distance, the two indices.
+fn answer(v: &serde_json::Value) -> (u64, u64, u64) {
+    (
+        v["max_distance_km"].as_f64().expect("distance").to_bits(),
+        v["farthest"][0]["index"].as_u64().expect("index"),
+        v["farthest"][1]["index"].as_u64().expect("index"),
+    )
+}
+
+fn json(ranks: Option<u32>, args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = launch_with(BIN, ranks, &all);
+    out.assert_success();
+    out.json()
+}
+
+/// Brute force at one rank against the tree at 1-4 ranks with 1 and 3 threads.
+fn tree_matches_brute_force(file: &str, what: &str) {
+    let brute = json(Some(1), &[file, "--algorithm", "brute"]);
+    assert_eq!(brute["algorithm"], "brute");
+    let want = answer(&brute);
+    for ranks in [Some(1), Some(2), Some(3), Some(4)] {
+        for threads in ["1", "3"] {
+            let v = json(ranks, &[file, "--algorithm", "tree", "--threads", threads]);
+            assert_eq!(v["algorithm"], "tree");
+            assert!(v["read_s"].as_f64().expect("read_s") >= 0.0);
+            assert_eq!(answer(&v), want, "{what}: {ranks:?} ranks x{threads}");
+        }
+    }
+}
+
+#[test]
+fn the_tree_gives_the_brute_force_answer_on_random_and_degenerate_sets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut rng = Lcg(2026);
+    let mut sets: Vec<(&str, Vec<(f64, f64)>)> = Vec::new();
+    let uniform: Vec<(f64, f64)> = (0..3000)
+        .map(|_| {
+            let lat = (2.0 * rng.next() - 1.0).asin().to_degrees();
+            (lat, rng.next() * 360.0 - 180.0)
+        })
+        .collect();
+    sets.push(("3000 uniform points", uniform.clone()));
+    sets.push(("two points", vec![(10.0, 20.0), (-10.0, -160.0)]));
+    sets.push(("all equal", vec![(51.5, -0.125); 400]));
+    let mut dups: Vec<(f64, f64)> = uniform[..60].repeat(15);
+    dups.extend(vec![(0.0, 0.0); 50]);
+    sets.push(("duplicates", dups));
+    let poles: Vec<(f64, f64)> = (0..300)
+        .flat_map(|k| {
+            let lon = f64::from(k) * 1.2 - 180.0;
+            [(90.0, lon), (-90.0, lon), (89.9999, lon)]
+        })
+        .collect();
+    sets.push(("poles", poles));
+    let antipodes: Vec<(f64, f64)> = uniform[..500]
+        .iter()
+        .flat_map(|&(lat, lon)| {
+            [
+                (lat, lon),
+                (-lat, if lon > 0.0 { lon - 180.0 } else { lon + 180.0 }),
+            ]
+        })
+        .collect();
+    sets.push(("exact antipodes", antipodes));
+    let circle: Vec<(f64, f64)> = (0..1440)
+        .map(|k| (0.0, f64::from(k) * 0.25 - 180.0))
+        .collect();
+    sets.push(("one great circle", circle));
+    let clusters: Vec<(f64, f64)> = (0..2000)
+        .map(|k| {
+            let (a, b) = (rng.next() * 1e-6, rng.next() * 1e-6);
+            if k % 2 == 0 {
+                (35.0 + a, 139.0 + b)
+            } else {
+                (-35.0 + a, -41.0 + b)
+            }
+        })
+        .collect();
+    sets.push(("two tight antipodal clusters", clusters));
+    for (k, (what, points)) in sets.iter().enumerate() {
+        let path = dir.path().join(format!("set{k}.csv"));
+        write_csv(&path, points);
+        tree_matches_brute_force(path.to_str().expect("utf-8 path"), what);
+    }
+}
+
+#[test]
+fn the_tree_gives_the_brute_force_answer_on_the_real_files() {
+    for file in ["cities.csv", "cities15000.csv"] {
+        tree_matches_brute_force(&data(file), file);
+    }
+    // From 10,000 cities on, auto takes the tree.
+    let v = json(Some(2), &[&data("cities15000.csv")]);
+    assert_eq!(v["algorithm"], "tree");
+    let v = json(Some(2), &[&data("cities.csv")]);
+    assert_eq!(v["algorithm"], "brute");
+}
+
+#[test]
+fn the_tree_with_the_haversine_kernel_is_refused_with_one_line() {
+    for ranks in [1, 4] {
+        let out = mpirun_n(
+            BIN,
+            ranks,
+            &[
+                &data("cities.csv"),
+                "--algorithm",
+                "tree",
+                "--kernel",
+                "haversine",
+            ],
+        );
+        assert_eq!(out.code, Some(2), "{ranks} ranks: {}", out.stderr);
+        let lines = out.error_lines();
+        assert_eq!(lines.len(), 1, "{ranks} ranks: {}", out.stderr);
+        assert!(lines[0].contains("--algorithm brute"), "{}", lines[0]);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+    }
+}
