@@ -5,6 +5,7 @@ pub mod fast;
 pub mod geo;
 pub mod read;
 pub mod search;
+pub mod wgs84;
 
 /// Deterministic random point sets shared by the kernels' tests (no extra crate needed).
 #[cfg(test)]
