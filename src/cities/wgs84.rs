@@ -651,8 +651,92 @@ mod tests {
         assert_same(a, b, "doubled, reversed candidates");
     }
 
-    /// Candidates and time for uniform random points (`cargo test --release -- --ignored
-    /// measure --nocapture`): the all-pairs enumerator is O(n²).
+    /// Every pair `i < j` with kernel `dot <= t`, for `t` near -1, from a grid of cells of side
+    /// `h >= |n_i + n_j|` hashed on the unit vectors: a point's partners lie in the 27 cells
+    /// around its antipode. The same pairs as [`all_pairs_with_dot_at_most`], in O(n + pairs).
+    fn near_antipodal_pairs(coords: &[f64]) -> impl FnMut(f64) -> Vec<(usize, usize)> {
+        let vecs = UnitVectors::from_interleaved_degrees(coords);
+        let n = vecs.len();
+        let xyz: Vec<[f64; 3]> = (0..n)
+            .map(|i| {
+                let (la, lo) = (coords[2 * i].to_radians(), coords[2 * i + 1].to_radians());
+                [la.cos() * lo.cos(), la.cos() * lo.sin(), la.sin()]
+            })
+            .collect();
+        move |t| {
+            // dot <= t means |n_i + n_j|² = 2 + 2 dot <= 2 + 2t; slack for rounding.
+            let h = (2.0 + 2.0 * t).max(0.0).sqrt() + 1e-7;
+            let cell = |p: [f64; 3]| p.map(|c| (c / h).floor() as i64);
+            let mut grid: std::collections::HashMap<[i64; 3], Vec<usize>> =
+                std::collections::HashMap::new();
+            for (i, p) in xyz.iter().enumerate() {
+                grid.entry(cell(*p)).or_default().push(i);
+            }
+            let mut out = Vec::new();
+            for (i, p) in xyz.iter().enumerate() {
+                let c = cell(p.map(|v| -v));
+                for dx in -1..=1 {
+                    for dy in -1..=1 {
+                        for dz in -1..=1 {
+                            let Some(js) = grid.get(&[c[0] + dx, c[1] + dy, c[2] + dz]) else {
+                                continue;
+                            };
+                            for &j in js {
+                                if j > i && vecs.dot(i, j) <= t {
+                                    out.push((i, j));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            out.sort_unstable();
+            out
+        }
+    }
+
+    /// The kernel's farthest pair (smallest dot, lowest pair index) from the grid enumerator.
+    fn spherical_best_by_grid(coords: &[f64]) -> (usize, usize) {
+        let vecs = UnitVectors::from_interleaved_degrees(coords);
+        let mut query = near_antipodal_pairs(coords);
+        let mut t = -1.0 + 1e-8;
+        loop {
+            let pairs = query(t);
+            if let Some(&(i, j)) = pairs.iter().min_by(|p, q| {
+                vecs.dot(p.0, p.1)
+                    .total_cmp(&vecs.dot(q.0, q.1))
+                    .then(p.cmp(q))
+            }) {
+                return (i, j);
+            }
+            t = -1.0 + (t + 1.0) * 16.0;
+        }
+    }
+
+    #[test]
+    fn grid_enumerator_matches_all_pairs() {
+        let coords = random_coords(3000, 5);
+        let mut grid = near_antipodal_pairs(&coords);
+        let mut all = all_pairs_with_dot_at_most(&coords);
+        for t in [-1.0, -0.999_999_9, -0.999_99, -0.9995] {
+            assert_eq!(grid(t), all(t), "t {t}");
+        }
+        assert_eq!(spherical_best_by_grid(&coords), spherical_best(&coords));
+    }
+
+    /// Points uniform on the sphere (`random_coords` is uniform in degrees, denser at the poles).
+    fn sphere_uniform_coords(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .flat_map(|_| {
+                let z: f64 = lcg(&mut s) * 2.0 - 1.0;
+                [z.asin().to_degrees(), lcg(&mut s) * 360.0 - 180.0]
+            })
+            .collect()
+    }
+
+    /// Candidates and time for random points (`cargo test --release -- --ignored measure
+    /// --nocapture`): O(n²) all-pairs enumeration up to 1e5, the grid enumerator beyond.
     #[test]
     #[ignore]
     fn measure_filter() {
@@ -669,29 +753,50 @@ mod tests {
             "Karney inverse: {:.3} us per call ({acc:.0})",
             per_call * 1e6
         );
-        for n in [10_000usize, 100_000] {
-            let coords = random_coords(n, 1234 + n as u64);
+        for (n, dist) in [
+            (10_000usize, "degrees"),
+            (10_000, "sphere"),
+            (100_000, "degrees"),
+            (100_000, "sphere"),
+            (1_000_000, "degrees"),
+            (1_000_000, "sphere"),
+        ] {
+            let coords = if dist == "degrees" {
+                random_coords(n, 1234 + n as u64)
+            } else {
+                sphere_uniform_coords(n, 4321 + n as u64)
+            };
+            let brute = n <= 100_000;
             let t0 = Instant::now();
-            let best = spherical_best(&coords);
+            let best = if brute {
+                spherical_best(&coords)
+            } else {
+                spherical_best_by_grid(&coords)
+            };
             let t_sph = t0.elapsed();
-            let mut query = all_pairs_with_dot_at_most(&coords);
+            let mut all = all_pairs_with_dot_at_most(&coords);
+            let mut grid = near_antipodal_pairs(&coords);
+            let query: &mut dyn FnMut(f64) -> Vec<(usize, usize)> =
+                if brute { &mut all } else { &mut grid };
             let t1 = Instant::now();
-            let (got, stats) = farthest_geodesic_counted(&coords, best, &mut query);
+            let (got, stats) = farthest_geodesic_counted(&coords, best, query);
             let t_all = t1.elapsed();
             let s_lo = pair_geodesic(&coords, best.0, best.1).distance_m;
             let t_const = (s_lo - DISTANCE_MARGIN_M) / K_HI_M;
             // A uniform random pair has σ >= θ with probability (1 + cos θ) / 2.
             let frac_const = (1.0 + t_const.cos()) / 2.0;
             eprintln!(
-                "n {n}: spherical best {best:?} s_lo {s_lo:.3} m; answer {got:?}; threshold \
-                 dot <= {:.12} (π - σ_t = {:.3e} rad); {} candidates, {} evaluated; \
-                 spherical kernel {:.2?}, query + Karney {t_all:.2?}; constant K_HI alone \
-                 would pass ~{:.0} pairs",
+                "n {n} uniform in {dist}: spherical best {best:?} s_lo {s_lo:.3} m (D - {:.3}); \
+                 answer {got:?}; threshold dot <= {:.12} (π - σ_t = {:.3e} rad); {} \
+                 candidates, {} evaluated; spherical best {t_sph:.2?}, query + Karney \
+                 {t_all:.2?} ({}); K_HI alone: π - σ_t = {:.3e}, ~{:.0} pairs on the sphere",
+                HALF_MERIDIAN_M - s_lo,
                 stats.dot_threshold,
                 (-stats.dot_threshold).acos(),
                 stats.candidates,
                 stats.evaluated,
-                t_sph,
+                if brute { "O(n²) query" } else { "grid query" },
+                PI - t_const,
                 frac_const * pair_count(n as u64) as f64,
             );
         }
