@@ -6,6 +6,7 @@ pub mod geo;
 pub mod read;
 pub mod search;
 pub mod tree;
+pub mod wgs84;
 
 /// Deterministic random point sets shared by the kernels' tests (no extra crate needed).
 #[cfg(test)]
