@@ -61,6 +61,10 @@ pub struct DistCitiesArgs {
     /// answer bit for bit), `brute` (every pair) or `auto` (the tree from 10,000 cities on).
     #[arg(long, value_enum, default_value_t = Algorithm::Auto)]
     pub algorithm: Algorithm,
+    /// The Earth's shape: the notebook's `sphere` (radius 6371 km) or the `wgs84` ellipsoid
+    /// (the exact farthest pair by Karney's geodesic distance).
+    #[arg(long, value_enum, default_value_t = crate::cities::wgs84::Earth::Sphere)]
+    pub earth: crate::cities::wgs84::Earth,
     /// The most cities accepted from the file: a larger one is refused before it exhausts memory
     /// (each city takes about 150 bytes on rank 0 and 24 on every rank).
     #[arg(long, default_value_t = DEFAULT_MAX_CITIES)]

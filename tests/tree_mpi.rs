@@ -153,3 +153,89 @@ fn the_tree_with_the_haversine_kernel_is_refused_with_one_line() {
         assert!(out.stdout.is_empty(), "{}", out.stdout);
     }
 }
+
+/// `--earth wgs84` at 1-4 ranks, tree and brute force, against Karney's geodesic on every
+/// pair (the library's brute-force reference): the same pair, the same bits.
+fn wgs84_matches_brute_force(file: &str, coords: &[f64], what: &str) {
+    let want = mpi_examples::cities::wgs84::farthest_geodesic_brute(coords);
+    for ranks in [Some(1), Some(2), Some(3), Some(4)] {
+        for algorithm in ["tree", "brute"] {
+            let v = json(ranks, &[file, "--earth", "wgs84", "--algorithm", algorithm]);
+            assert_eq!(v["earth"], "wgs84");
+            let got = answer(&v);
+            assert_eq!(
+                (got.1, got.2),
+                (want.i as u64, want.j as u64),
+                "{what}: {ranks:?} ranks, {algorithm}"
+            );
+            // JSON's decimal text comes back to within an ulp (serde_json's parser).
+            let km = f64::from_bits(got.0);
+            assert!(
+                (km - want.distance_m / 1000.0).abs() <= 4e-12,
+                "{what}: {km} km against {} m",
+                want.distance_m
+            );
+            let m = v["max_distance_m"].as_f64().expect("metres");
+            assert!((m - want.distance_m).abs() <= 5e-4, "{what}: {m} m");
+        }
+    }
+}
+
+#[test]
+fn wgs84_gives_karneys_farthest_pair_over_every_pair() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The sample file (1000 cities, 499,500 geodesics for the reference).
+    let sample: Vec<f64> = std::fs::read_to_string(data("cities.csv"))
+        .expect("data/cities.csv")
+        .lines()
+        .skip(1)
+        .flat_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            [
+                f[2].parse::<f64>().expect("lat"),
+                f[3].parse::<f64>().expect("lon"),
+            ]
+        })
+        .collect();
+    wgs84_matches_brute_force(&data("cities.csv"), &sample, "cities.csv");
+    // Random points, duplicates, poles and exact antipodes, where geodesic codes struggle.
+    let mut rng = Lcg(84);
+    let mut points: Vec<(f64, f64)> = (0..1500)
+        .map(|_| {
+            (
+                (2.0 * rng.next() - 1.0).asin().to_degrees(),
+                rng.next() * 360.0 - 180.0,
+            )
+        })
+        .collect();
+    points.extend([
+        (90.0, 0.0),
+        (-90.0, 0.0),
+        (45.0, 0.0),
+        (-45.0, 179.572719),
+        (0.0, 0.0),
+        (0.0, 180.0),
+    ]);
+    points.extend(points[..40].to_vec());
+    let path = dir.path().join("hard.csv");
+    write_csv(&path, &points);
+    let coords: Vec<f64> = points.iter().flat_map(|&(a, b)| [a, b]).collect();
+    wgs84_matches_brute_force(
+        path.to_str().expect("utf-8"),
+        &coords,
+        "random and hard pairs",
+    );
+    // Nearly antipodal pairs give finite, bounded distances.
+    for (a, b, c, d) in [
+        (45.0, 0.0, -45.0, 179.572719),
+        (0.0, 0.0, 0.0, 180.0),
+        (90.0, 0.0, -90.0, 0.0),
+        (10.0, 20.0, -10.0, -160.0),
+    ] {
+        let s = mpi_examples::cities::wgs84::geodesic_m(a, b, c, d);
+        assert!(
+            s.is_finite() && s > 19_900_000.0 && s <= 20_003_931.46,
+            "{a},{b} to {c},{d}: {s} m"
+        );
+    }
+}

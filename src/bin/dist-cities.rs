@@ -9,11 +9,12 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use mpi::collective::{CommunicatorCollectives, SystemOperation};
 use mpi_examples::cities::tree::{Best, SharedBound, Tree};
+use mpi_examples::cities::wgs84::{self, Earth};
 use mpi_examples::cities::{
     read_cities, Algorithm, Candidate, CityTable, Kernel, Prepared, UnitVectors, Units,
 };
 use mpi_examples::cli::DistCitiesArgs as Args;
-use mpi_examples::partition::{pair_at, pair_count, pair_range_for_rank};
+use mpi_examples::partition::{for_each_row_segment, pair_at, pair_count, pair_range_for_rank};
 use mpi_examples::report;
 use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
 use rayon::prelude::*;
@@ -39,7 +40,9 @@ struct ReportJson {
     threads: u16,
     kernel: Kernel,
     algorithm: Algorithm,
+    earth: Earth,
     max_distance_km: f64,
+    max_distance_m: f64,
     max_distance: f64,
     units: Units,
     farthest: [CityJson; 2],
@@ -94,40 +97,94 @@ fn run() -> Result<(), Halt> {
     // Compute this rank's farthest pair.
     let t_start = spmd.now();
     let prepared = Prepared::new(args.kernel, &coords);
-    let local = match (algorithm, &prepared) {
-        (Algorithm::Tree, Prepared::Fast(vecs)) => tree_search(&spmd, vecs, args.threads as usize),
-        _ => prepared.best_in_range_threaded(my_range[0]..my_range[1], args.threads as usize),
+    let (local, tree) = match (algorithm, &prepared) {
+        (Algorithm::Tree, Prepared::Fast(vecs)) => {
+            let (best, tree) = tree_search(&spmd, vecs, args.threads as usize);
+            (best, Some(tree))
+        }
+        _ => (
+            prepared.best_in_range_threaded(my_range[0]..my_range[1], args.threads as usize),
+            None,
+        ),
     };
-    let my_time = spmd.now() - t_start;
+    let mut my_time = spmd.now() - t_start;
 
-    // Gather every rank's candidate (pair index u64::MAX for an empty share) and its time.
+    // Gather every rank's candidate (pair index u64::MAX for an empty share).
     let (index, score) = local.map_or((u64::MAX, f64::NEG_INFINITY), |c| (c.pair_index, c.score));
     let indices = spmd.gather_slices(&[index]);
-    let figures = spmd.gather_slices(&[score, my_time]);
+    let scores = spmd.gather_slices(&[score]);
+    let best = indices.zip(scores).map(|(indices, scores)| {
+        indices
+            .parts()
+            .zip(scores.parts())
+            .filter(|(ix, _)| ix[0] != u64::MAX)
+            .map(|(ix, sc)| Candidate {
+                pair_index: ix[0],
+                score: sc[0],
+            })
+            .reduce(Candidate::better)
+            .expect("at least two cities were validated, so one pair exists")
+    });
+    let spherical = spmd.broadcast_value(best.map(|b| b.pair_index));
+
+    // On the ellipsoid: the sphere's farthest pair bounds the answer from below, and only
+    // pairs whose dot a proven bound cannot rule out get Karney's geodesic (rank 0).
+    let geodesic = match args.earth {
+        Earth::Sphere => None,
+        Earth::Wgs84 => {
+            let t_geo = spmd.now();
+            let (si, sj) = pair_at(n, spherical);
+            let s_lo = wgs84::geodesic_m(
+                coords[2 * si as usize],
+                coords[2 * si as usize + 1],
+                coords[2 * sj as usize],
+                coords[2 * sj as usize + 1],
+            );
+            let t = wgs84::dot_threshold(s_lo);
+            let mine = match &tree {
+                Some(tree) => my_tree_positions(&spmd, tree.distinct(), args.threads as usize)
+                    .flat_map(|r| tree.pairs_with_dot_at_most(r, t))
+                    .collect(),
+                None => brute_pairs_with_dot_at_most(&coords, my_range[0]..my_range[1], t),
+            };
+            let flat: Vec<u64> = mine.iter().flat_map(|&(i, j)| [i, j]).collect();
+            let all = spmd.gather_slices(&flat);
+            my_time += spmd.now() - t_geo;
+            all.map(|all| {
+                let pairs: Vec<(usize, usize)> = all
+                    .into_flat()
+                    .chunks_exact(2)
+                    .map(|p| (p[0] as usize, p[1] as usize))
+                    .collect();
+                wgs84::farthest_geodesic(&coords, (si as usize, sj as usize), &mut |_| {
+                    pairs.clone()
+                })
+            })
+        }
+    };
+    let figures = spmd.gather_slices(&[my_time]);
     let t1 = spmd.now();
     let peaks = spmd.gather_slices(&[report::peak_rss_bytes()]);
 
-    let (Some(table), Some(indices), Some(figures), Some(peaks)) = (table, indices, figures, peaks)
-    else {
+    let (Some(table), Some(figures), Some(peaks)) = (table, figures, peaks) else {
         return Ok(()); // not rank 0
     };
-    let best = indices
-        .parts()
-        .zip(figures.parts())
-        .filter(|(ix, _)| ix[0] != u64::MAX)
-        .map(|(ix, fig)| Candidate {
-            pair_index: ix[0],
-            score: fig[0],
-        })
-        .reduce(Candidate::better)
-        .expect("at least two cities were validated, so one pair exists");
-    let (i, j) = pair_at(n, best.pair_index);
-    let farthest = Farthest {
-        i,
-        j,
-        distance_km: prepared.distance_km(n, best.pair_index),
+    let farthest = match geodesic {
+        Some(g) => Farthest {
+            i: g.i as u64,
+            j: g.j as u64,
+            distance_km: g.distance_m / 1000.0,
+        },
+        None => {
+            let (i, j) = pair_at(n, spherical);
+            Farthest {
+                i,
+                j,
+                distance_km: prepared.distance_km(n, spherical),
+            }
+        }
     };
-    let rank_times: Vec<f64> = figures.parts().map(|f| f[1]).collect();
+    let rank_times: Vec<f64> = figures.parts().map(|f| f[0]).collect();
     let figures = RankFigures {
         times: &rank_times,
         peak_rss: &peaks.into_flat(),
@@ -156,7 +213,7 @@ const CHUNK: usize = 4096;
 /// round the ranks share the smallest dot any of them has found (an allreduce started with
 /// the round and finished after it), which only lets later queries prune more: the answer
 /// never depends on it.
-fn tree_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize) -> Option<Candidate> {
+fn tree_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize) -> (Option<Candidate>, Tree) {
     let tree = Tree::build(vecs);
     let bound = SharedBound::new();
     let chunks = tree.distinct().div_ceil(CHUNK);
@@ -193,10 +250,48 @@ fn tree_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize) -> Option<Candid
         bound.lower(recv);
         best = Best::better(best, found);
     }
-    best.map(|b| Candidate {
+    let best = best.map(|b| Candidate {
         pair_index: b.pair_index,
         score: -b.dot,
+    });
+    (best, tree)
+}
+
+/// The tree positions of this rank's queries: its chunks of every round, as [`tree_search`]
+/// hands them out.
+fn my_tree_positions(
+    spmd: &Spmd,
+    distinct: usize,
+    threads: usize,
+) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let (size, rank) = (spmd.size() as usize, spmd.rank() as usize);
+    let chunks = distinct.div_ceil(CHUNK);
+    (0..chunks.div_ceil(size * threads)).flat_map(move |round| {
+        (0..threads).map(move |t| {
+            let c = (round * size + rank) * threads + t;
+            let start = (c * CHUNK).min(distinct);
+            start..(start + CHUNK).min(distinct)
+        })
     })
+}
+
+/// The pairs of the pair-index `range` whose unit vectors' dot (the kernel's) is at most `t`.
+fn brute_pairs_with_dot_at_most(
+    coords: &[f64],
+    range: std::ops::Range<u64>,
+    t: f64,
+) -> Vec<(u64, u64)> {
+    let vecs = UnitVectors::from_interleaved_degrees(coords);
+    let n = vecs.len() as u64;
+    let mut out = Vec::new();
+    for_each_row_segment(n, range, |i, js| {
+        for j in js {
+            if vecs.dot(i as usize, j as usize) <= t {
+                out.push((i, j));
+            }
+        }
+    });
+    out
 }
 
 /// Rank 0's reading time and the job's computing time.
@@ -249,7 +344,9 @@ fn print_report(
             threads: args.threads,
             kernel: args.kernel,
             algorithm,
+            earth: args.earth,
             max_distance_km: best.distance_km,
+            max_distance_m: (best.distance_km * 1e6).round() / 1e3,
             max_distance: args.units.from_km(best.distance_km),
             units: args.units,
             farthest: [city(best.i), city(best.j)],

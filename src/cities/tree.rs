@@ -126,6 +126,10 @@ pub struct Tree {
     id: Vec<u32>,
     /// For each number: the lowest original index of its vector (ascending with the number).
     first: Vec<u64>,
+    /// Every original index, grouped by number (`members[member_start[a]..member_start[a+1]]`,
+    /// ascending), for the queries that need every pair, not just the lowest of a group.
+    members: Vec<u32>,
+    member_start: Vec<u32>,
     nodes: Vec<Node>,
     /// The best pair of two points with the same vector, if any vector appears twice.
     twin: Option<Best>,
@@ -143,22 +147,23 @@ impl Tree {
         };
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.sort_unstable_by_key(|&i| (key(i as usize), i));
-        // (first index, second index if any) per distinct vector.
-        let mut groups: Vec<(u32, Option<u32>)> = Vec::new();
+        // Every distinct vector: its original indices, ascending (`order` is sorted by index
+        // within equal keys).
+        let mut groups: Vec<(u32, u32)> = Vec::new(); // (start, end) in `order`
         let mut k = 0;
         while k < order.len() {
             let mut e = k + 1;
             while e < order.len() && key(order[e] as usize) == key(order[k] as usize) {
                 e += 1;
             }
-            groups.push((order[k], (e > k + 1).then(|| order[k + 1])));
+            groups.push((k as u32, e as u32));
             k = e;
         }
-        drop(order);
         // The best pair inside a group: the same dot for every pair of it, the two lowest.
         let mut twin: Option<Best> = None;
-        for &(a, b) in &groups {
-            if let Some(b) = b {
+        for &(s, e) in &groups {
+            if e - s >= 2 {
+                let (a, b) = (order[s as usize], order[s as usize + 1]);
                 let (x, y, z) = vecs.xyz(a as usize);
                 let cand = Best {
                     dot: super::fast::dot3(x, y, z, x, y, z),
@@ -168,14 +173,25 @@ impl Tree {
             }
         }
         // Numbered by first appearance.
-        groups.sort_unstable_by_key(|g| g.0);
-        let first: Vec<u64> = groups.iter().map(|g| u64::from(g.0)).collect();
+        groups.sort_unstable_by_key(|&(s, _)| order[s as usize]);
+        let first: Vec<u64> = groups
+            .iter()
+            .map(|&(s, _)| u64::from(order[s as usize]))
+            .collect();
+        let mut members = Vec::with_capacity(n);
+        let mut member_start = Vec::with_capacity(groups.len() + 1);
+        for &(s, e) in &groups {
+            member_start.push(members.len() as u32);
+            members.extend_from_slice(&order[s as usize..e as usize]);
+        }
+        member_start.push(members.len() as u32);
+        drop(order);
         let u = first.len();
         let mut x = Vec::with_capacity(u);
         let mut y = Vec::with_capacity(u);
         let mut z = Vec::with_capacity(u);
-        for g in &groups {
-            let (a, b, c) = vecs.xyz(g.0 as usize);
+        for &f in &first {
+            let (a, b, c) = vecs.xyz(f as usize);
             x.push(a);
             y.push(b);
             z.push(c);
@@ -246,9 +262,67 @@ impl Tree {
             z: tz,
             id,
             first,
+            members,
+            member_start,
             nodes,
             twin,
         }
+    }
+
+    /// Every pair `(i, j)`, `i < j` original indices, whose dot is at most `t`, among the pairs
+    /// of the queries at tree positions `range` (each query: its vector's points with their
+    /// own group's later points and with the points of later-numbered vectors), so that the
+    /// queries of all positions give every such pair once. A pair is kept when the kernel's dot
+    /// of its vectors is `<= t`.
+    pub fn pairs_with_dot_at_most(&self, range: std::ops::Range<usize>, t: f64) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        let mut stack: Vec<u32> = Vec::with_capacity(64);
+        let group = |a: u32| {
+            &self.members
+                [self.member_start[a as usize] as usize..self.member_start[a as usize + 1] as usize]
+        };
+        let push_pairs = |ga: &[u32], gb: &[u32], out: &mut Vec<(u64, u64)>| {
+            for &i in ga {
+                for &j in gb {
+                    out.push((u64::from(i.min(j)), u64::from(i.max(j))));
+                }
+            }
+        };
+        for pos in range {
+            let a = self.id[pos];
+            let q = [self.x[pos], self.y[pos], self.z[pos]];
+            let ga = group(a);
+            if ga.len() >= 2 && super::fast::dot3(q[0], q[1], q[2], q[0], q[1], q[2]) <= t {
+                for (k, &i) in ga.iter().enumerate() {
+                    for &j in &ga[k + 1..] {
+                        out.push((u64::from(i), u64::from(j)));
+                    }
+                }
+            }
+            stack.clear();
+            stack.push(0);
+            while let Some(k) = stack.pop() {
+                let node = &self.nodes[k as usize];
+                if node.max_id <= a || lower_bound(&q, node) - MARGIN > t {
+                    continue;
+                }
+                if node.child == 0 {
+                    for p in node.start as usize..node.end as usize {
+                        let b = self.id[p];
+                        if b > a
+                            && super::fast::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p])
+                                <= t
+                        {
+                            push_pairs(ga, group(b), &mut out);
+                        }
+                    }
+                } else {
+                    stack.push(node.child);
+                    stack.push(node.child + 1);
+                }
+            }
+        }
+        out
     }
 
     /// Distinct vectors in the tree: the number of queries.
@@ -346,9 +420,9 @@ impl Tree {
 fn lower_bound(q: &[f64; 3], node: &Node) -> f64 {
     let mut corner = 0.0;
     let mut d2 = 0.0;
-    for c in 0..3 {
-        corner += (q[c] * node.lo[c]).min(q[c] * node.hi[c]);
-        let t = -q[c];
+    for (c, &qc) in q.iter().enumerate() {
+        corner += (qc * node.lo[c]).min(qc * node.hi[c]);
+        let t = -qc;
         let gap = (node.lo[c] - t).max(t - node.hi[c]).max(0.0);
         d2 += gap * gap;
     }
@@ -443,6 +517,36 @@ mod tests {
         sets.push(("two tight antipodal clusters", clusters));
         for (name, coords) in &sets {
             check(name, coords);
+        }
+    }
+
+    #[test]
+    fn pairs_below_a_dot_are_exactly_the_brute_force_list() {
+        let mut sets = vec![random_coords(800, 11), [12.5, -40.0].repeat(30)];
+        let mut dups = random_coords(40, 12).repeat(5);
+        dups.extend([90.0, 0.0, -90.0, 0.0, 90.0, 0.0]);
+        sets.push(dups);
+        for coords in &sets {
+            let v = UnitVectors::from_interleaved_degrees(coords);
+            let tree = Tree::build(&v);
+            let n = v.len();
+            for t in [-0.999, -0.9, 0.0, 0.5, 1.0, 2.0] {
+                let mut want = Vec::new();
+                for i in 0..n {
+                    for j in i + 1..n {
+                        if v.dot(i, j) <= t {
+                            want.push((i as u64, j as u64));
+                        }
+                    }
+                }
+                let mut got = Vec::new();
+                for c in 0..3 {
+                    let r = crate::partition::block_range(tree.distinct() as u64, 3, c);
+                    got.extend(tree.pairs_with_dot_at_most(r.start as usize..r.end as usize, t));
+                }
+                got.sort_unstable();
+                assert_eq!(got, want, "n {n}, t {t}");
+            }
         }
     }
 

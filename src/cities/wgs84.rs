@@ -63,6 +63,17 @@ use geographiclib_rs::{Geodesic, InverseGeodesic};
 
 use super::fast::UnitVectors;
 
+/// The model of the Earth distances are measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Earth {
+    /// The notebook's sphere of radius 6371 km (great-circle distance).
+    #[default]
+    Sphere,
+    /// The WGS84 ellipsoid (Karney's geodesic distance).
+    Wgs84,
+}
+
 /// WGS84 equatorial radius in metres.
 pub const WGS84_A_M: f64 = 6_378_137.0;
 /// WGS84 flattening.
