@@ -61,14 +61,16 @@ def main():
     p.add_argument("--out", default="bench.csv", help="CSV file to write")
     p.add_argument("--timeout", type=int, default=600)
     p.add_argument("--quick", action="store_true", help="smaller workloads, 3 runs (a smoke test)")
-    p.add_argument("--only", choices=["kernels", "game", "deep"], help="run only the kernel table, the Benchmarks Game rows or the deep-zoom rows")
+    p.add_argument("--only", choices=["kernels", "game", "deep", "cities"],
+                   help="run only the kernel table, the Benchmarks Game rows, the deep-zoom rows or the "
+                        "dist-cities rows at scale (tree against brute force, reading, wgs84)")
     args = p.parse_args()
     root = args.root
     runs = 3 if args.quick else args.runs
     cities = os.path.join(root, "data", "cities15000.csv")
     tmp = tempfile.mkdtemp(prefix="bench-")
-    if args.only in ("game", "deep"):
-        (benchmarks_game if args.only == "game" else deep_zoom)(args, root, runs, tmp)
+    if args.only in ("game", "deep", "cities"):
+        {"game": benchmarks_game, "deep": deep_zoom, "cities": cities_at_scale}[args.only](args, root, runs, tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         return
     # The haversine reference runs on a prefix of the full file (scaled by rate).
@@ -200,6 +202,69 @@ def deep_zoom(args, root, runs, tmp):
     t = statistics.median(theirs)
     print(f"1e50 at 512x512, 1 process, 1 thread (wall, median of 3): mandel {ours:.2f} s, "
           f"rust-fractal-core {t:.2f} s: mandel is {t / ours:.2f}x as fast")
+
+
+def cities_at_scale(args, root, runs, tmp):
+    """dist-cities at scale: uniform random points on the sphere from scripts/gen-cities (and the
+    real files given in $CITIES_REAL, colon-separated, e.g. from scripts/fetch-coastline), the
+    exact tree against brute force at 100k and 1M points, 1 and 2 ranks, one thread each (the
+    tree's answer checked identical to the bit), the tree alone at 10M (wall time, reading
+    included, and peak memory per rank); rank 0's reading speed beside pandas.read_csv on the
+    same file; and the WGS84 overhead (--earth wgs84 against the sphere, tree)."""
+    sizes = [100_000, 1_000_000] if not args.quick else [20_000, 100_000]
+    big = 10_000_000 if not args.quick else 1_000_000
+    files = []
+    for n in sizes + [big]:
+        path = os.path.join(tmp, f"uniform-{n}.csv")
+        subprocess.run([sys.executable, os.path.join(root, "scripts", "gen-cities"), str(n), "2026", path],
+                       check=True, timeout=args.timeout)
+        files.append((f"uniform {n:,}", path, n))
+    real = [f for f in os.environ.get("CITIES_REAL", "").split(":") if f]
+    print(f"\ndist-cities at scale: one thread a rank; brute force is one run, the tree the median of "
+          f"{min(runs, 3)}; 'same' compares the distance's bits and the two indices")
+    print(f"{'points':22} {'ranks':>5} {'brute s':>9} {'tree s':>8} {'ratio':>7} {'same':>5} {'read s':>7} "
+          f"{'MB/s':>6} {'peak MB':>8}")
+    answer = lambda r: (r["max_distance_km"], r["farthest"][0]["index"], r["farthest"][1]["index"])
+    targets = files[:-1] + [(os.path.basename(f), f, None) for f in real]
+    for name, path, _ in targets:
+        size_mb = os.path.getsize(path) / 1e6
+        for ranks in (1, 2):
+            tree_t, tree_rep, peak = measure(args, root, ranks, 1, "dist-cities",
+                                             [path, "--algorithm", "tree"], min(runs, 3))
+            brute_rep, _, _ = launch(args, root, ranks, 1, "dist-cities", [path, "--algorithm", "brute"])
+            brute_t = brute_rep["computing_time_s"]
+            same = "yes" if answer(brute_rep) == answer(tree_rep) else "NO"
+            read = tree_rep["read_s"]
+            print(f"{name:22} {ranks:>5} {brute_t:>9.2f} {tree_t:>8.3f} {brute_t / tree_t:>6.0f}x {same:>5} "
+                  f"{read:>7.3f} {size_mb / read:>6.0f} {peak:>8.0f}", flush=True)
+    name, path, _ = files[-1]
+    size_mb = os.path.getsize(path) / 1e6
+    for ranks in (1, 2):
+        rep, rss, wall = launch(args, root, ranks, 1, "dist-cities", [path])
+        print(f"{name} ({size_mb:.0f} MB), {ranks} rank(s), auto ({rep['algorithm']}): wall {wall:.1f} s, "
+              f"computing {rep['computing_time_s']:.2f} s, reading {rep['read_s']:.2f} s "
+              f"({size_mb / rep['read_s']:.0f} MB/s), peak per rank {max(rss):.0f} MB", flush=True)
+    # Reading: rank 0's read_s against pandas on the 1M file.
+    name, path, _ = files[-2]
+    size_mb = os.path.getsize(path) / 1e6
+    ours = statistics.median(launch(args, root, 1, 1, "dist-cities", [path])[0]["read_s"] for _ in range(3))
+    code = ("import sys, time, pandas; t = time.perf_counter(); "
+            "pandas.read_csv(sys.argv[1], usecols=['name', 'latitude', 'longitude']); "
+            "print(time.perf_counter() - t)")
+    done = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, timeout=args.timeout)
+    if done.returncode == 0:
+        theirs = float(done.stdout.strip())
+        print(f"reading {name} ({size_mb:.0f} MB): dist-cities {ours:.3f} s ({size_mb / ours:.0f} MB/s), "
+              f"pandas.read_csv {theirs:.3f} s ({size_mb / theirs:.0f} MB/s)")
+    else:
+        print(f"reading {name} ({size_mb:.0f} MB): dist-cities {ours:.3f} s ({size_mb / ours:.0f} MB/s); "
+              f"pandas not available ({done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'failed'})")
+    # WGS84 overhead on the 1M file, tree, 1 rank.
+    sphere, _, _ = measure(args, root, 1, 1, "dist-cities", [path, "--algorithm", "tree"], min(runs, 3))
+    wgs, rep, _ = measure(args, root, 1, 1, "dist-cities", [path, "--algorithm", "tree", "--earth", "wgs84"],
+                          min(runs, 3))
+    print(f"wgs84 on {name}, tree, 1 rank: {wgs:.3f} s against {sphere:.3f} s on the sphere "
+          f"(+{100 * (wgs / sphere - 1):.0f}%), {rep['max_distance_m']:.3f} m")
 
 
 def benchmarks_game(args, root, runs, tmp):

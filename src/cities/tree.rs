@@ -28,7 +28,7 @@ use super::fast::UnitVectors;
 use crate::partition::row_start;
 
 /// Points a leaf holds at most.
-const LEAF: usize = 12;
+const LEAF: usize = 32;
 
 /// What the bound of a box and the kernel's dot may each be off by: both are sums of three
 /// products of numbers within [-1, 1], each operation rounded once (at most about 4 units of
@@ -140,25 +140,30 @@ impl Tree {
     pub fn build(vecs: &UnitVectors) -> Tree {
         let n = vecs.len();
         assert!(n < u32::MAX as usize, "at most 2^32 - 2 points");
-        // Group bitwise-equal vectors: sort by their bits, then by index.
-        let key = |i: usize| {
-            let (x, y, z) = vecs.xyz(i);
-            (x.to_bits(), y.to_bits(), z.to_bits())
-        };
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        order.sort_unstable_by_key(|&i| (key(i as usize), i));
+        // Group bitwise-equal vectors: sort by their bits, then by index (the keys laid out
+        // once, so the sort reads memory in order).
+        let mut keyed: Vec<([u64; 3], u32)> = (0..n)
+            .map(|i| {
+                let (x, y, z) = vecs.xyz(i);
+                ([x.to_bits(), y.to_bits(), z.to_bits()], i as u32)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let same = |a: usize, b: usize| keyed[a].0 == keyed[b].0;
+        let order: Vec<u32> = keyed.iter().map(|k| k.1).collect();
         // Every distinct vector: its original indices, ascending (`order` is sorted by index
         // within equal keys).
         let mut groups: Vec<(u32, u32)> = Vec::new(); // (start, end) in `order`
         let mut k = 0;
         while k < order.len() {
             let mut e = k + 1;
-            while e < order.len() && key(order[e] as usize) == key(order[k] as usize) {
+            while e < order.len() && same(e, k) {
                 e += 1;
             }
             groups.push((k as u32, e as u32));
             k = e;
         }
+        drop(keyed);
         // The best pair inside a group: the same dot for every pair of it, the two lowest.
         let mut twin: Option<Best> = None;
         for &(s, e) in &groups {
@@ -187,17 +192,17 @@ impl Tree {
         member_start.push(members.len() as u32);
         drop(order);
         let u = first.len();
-        let mut x = Vec::with_capacity(u);
-        let mut y = Vec::with_capacity(u);
-        let mut z = Vec::with_capacity(u);
-        for &f in &first {
-            let (a, b, c) = vecs.xyz(f as usize);
-            x.push(a);
-            y.push(b);
-            z.push(c);
-        }
         drop(groups);
-        let mut id: Vec<u32> = (0..u as u32).collect();
+        // The points to split, each with its number, moved as one so that every level of the
+        // build reads memory in order.
+        let mut pts: Vec<([f64; 3], u32)> = first
+            .iter()
+            .enumerate()
+            .map(|(a, &f)| {
+                let (x, y, z) = vecs.xyz(f as usize);
+                ([x, y, z], a as u32)
+            })
+            .collect();
         let mut nodes = Vec::with_capacity(2 * u / LEAF + 2);
         nodes.push(Node {
             lo: [0.0; 3],
@@ -207,24 +212,18 @@ impl Tree {
             child: 0,
             max_id: 0,
         });
-        // Split breadth-first with an explicit stack; `id` is permuted, coordinates follow.
-        let coord = |c: usize, i: u32| match c {
-            0 => x[i as usize],
-            1 => y[i as usize],
-            _ => z[i as usize],
-        };
         let mut todo = vec![0usize];
         while let Some(k) = todo.pop() {
             let (s, e) = (nodes[k].start as usize, nodes[k].end as usize);
             let mut lo = [f64::INFINITY; 3];
             let mut hi = [f64::NEG_INFINITY; 3];
             let mut max_id = 0;
-            for &i in &id[s..e] {
+            for (p, i) in &pts[s..e] {
                 for c in 0..3 {
-                    lo[c] = lo[c].min(coord(c, i));
-                    hi[c] = hi[c].max(coord(c, i));
+                    lo[c] = lo[c].min(p[c]);
+                    hi[c] = hi[c].max(p[c]);
                 }
-                max_id = max_id.max(i);
+                max_id = max_id.max(*i);
             }
             (nodes[k].lo, nodes[k].hi, nodes[k].max_id) = (lo, hi, max_id);
             if e - s <= LEAF {
@@ -234,9 +233,8 @@ impl Tree {
                 .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
                 .unwrap_or(0);
             let mid = (e - s) / 2;
-            id[s..e].select_nth_unstable_by(mid, |&a, &b| {
-                coord(c, a).total_cmp(&coord(c, b)).then(a.cmp(&b))
-            });
+            pts[s..e]
+                .select_nth_unstable_by(mid, |a, b| a.0[c].total_cmp(&b.0[c]).then(a.1.cmp(&b.1)));
             let child = nodes.len();
             nodes[k].child = child as u32;
             for (a, b) in [(s, s + mid), (s + mid, e)] {
@@ -252,9 +250,13 @@ impl Tree {
             todo.push(child);
             todo.push(child + 1);
         }
-        // Coordinates in tree order, so a leaf's points are contiguous.
-        let pick = |v: &[f64]| id.iter().map(|&i| v[i as usize]).collect::<Vec<f64>>();
-        let (tx, ty, tz) = (pick(&x), pick(&y), pick(&z));
+        let (tx, ty, tz) = (
+            pts.iter().map(|p| p.0[0]).collect(),
+            pts.iter().map(|p| p.0[1]).collect(),
+            pts.iter().map(|p| p.0[2]).collect(),
+        );
+        let id = pts.iter().map(|p| p.1).collect();
+        drop(pts);
         Tree {
             n: n as u64,
             x: tx,
