@@ -737,6 +737,32 @@ mod tests {
         assert!(err.to_string().contains("Is a directory"), "{err}");
     }
 
+    /// The reader's speed on a big file: `CITIES_BENCH=big.csv cargo test --release --lib
+    /// read_speed -- --ignored --nocapture` (make one with `scripts/gen-cities 1000000 1 big.csv`).
+    #[test]
+    #[ignore = "a benchmark; needs CITIES_BENCH naming a big city file"]
+    fn read_speed() {
+        let Some(path) = std::env::var_os("CITIES_BENCH") else {
+            eprintln!("set CITIES_BENCH to a city file");
+            return;
+        };
+        let path = Path::new(&path);
+        let megabytes = std::fs::metadata(path).expect("the bench file").len() as f64 / 1e6;
+        let best = (0..3)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let table = read_cities(path, &ReadOptions::default()).expect("a valid file");
+                (start.elapsed().as_secs_f64(), table.len())
+            })
+            .fold((f64::INFINITY, 0), |a, b| if b.0 < a.0 { b } else { a });
+        println!(
+            "{} cities, {megabytes:.1} MB in {:.3} s (best of 3): {:.1} MB/s",
+            best.1,
+            best.0,
+            megabytes / best.0
+        );
+    }
+
     /// An endless source of valid CSV rows.
     struct Rows(u64);
 
