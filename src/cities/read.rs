@@ -2,14 +2,17 @@
 //!
 //! Every error names the file and, where there is one, the line and the bad value.
 
-use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use super::CityTable;
+use input::Input;
+use records::{Split, Splitter};
+
+mod input;
+mod records;
 
 /// The longest line the reader accepts; a longer one (a binary file, `/dev/zero`) is an error
 /// instead of an ever-growing buffer.
@@ -131,6 +134,23 @@ pub enum ReadError {
         /// A suggestion when the header looks split by another delimiter.
         hint: &'static str,
     },
+    /// A CSV header naming a column the program uses twice: which one is meant is unclear.
+    #[error(
+        "{wanted} column {name:?} appears twice in the header (columns {first} and {second}), {} line 1",
+        crate::cities::escape_controls(&path.display().to_string())
+    )]
+    RepeatedColumn {
+        /// The file.
+        path: PathBuf,
+        /// What the column holds.
+        wanted: &'static str,
+        /// The column's name as the header writes it (first time).
+        name: String,
+        /// The 1-based position of its first appearance.
+        first: usize,
+        /// The 1-based position of its second appearance.
+        second: usize,
+    },
     /// A malformed CSV record (e.g. a different number of fields than the header).
     #[error("{message}, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
     Csv {
@@ -223,8 +243,9 @@ pub enum ReadError {
     },
 }
 
-/// Reads and validates a city file, streaming: memory grows with the cities kept, and lines are
-/// limited to [`MAX_LINE_BYTES`].
+/// Reads and validates a city file, streaming through a buffer of about a megabyte: memory grows
+/// with the cities kept (their coordinates, lines and names), and lines are limited to
+/// [`MAX_LINE_BYTES`].
 pub fn read_cities(path: &Path, options: &ReadOptions) -> Result<CityTable, ReadError> {
     if path.as_os_str().is_empty() {
         return Err(ReadError::EmptyPath);
@@ -242,51 +263,8 @@ pub fn parse_cities<R: Read>(
     reader: R,
     options: &ReadOptions,
 ) -> Result<CityTable, ReadError> {
-    let too_long = Rc::new(Cell::new(None));
-    let guarded = LineGuard {
-        inner: reader,
-        since_newline: 0,
-        newlines: 0,
-        too_long: Rc::clone(&too_long),
-    };
-    let io_error = |source: io::Error| match too_long.get() {
-        Some(line) => ReadError::LineTooLong {
-            path: path.to_owned(),
-            line,
-            limit: MAX_LINE_BYTES,
-        },
-        None => ReadError::Io {
-            path: path.to_owned(),
-            source,
-        },
-    };
-    let mut input = BufReader::new(guarded);
-
-    // The head: everything up to and including the first line that is neither blank nor a
-    // comment, to detect the layout.
-    let mut head = Vec::new();
-    let mut head_lines = 0u64;
-    let first = loop {
-        let start = head.len();
-        let n = input.read_until(b'\n', &mut head).map_err(&io_error)?;
-        head_lines += 1;
-        if n == 0 {
-            break None;
-        }
-        if head_lines == 1 && head.starts_with(b"\xef\xbb\xbf") {
-            head.drain(..3);
-        }
-        let line = &head[start.min(head.len())..];
-        let text = std::str::from_utf8(line).map_err(|_| ReadError::NotUtf8 {
-            path: path.to_owned(),
-            line: head_lines,
-        })?;
-        // Comment lines of the whitespace layout do not decide the layout.
-        if !text.trim().is_empty() && !text.trim_start().starts_with('#') {
-            break Some(text.trim().to_owned());
-        }
-    };
-    let Some(first) = first else {
+    let mut input = Input::new(path, reader);
+    let Some(first) = first_content_line(path, &mut input)? else {
         return Err(ReadError::Empty {
             path: path.to_owned(),
         });
@@ -295,10 +273,12 @@ pub fn parse_cities<R: Read>(
         Format::Auto => detect_format(&first),
         f => f,
     };
-    let rest = io::Cursor::new(head).chain(input);
+    if input.available().starts_with(UTF8_BOM) {
+        input.consume(UTF8_BOM.len());
+    }
     let table = match format {
-        Format::Txt => read_txt(path, BufReader::new(rest), options.max_cities, &io_error)?,
-        _ => read_csv(path, rest, options, &io_error)?,
+        Format::Txt => read_txt(path, &mut input, options.max_cities)?,
+        _ => read_csv(path, &mut input, options)?,
     };
     if table.len() < 2 {
         return Err(ReadError::TooFew {
@@ -309,30 +289,44 @@ pub fn parse_cities<R: Read>(
     Ok(table)
 }
 
-/// Passes bytes through, failing (and noting the line) when a line grows past [`MAX_LINE_BYTES`].
-struct LineGuard<R> {
-    inner: R,
-    since_newline: usize,
-    newlines: u64,
-    too_long: Rc<Cell<Option<u64>>>,
-}
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
-impl<R: Read> Read for LineGuard<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                self.newlines += 1;
-                self.since_newline = 0;
-            } else {
-                self.since_newline += 1;
-                if self.since_newline > MAX_LINE_BYTES {
-                    self.too_long.set(Some(self.newlines + 1));
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
-                }
+/// Reads until the first line that is neither blank nor a comment (the lines before it stay in
+/// `input`) and returns it trimmed, or `None` when there is none; every line on the way must be
+/// UTF-8, a byte-order mark at the start aside.
+fn first_content_line<R: Read>(
+    path: &Path,
+    input: &mut Input<'_, R>,
+) -> Result<Option<String>, ReadError> {
+    let mut line_start = 0;
+    let mut line = 0u64;
+    loop {
+        let bytes = input.available();
+        let line_end = match memchr::memchr(b'\n', &bytes[line_start..]) {
+            Some(k) => line_start + k + 1,
+            None if input.at_eof() => bytes.len(),
+            None => {
+                input.fill()?;
+                continue;
             }
+        };
+        if line_start == line_end {
+            return Ok(None);
         }
-        Ok(n)
+        line += 1;
+        let mut raw = &bytes[line_start..line_end];
+        if line == 1 {
+            raw = raw.strip_prefix(UTF8_BOM).unwrap_or(raw);
+        }
+        let text = std::str::from_utf8(raw).map_err(|_| ReadError::NotUtf8 {
+            path: path.to_owned(),
+            line,
+        })?;
+        // Comment lines of the whitespace layout do not decide the layout.
+        if !text.trim().is_empty() && !text.trim_start().starts_with('#') {
+            return Ok(Some(text.trim().to_owned()));
+        }
+        line_start = line_end;
     }
 }
 
@@ -348,7 +342,8 @@ fn detect_format(first_line: &str) -> Format {
     }
 }
 
-/// Parses and range-checks one coordinate.
+/// Parses and range-checks one coordinate. `str::parse` is correctly rounded, and the same
+/// parser decides what is a number, as before.
 fn parse_coord(path: &Path, line: u64, coord: Coord, raw: &str) -> Result<f64, ReadError> {
     let value = raw.trim();
     let err_ctx = || (path.to_owned(), line, coord, value.to_owned());
@@ -382,53 +377,66 @@ fn parse_coord(path: &Path, line: u64, coord: Coord, raw: &str) -> Result<f64, R
     Ok(v)
 }
 
-fn read_txt<B: BufRead>(
+fn read_txt<R: Read>(
     path: &Path,
-    mut input: B,
+    input: &mut Input<'_, R>,
     max_cities: usize,
-    io_error: &dyn Fn(io::Error) -> ReadError,
 ) -> Result<CityTable, ReadError> {
     let mut table = CityTable::default();
-    let mut raw = Vec::new();
     let mut line = 0u64;
     loop {
-        raw.clear();
-        if input.read_until(b'\n', &mut raw).map_err(io_error)? == 0 {
+        let bytes = input.available();
+        let line_end = match memchr::memchr(b'\n', bytes) {
+            Some(k) => k + 1,
+            None if input.at_eof() => bytes.len(),
+            None => {
+                input.fill()?;
+                continue;
+            }
+        };
+        if line_end == 0 {
             break;
         }
         line += 1;
-        let text = std::str::from_utf8(&raw).map_err(|_| ReadError::NotUtf8 {
+        let text = std::str::from_utf8(&bytes[..line_end]).map_err(|_| ReadError::NotUtf8 {
             path: path.to_owned(),
             line,
         })?;
         let trimmed = text.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            let mut fields = trimmed.split_whitespace();
+            let (Some(lat), Some(lon)) = (fields.next(), fields.next()) else {
+                return Err(ReadError::ShortLine {
+                    path: path.to_owned(),
+                    line,
+                    text: trimmed.to_owned(),
+                });
+            };
+            if table.len() == max_cities {
+                return Err(ReadError::TooMany {
+                    path: path.to_owned(),
+                    line,
+                    limit: max_cities,
+                });
+            }
+            table
+                .lat_deg
+                .push(parse_coord(path, line, Coord::Latitude, lat)?);
+            table
+                .lon_deg
+                .push(parse_coord(path, line, Coord::Longitude, lon)?);
+            // The name: the remaining words, one space apart.
+            for (k, word) in fields.enumerate() {
+                if k > 0 {
+                    table.labels.push(' ');
+                }
+                table.labels.push_str(word);
+            }
+            table.end_label();
+            table.end_label();
+            table.lines.push(line);
         }
-        let mut fields = trimmed.split_whitespace();
-        let (Some(lat), Some(lon)) = (fields.next(), fields.next()) else {
-            return Err(ReadError::ShortLine {
-                path: path.to_owned(),
-                line,
-                text: trimmed.to_owned(),
-            });
-        };
-        if table.len() == max_cities {
-            return Err(ReadError::TooMany {
-                path: path.to_owned(),
-                line,
-                limit: max_cities,
-            });
-        }
-        table
-            .lat_deg
-            .push(parse_coord(path, line, Coord::Latitude, lat)?);
-        table
-            .lon_deg
-            .push(parse_coord(path, line, Coord::Longitude, lon)?);
-        table.names.push(fields.collect::<Vec<_>>().join(" "));
-        table.countries.push(None);
-        table.lines.push(line);
+        input.consume(line_end);
     }
     Ok(table)
 }
@@ -445,46 +453,73 @@ fn find_column(header: &[String], explicit: Option<&str>, usual: &[&str]) -> Res
         .ok_or_else(|| wanted.join(", "))
 }
 
+/// Refuses a header that names column `col` again later: which of the two is meant is unclear.
+fn refuse_repeated(
+    path: &Path,
+    header: &[String],
+    col: usize,
+    wanted: &'static str,
+) -> Result<usize, ReadError> {
+    let name = header[col].trim().to_lowercase();
+    match (col + 1..header.len()).find(|&k| header[k].trim().to_lowercase() == name) {
+        None => Ok(col),
+        Some(again) => Err(ReadError::RepeatedColumn {
+            path: path.to_owned(),
+            wanted,
+            name: header[col].clone(),
+            first: col + 1,
+            second: again + 1,
+        }),
+    }
+}
+
+/// The next record of the CSV into `splitter`, reading more input as needed; `false` at the end.
+fn next_record<R: Read>(
+    input: &mut Input<'_, R>,
+    splitter: &mut Splitter,
+) -> Result<bool, ReadError> {
+    loop {
+        match splitter.split(input.available(), input.at_eof()) {
+            Split::Record => return Ok(true),
+            Split::End => return Ok(false),
+            Split::NeedMore => {
+                input.consume(splitter.consumed());
+                input.fill()?;
+            }
+        }
+    }
+}
+
+/// Whether `bytes` is empty once trimmed as `str::trim` does (the csv crate's `Trim::All`).
+fn is_blank(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|s| s.trim().is_empty())
+}
+
 fn read_csv<R: Read>(
     path: &Path,
-    input: R,
+    input: &mut Input<'_, R>,
     options: &ReadOptions,
-    io_error: &dyn Fn(io::Error) -> ReadError,
 ) -> Result<CityTable, ReadError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(options.delimiter)
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(input);
-    let csv_error = |e: csv::Error| {
-        let line = e.position().map_or(1, |p| p.line());
-        let message = match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => {
-                format!("expected {expected_len} fields like the header, found {len}")
-            }
-            _ => e.to_string(),
-        };
-        match e.into_kind() {
-            csv::ErrorKind::Io(source) => io_error(source),
-            csv::ErrorKind::Utf8 { pos, .. } => ReadError::NotUtf8 {
-                path: path.to_owned(),
-                line: pos.map_or(line, |p| p.line()),
-            },
-            _ => ReadError::Csv {
-                path: path.to_owned(),
-                line,
-                message,
-            },
-        }
+    // The csv crate drops a byte-order mark at the start of what it reads, a second one too.
+    if input.available().starts_with(UTF8_BOM) {
+        input.consume(UTF8_BOM.len());
+    }
+    let mut splitter = Splitter::new(options.delimiter);
+    let not_utf8 = |line| ReadError::NotUtf8 {
+        path: path.to_owned(),
+        line,
     };
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(csv_error)?
-        .iter()
-        .map(str::to_owned)
-        .collect();
+
+    let mut header = Vec::new();
+    if next_record(input, &mut splitter)? {
+        let bytes = input.available();
+        for k in 0..splitter.field_count() {
+            let field = std::str::from_utf8(splitter.field(bytes, k))
+                .map_err(|_| not_utf8(splitter.record_line()))?;
+            header.push(field.trim().to_owned());
+        }
+        input.consume(splitter.consumed());
+    }
     let missing = |wanted: &'static str, looked_for: String| {
         // One field holding another common delimiter suggests the wrong --delimiter.
         let hint = if header.len() == 1 && header[0].contains([',', ';', '\t', '|']) {
@@ -502,24 +537,56 @@ fn read_csv<R: Read>(
     };
     let lat_col = find_column(&header, options.lat_col.as_deref(), &["lat", "latitude"])
         .map_err(|w| missing("latitude", w))?;
+    let lat_col = refuse_repeated(path, &header, lat_col, "latitude")?;
     let lon_col = find_column(
         &header,
         options.lon_col.as_deref(),
         &["lon", "lng", "long", "longitude"],
     )
     .map_err(|w| missing("longitude", w))?;
+    let lon_col = refuse_repeated(path, &header, lon_col, "longitude")?;
     let name_col = match find_column(&header, options.name_col.as_deref(), &["name", "city"]) {
-        Ok(c) => Some(c),
+        Ok(c) => Some(refuse_repeated(path, &header, c, "name")?),
         Err(w) if options.name_col.is_some() => return Err(missing("name", w)),
         Err(_) => None,
     };
-    let country_col = find_column(&header, None, &["country"]).ok();
+    let country_col = match find_column(&header, None, &["country"]) {
+        Ok(c) => Some(refuse_repeated(path, &header, c, "country")?),
+        Err(_) => None,
+    };
 
-    let mut table = CityTable::default();
-    let mut record = csv::StringRecord::new();
-    while reader.read_record(&mut record).map_err(csv_error)? {
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(str::is_empty) {
+    let mut table = CityTable {
+        has_countries: country_col.is_some(),
+        ..CityTable::default()
+    };
+    while next_record(input, &mut splitter)? {
+        let bytes = input.available();
+        let line = splitter.record_line();
+        let count = splitter.field_count();
+        if count != header.len() {
+            return Err(ReadError::Csv {
+                path: path.to_owned(),
+                line,
+                message: format!(
+                    "expected {} fields like the header, found {count}",
+                    header.len()
+                ),
+            });
+        }
+        // Every field must be UTF-8, used or not.
+        if !bytes[..splitter.consumed()].is_ascii()
+            && (0..count).any(|k| std::str::from_utf8(splitter.field(bytes, k)).is_err())
+        {
+            return Err(not_utf8(line));
+        }
+        let text = |c: usize| {
+            std::str::from_utf8(splitter.field(bytes, c))
+                .map(str::trim)
+                .map_err(|_| not_utf8(line))
+        };
+        let lat = text(lat_col)?;
+        if lat.is_empty() && (0..count).all(|k| is_blank(splitter.field(bytes, k))) {
+            input.consume(splitter.consumed());
             continue;
         }
         if table.len() == options.max_cities {
@@ -529,20 +596,22 @@ fn read_csv<R: Read>(
                 limit: options.max_cities,
             });
         }
-        let field = |c: usize| record.get(c).unwrap_or("");
         table
             .lat_deg
-            .push(parse_coord(path, line, Coord::Latitude, field(lat_col))?);
+            .push(parse_coord(path, line, Coord::Latitude, lat)?);
         table
             .lon_deg
-            .push(parse_coord(path, line, Coord::Longitude, field(lon_col))?);
-        table
-            .names
-            .push(name_col.map_or(String::new(), |c| field(c).to_owned()));
-        table
-            .countries
-            .push(country_col.map(|c| field(c).to_owned()));
+            .push(parse_coord(path, line, Coord::Longitude, text(lon_col)?)?);
+        if let Some(c) = name_col {
+            table.labels.push_str(text(c)?);
+        }
+        table.end_label();
+        if let Some(c) = country_col {
+            table.labels.push_str(text(c)?);
+        }
+        table.end_label();
         table.lines.push(line);
+        input.consume(splitter.consumed());
     }
     Ok(table)
 }
@@ -550,7 +619,12 @@ fn read_csv<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{self, Write};
+
+    /// Every city's name.
+    fn names(t: &CityTable) -> Vec<&str> {
+        (0..t.len()).map(|i| t.name(i)).collect()
+    }
 
     fn file_with(content: &[u8]) -> tempfile::NamedTempFile {
         let mut f = tempfile::NamedTempFile::new().expect("temp file");
@@ -570,8 +644,8 @@ mod tests {
         let t = read("name,country,latitude,longitude,population\n\"Mianzhu, Deyang\",CN,31.3,104.2,5\nQuito,EC,-0.22985,-78.52495,1\n")
             .expect("valid");
         assert_eq!(t.len(), 2);
-        assert_eq!(t.names[0], "Mianzhu, Deyang");
-        assert_eq!(t.countries[1].as_deref(), Some("EC"));
+        assert_eq!(t.name(0), "Mianzhu, Deyang");
+        assert_eq!(t.country(1), Some("EC"));
         assert_eq!((t.lat_deg[1], t.lon_deg[1]), (-0.22985, -78.52495));
         assert_eq!(t.lines, vec![2, 3]);
         assert_eq!(t.label(1), "Quito (EC)");
@@ -580,10 +654,7 @@ mod tests {
     #[test]
     fn finds_other_column_names_case_insensitively() {
         let t = read("City,LAT,Lng,Country\nA,1,2,X\nB,3,4,Y\n").expect("valid");
-        assert_eq!(
-            (t.names[1].as_str(), t.lat_deg[1], t.lon_deg[1]),
-            ("B", 3.0, 4.0)
-        );
+        assert_eq!((t.name(1), t.lat_deg[1], t.lon_deg[1]), ("B", 3.0, 4.0));
         let opts = ReadOptions {
             lat_col: Some("phi".into()),
             lon_col: Some("lambda".into()),
@@ -593,11 +664,8 @@ mod tests {
         };
         let f = file_with(b"where;phi;lambda\nA;1;2\nB;3;4\n");
         let t = read_cities(f.path(), &opts).expect("valid");
-        assert_eq!(
-            (t.names[0].as_str(), t.lat_deg[0], t.lon_deg[1]),
-            ("A", 1.0, 4.0)
-        );
-        assert_eq!(t.countries[0], None);
+        assert_eq!((t.name(0), t.lat_deg[0], t.lon_deg[1]), ("A", 1.0, 4.0));
+        assert_eq!(t.country(0), None);
     }
 
     #[test]
@@ -605,7 +673,7 @@ mod tests {
         let t = read("31.22 121.46 Shanghai\n\n-0.23 -78.52 San Francisco de Quito\n10 20\n")
             .expect("valid");
         assert_eq!(t.len(), 3);
-        assert_eq!(t.names, vec!["Shanghai", "San Francisco de Quito", ""]);
+        assert_eq!(names(&t), vec!["Shanghai", "San Francisco de Quito", ""]);
         assert_eq!(t.lines, vec![1, 3, 4]);
         assert_eq!(t.label(2), "the city on line 4");
     }
@@ -684,14 +752,11 @@ mod tests {
             "\u{feff}name,country,lat,lon,extra\r\n\"Say \"\"hi\"\", ok\",JP,35.7,139.7,x\r\n\
                    Αθήνα,GR,37.98,23.73,y\r\nالقاهرة,EG,30.04,31.24,z\r\n\r\n\r\n";
         let t = read(csv).expect("valid");
-        assert_eq!(t.names, vec!["Say \"hi\", ok", "Αθήνα", "القاهرة"]);
+        assert_eq!(names(&t), vec!["Say \"hi\", ok", "Αθήνα", "القاهرة"]);
         assert_eq!((t.lat_deg[2], t.lon_deg[2]), (30.04, 31.24));
         // The txt layout with comments, CRLF and a BOM.
         let t = read("\u{feff}# cities\r\n10 20 A b\r\n# more\r\n-5 7.5 C\r\n\r\n").expect("valid");
-        assert_eq!(
-            (t.names.clone(), t.lines.clone()),
-            (vec!["A b".to_string(), "C".to_string()], vec![2, 4])
-        );
+        assert_eq!((names(&t), t.lines.clone()), (vec!["A b", "C"], vec![2, 4]));
     }
 
     #[test]
@@ -782,10 +847,7 @@ mod tests {
         let t =
             parse_cities(Path::new("million.csv"), rows, &ReadOptions::default()).expect("valid");
         assert_eq!(t.len(), 1_000_000);
-        assert_eq!(
-            (t.names[999_999].as_str(), t.lat_deg[999_999]),
-            ("c999999", 9.5)
-        );
+        assert_eq!((t.name(999_999), t.lat_deg[999_999]), ("c999999", 9.5));
     }
 
     impl Rows {
