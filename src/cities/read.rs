@@ -345,7 +345,7 @@ fn detect_format(first_line: &str) -> Format {
 
 /// Parses and range-checks one coordinate: the bits `str::parse` gives, and the numbers it takes.
 fn parse_coord(path: &Path, line: u64, coord: Coord, raw: &str) -> Result<f64, ReadError> {
-    let value = raw.trim();
+    let value = trim(raw);
     let err_ctx = || (path.to_owned(), line, coord, value.to_owned());
     let v = decimal::parse_f64(value).map_err(|_| {
         let (path, line, coord, value) = err_ctx();
@@ -689,9 +689,12 @@ fn add_city(
     table
         .lat_deg
         .push(parse_coord(path, line, Coord::Latitude, lat)?);
-    table
-        .lon_deg
-        .push(parse_coord(path, line, Coord::Longitude, text(columns.lon)?)?);
+    table.lon_deg.push(parse_coord(
+        path,
+        line,
+        Coord::Longitude,
+        text(columns.lon)?,
+    )?);
     if let Some(c) = columns.name {
         table.labels.push_str(text(c)?);
     }

@@ -150,9 +150,15 @@ impl Splitter {
         let mut start = i;
         let mut base = i;
         while base < input.len() {
-            let mut word = [pad; 8];
-            let len = (input.len() - base).min(8);
-            word[..len].copy_from_slice(&input[base..base + len]);
+            let (word, len) = match input[base..].first_chunk::<8>() {
+                Some(word) => (*word, 8),
+                None => {
+                    let mut word = [pad; 8];
+                    let len = input.len() - base;
+                    word[..len].copy_from_slice(&input[base..]);
+                    (word, len)
+                }
+            };
             let word = u64::from_le_bytes(word);
             let mut marks = bytes_equal(word, delim)
                 | bytes_equal(word, b'\n')
@@ -367,7 +373,10 @@ mod tests {
         assert_eq!(
             split_all(line, b','),
             vec![
-                rec(1, &["a", "bb", "ccc", "dddd", "eeeee", "ffffff", "ggggggg", "hhhhhhhh", ""]),
+                rec(
+                    1,
+                    &["a", "bb", "ccc", "dddd", "eeeee", "ffffff", "ggggggg", "hhhhhhhh", ""]
+                ),
                 rec(2, &["last", "one"]),
             ]
         );
