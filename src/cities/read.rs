@@ -851,6 +851,35 @@ mod tests {
     }
 
     #[test]
+    fn a_used_column_named_twice_is_refused() {
+        let err = read("lat,lon,lat\n1,2,3\n4,5,6\n").expect_err("lat twice");
+        assert!(
+            err.to_string().starts_with(
+                "latitude column \"lat\" appears twice in the header (columns 1 and 3), "
+            ) && err.to_string().ends_with(" line 1"),
+            "{err}"
+        );
+        let err = read("Name,lat,lon,NAME\nA,1,2,B\nC,3,4,D\n").expect_err("name twice");
+        assert!(
+            err.to_string()
+                .starts_with("name column \"Name\" appears twice in the header (columns 1 and 4)"),
+            "{err}"
+        );
+        // Columns the reader does not use may repeat, and so may two names for one thing.
+        let t = read("x,lat,x,lon,latitude\n0,1,0,2,9\n0,3,0,4,9\n").expect("valid");
+        assert_eq!((t.lat_deg[1], t.lon_deg[1]), (3.0, 4.0));
+    }
+
+    #[test]
+    fn lines_are_where_records_start() {
+        // CRLF ends, blank lines and a name running over two lines.
+        let t = read("name,lat,lon\r\nA,1,2\r\n\r\n\"B\nb\",3,4\r\nC,5,6\r\n").expect("valid");
+        assert_eq!(t.lines, vec![2, 4, 6]);
+        let err = read("name,lat,lon\r\nA,1,2\r\n\r\nB,x,4\r\n").expect_err("not a number");
+        assert!(err.to_string().ends_with(" line 4"), "{err}");
+    }
+
+    #[test]
     fn messages_stay_on_one_line_whatever_the_path() {
         let err = read_cities(Path::new("no\nsuch\u{1b}.csv"), &ReadOptions::default())
             .expect_err("missing");
