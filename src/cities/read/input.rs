@@ -89,36 +89,43 @@ impl<'p, R: Read> Input<'p, R> {
             let grown = (2 * self.buf.len()).max(CHUNK_BYTES);
             self.buf.resize(grown, 0);
         }
-        let n = loop {
+        // Fill the buffer whole: a record longer than it is then rescanned a logarithmic number
+        // of times as the buffer doubles, not once per read (a pipe gives 64 KiB at a time).
+        let before = self.filled;
+        while self.filled < self.buf.len() {
             match self.reader.read(&mut self.buf[self.filled..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Ok(0) => {
+                    self.end = End::Eof;
+                    break;
+                }
+                Ok(n) => {
+                    let kept = self.guard_line_length(n);
+                    self.filled += kept;
+                    if kept < n {
+                        self.end = End::Failed(ReadError::LineTooLong {
+                            path: self.path.to_owned(),
+                            line: self.newlines + 1,
+                            limit: MAX_LINE_BYTES,
+                        });
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(source) => {
                     self.end = End::Failed(ReadError::Io {
                         path: self.path.to_owned(),
                         source,
                     });
-                    return self.fill();
+                    break;
                 }
             }
-        };
-        if n == 0 {
-            self.end = End::Eof;
-            return Ok(());
         }
-        let kept = self.guard_line_length(n);
-        self.filled += kept;
-        if kept < n {
-            self.end = End::Failed(ReadError::LineTooLong {
-                path: self.path.to_owned(),
-                line: self.newlines + 1,
-                limit: MAX_LINE_BYTES,
-            });
-            if kept == 0 {
-                return self.fill();
-            }
+        if self.filled > before {
+            Ok(())
+        } else {
+            // Nothing new: the end says why (EOF, or the fault to report now).
+            self.fill()
         }
-        Ok(())
     }
 
     /// Counts the `n` new bytes into the line lengths; returns how many of them come before the
