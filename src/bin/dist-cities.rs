@@ -329,8 +329,8 @@ fn print_report(
         let city = |k: u64| {
             let k_us = k as usize;
             CityJson {
-                name: table.names[k_us].clone(),
-                country: table.countries[k_us].clone(),
+                name: table.name(k_us).to_owned(),
+                country: table.country(k_us).map(str::to_owned),
                 latitude: table.lat_deg[k_us],
                 longitude: table.lon_deg[k_us],
                 index: k,

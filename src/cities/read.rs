@@ -2,21 +2,25 @@
 //!
 //! Every error names the file and, where there is one, the line and the bad value.
 
-use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use super::CityTable;
+use input::Input;
+use records::{Split, Splitter};
+
+mod decimal;
+mod input;
+mod records;
 
 /// The longest line the reader accepts; a longer one (a binary file, `/dev/zero`) is an error
 /// instead of an ever-growing buffer.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// The default limit on the cities of one file: 20 million cities take about 3 GB on rank 0 and
-/// 480 MB on every rank (and 2e14 pairs).
+/// The default limit on the cities of one file: 20 million cities take about 1.4 GB on rank 0
+/// (with names of about ten bytes) and 480 MB on every rank (and 2e14 pairs).
 pub const DEFAULT_MAX_CITIES: usize = 20_000_000;
 
 /// The layout of a city file.
@@ -131,6 +135,23 @@ pub enum ReadError {
         /// A suggestion when the header looks split by another delimiter.
         hint: &'static str,
     },
+    /// A CSV header naming a column the program uses twice: which one is meant is unclear.
+    #[error(
+        "{wanted} column {name:?} appears twice in the header (columns {first} and {second}), {} line 1",
+        crate::cities::escape_controls(&path.display().to_string())
+    )]
+    RepeatedColumn {
+        /// The file.
+        path: PathBuf,
+        /// What the column holds.
+        wanted: &'static str,
+        /// The column's name as the header writes it (first time).
+        name: String,
+        /// The 1-based position of its first appearance.
+        first: usize,
+        /// The 1-based position of its second appearance.
+        second: usize,
+    },
     /// A malformed CSV record (e.g. a different number of fields than the header).
     #[error("{message}, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
     Csv {
@@ -223,8 +244,9 @@ pub enum ReadError {
     },
 }
 
-/// Reads and validates a city file, streaming: memory grows with the cities kept, and lines are
-/// limited to [`MAX_LINE_BYTES`].
+/// Reads and validates a city file, streaming through a buffer of about a megabyte: memory grows
+/// with the cities kept (their coordinates, lines and names), and lines are limited to
+/// [`MAX_LINE_BYTES`].
 pub fn read_cities(path: &Path, options: &ReadOptions) -> Result<CityTable, ReadError> {
     if path.as_os_str().is_empty() {
         return Err(ReadError::EmptyPath);
@@ -242,51 +264,8 @@ pub fn parse_cities<R: Read>(
     reader: R,
     options: &ReadOptions,
 ) -> Result<CityTable, ReadError> {
-    let too_long = Rc::new(Cell::new(None));
-    let guarded = LineGuard {
-        inner: reader,
-        since_newline: 0,
-        newlines: 0,
-        too_long: Rc::clone(&too_long),
-    };
-    let io_error = |source: io::Error| match too_long.get() {
-        Some(line) => ReadError::LineTooLong {
-            path: path.to_owned(),
-            line,
-            limit: MAX_LINE_BYTES,
-        },
-        None => ReadError::Io {
-            path: path.to_owned(),
-            source,
-        },
-    };
-    let mut input = BufReader::new(guarded);
-
-    // The head: everything up to and including the first line that is neither blank nor a
-    // comment, to detect the layout.
-    let mut head = Vec::new();
-    let mut head_lines = 0u64;
-    let first = loop {
-        let start = head.len();
-        let n = input.read_until(b'\n', &mut head).map_err(&io_error)?;
-        head_lines += 1;
-        if n == 0 {
-            break None;
-        }
-        if head_lines == 1 && head.starts_with(b"\xef\xbb\xbf") {
-            head.drain(..3);
-        }
-        let line = &head[start.min(head.len())..];
-        let text = std::str::from_utf8(line).map_err(|_| ReadError::NotUtf8 {
-            path: path.to_owned(),
-            line: head_lines,
-        })?;
-        // Comment lines of the whitespace layout do not decide the layout.
-        if !text.trim().is_empty() && !text.trim_start().starts_with('#') {
-            break Some(text.trim().to_owned());
-        }
-    };
-    let Some(first) = first else {
+    let mut input = Input::new(path, reader);
+    let Some(first) = first_content_line(path, &mut input)? else {
         return Err(ReadError::Empty {
             path: path.to_owned(),
         });
@@ -295,10 +274,12 @@ pub fn parse_cities<R: Read>(
         Format::Auto => detect_format(&first),
         f => f,
     };
-    let rest = io::Cursor::new(head).chain(input);
+    if input.available().starts_with(UTF8_BOM) {
+        input.consume(UTF8_BOM.len());
+    }
     let table = match format {
-        Format::Txt => read_txt(path, BufReader::new(rest), options.max_cities, &io_error)?,
-        _ => read_csv(path, rest, options, &io_error)?,
+        Format::Txt => read_txt(path, &mut input, options.max_cities)?,
+        _ => read_csv(path, &mut input, options)?,
     };
     if table.len() < 2 {
         return Err(ReadError::TooFew {
@@ -309,30 +290,44 @@ pub fn parse_cities<R: Read>(
     Ok(table)
 }
 
-/// Passes bytes through, failing (and noting the line) when a line grows past [`MAX_LINE_BYTES`].
-struct LineGuard<R> {
-    inner: R,
-    since_newline: usize,
-    newlines: u64,
-    too_long: Rc<Cell<Option<u64>>>,
-}
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
-impl<R: Read> Read for LineGuard<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                self.newlines += 1;
-                self.since_newline = 0;
-            } else {
-                self.since_newline += 1;
-                if self.since_newline > MAX_LINE_BYTES {
-                    self.too_long.set(Some(self.newlines + 1));
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
-                }
+/// Reads until the first line that is neither blank nor a comment (the lines before it stay in
+/// `input`) and returns it trimmed, or `None` when there is none; every line on the way must be
+/// UTF-8, a byte-order mark at the start aside.
+fn first_content_line<R: Read>(
+    path: &Path,
+    input: &mut Input<'_, R>,
+) -> Result<Option<String>, ReadError> {
+    let mut line_start = 0;
+    let mut line = 0u64;
+    loop {
+        let bytes = input.available();
+        let line_end = match memchr::memchr(b'\n', &bytes[line_start..]) {
+            Some(k) => line_start + k + 1,
+            None if input.at_eof() => bytes.len(),
+            None => {
+                input.fill()?;
+                continue;
             }
+        };
+        if line_start == line_end {
+            return Ok(None);
         }
-        Ok(n)
+        line += 1;
+        let mut raw = &bytes[line_start..line_end];
+        if line == 1 {
+            raw = raw.strip_prefix(UTF8_BOM).unwrap_or(raw);
+        }
+        let text = std::str::from_utf8(raw).map_err(|_| ReadError::NotUtf8 {
+            path: path.to_owned(),
+            line,
+        })?;
+        // Comment lines of the whitespace layout do not decide the layout.
+        if !text.trim().is_empty() && !text.trim_start().starts_with('#') {
+            return Ok(Some(text.trim().to_owned()));
+        }
+        line_start = line_end;
     }
 }
 
@@ -348,11 +343,11 @@ fn detect_format(first_line: &str) -> Format {
     }
 }
 
-/// Parses and range-checks one coordinate.
+/// Parses and range-checks one coordinate: the bits `str::parse` gives, and the numbers it takes.
 fn parse_coord(path: &Path, line: u64, coord: Coord, raw: &str) -> Result<f64, ReadError> {
-    let value = raw.trim();
+    let value = trim(raw);
     let err_ctx = || (path.to_owned(), line, coord, value.to_owned());
-    let v: f64 = value.parse().map_err(|_| {
+    let v = decimal::parse_f64(value).map_err(|_| {
         let (path, line, coord, value) = err_ctx();
         ReadError::NotANumber {
             path,
@@ -382,53 +377,66 @@ fn parse_coord(path: &Path, line: u64, coord: Coord, raw: &str) -> Result<f64, R
     Ok(v)
 }
 
-fn read_txt<B: BufRead>(
+fn read_txt<R: Read>(
     path: &Path,
-    mut input: B,
+    input: &mut Input<'_, R>,
     max_cities: usize,
-    io_error: &dyn Fn(io::Error) -> ReadError,
 ) -> Result<CityTable, ReadError> {
     let mut table = CityTable::default();
-    let mut raw = Vec::new();
     let mut line = 0u64;
     loop {
-        raw.clear();
-        if input.read_until(b'\n', &mut raw).map_err(io_error)? == 0 {
+        let bytes = input.available();
+        let line_end = match memchr::memchr(b'\n', bytes) {
+            Some(k) => k + 1,
+            None if input.at_eof() => bytes.len(),
+            None => {
+                input.fill()?;
+                continue;
+            }
+        };
+        if line_end == 0 {
             break;
         }
         line += 1;
-        let text = std::str::from_utf8(&raw).map_err(|_| ReadError::NotUtf8 {
+        let text = std::str::from_utf8(&bytes[..line_end]).map_err(|_| ReadError::NotUtf8 {
             path: path.to_owned(),
             line,
         })?;
         let trimmed = text.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            let mut fields = trimmed.split_whitespace();
+            let (Some(lat), Some(lon)) = (fields.next(), fields.next()) else {
+                return Err(ReadError::ShortLine {
+                    path: path.to_owned(),
+                    line,
+                    text: trimmed.to_owned(),
+                });
+            };
+            if table.len() == max_cities {
+                return Err(ReadError::TooMany {
+                    path: path.to_owned(),
+                    line,
+                    limit: max_cities,
+                });
+            }
+            table
+                .lat_deg
+                .push(parse_coord(path, line, Coord::Latitude, lat)?);
+            table
+                .lon_deg
+                .push(parse_coord(path, line, Coord::Longitude, lon)?);
+            // The name: the remaining words, one space apart.
+            for (k, word) in fields.enumerate() {
+                if k > 0 {
+                    table.labels.push(' ');
+                }
+                table.labels.push_str(word);
+            }
+            table.end_label();
+            table.end_label();
+            table.lines.push(line);
         }
-        let mut fields = trimmed.split_whitespace();
-        let (Some(lat), Some(lon)) = (fields.next(), fields.next()) else {
-            return Err(ReadError::ShortLine {
-                path: path.to_owned(),
-                line,
-                text: trimmed.to_owned(),
-            });
-        };
-        if table.len() == max_cities {
-            return Err(ReadError::TooMany {
-                path: path.to_owned(),
-                line,
-                limit: max_cities,
-            });
-        }
-        table
-            .lat_deg
-            .push(parse_coord(path, line, Coord::Latitude, lat)?);
-        table
-            .lon_deg
-            .push(parse_coord(path, line, Coord::Longitude, lon)?);
-        table.names.push(fields.collect::<Vec<_>>().join(" "));
-        table.countries.push(None);
-        table.lines.push(line);
+        input.consume(line_end);
     }
     Ok(table)
 }
@@ -445,46 +453,85 @@ fn find_column(header: &[String], explicit: Option<&str>, usual: &[&str]) -> Res
         .ok_or_else(|| wanted.join(", "))
 }
 
+/// Refuses a header that names column `col` again later: which of the two is meant is unclear.
+fn refuse_repeated(
+    path: &Path,
+    header: &[String],
+    col: usize,
+    wanted: &'static str,
+) -> Result<usize, ReadError> {
+    let name = header[col].trim().to_lowercase();
+    match (col + 1..header.len()).find(|&k| header[k].trim().to_lowercase() == name) {
+        None => Ok(col),
+        Some(again) => Err(ReadError::RepeatedColumn {
+            path: path.to_owned(),
+            wanted,
+            name: header[col].clone(),
+            first: col + 1,
+            second: again + 1,
+        }),
+    }
+}
+
+/// The next record of the CSV into `splitter`, reading more input as needed; `false` at the end.
+fn next_record<R: Read>(
+    input: &mut Input<'_, R>,
+    splitter: &mut Splitter,
+) -> Result<bool, ReadError> {
+    loop {
+        match splitter.split(input.available(), input.at_eof()) {
+            Split::Record => return Ok(true),
+            Split::End => return Ok(false),
+            Split::NeedMore => {
+                input.consume(splitter.consumed());
+                input.fill()?;
+            }
+        }
+    }
+}
+
+/// `text` without the white space around it, as `str::trim`, quicker when there is none.
+fn trim(text: &str) -> &str {
+    let text = match text.as_bytes().first() {
+        Some(a) if a.is_ascii_graphic() => text,
+        _ => text.trim_start(),
+    };
+    match text.as_bytes().last() {
+        Some(z) if z.is_ascii_graphic() => text,
+        _ => text.trim_end(),
+    }
+}
+
+/// Whether `bytes` is empty once trimmed as `str::trim` does (the csv crate's `Trim::All`).
+fn is_blank(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|s| s.trim().is_empty())
+}
+
 fn read_csv<R: Read>(
     path: &Path,
-    input: R,
+    input: &mut Input<'_, R>,
     options: &ReadOptions,
-    io_error: &dyn Fn(io::Error) -> ReadError,
 ) -> Result<CityTable, ReadError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(options.delimiter)
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(input);
-    let csv_error = |e: csv::Error| {
-        let line = e.position().map_or(1, |p| p.line());
-        let message = match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => {
-                format!("expected {expected_len} fields like the header, found {len}")
-            }
-            _ => e.to_string(),
-        };
-        match e.into_kind() {
-            csv::ErrorKind::Io(source) => io_error(source),
-            csv::ErrorKind::Utf8 { pos, .. } => ReadError::NotUtf8 {
-                path: path.to_owned(),
-                line: pos.map_or(line, |p| p.line()),
-            },
-            _ => ReadError::Csv {
-                path: path.to_owned(),
-                line,
-                message,
-            },
-        }
+    // The csv crate drops a byte-order mark at the start of what it reads, a second one too.
+    if input.available().starts_with(UTF8_BOM) {
+        input.consume(UTF8_BOM.len());
+    }
+    let mut splitter = Splitter::new(options.delimiter);
+    let not_utf8 = |line| ReadError::NotUtf8 {
+        path: path.to_owned(),
+        line,
     };
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(csv_error)?
-        .iter()
-        .map(str::to_owned)
-        .collect();
+
+    let mut header = Vec::new();
+    if next_record(input, &mut splitter)? {
+        let bytes = input.available();
+        for k in 0..splitter.field_count() {
+            let field = std::str::from_utf8(splitter.field(bytes, k))
+                .map_err(|_| not_utf8(splitter.record_line()))?;
+            header.push(field.trim().to_owned());
+        }
+        input.consume(splitter.consumed());
+    }
     let missing = |wanted: &'static str, looked_for: String| {
         // One field holding another common delimiter suggests the wrong --delimiter.
         let hint = if header.len() == 1 && header[0].contains([',', ';', '\t', '|']) {
@@ -502,55 +549,173 @@ fn read_csv<R: Read>(
     };
     let lat_col = find_column(&header, options.lat_col.as_deref(), &["lat", "latitude"])
         .map_err(|w| missing("latitude", w))?;
+    let lat_col = refuse_repeated(path, &header, lat_col, "latitude")?;
     let lon_col = find_column(
         &header,
         options.lon_col.as_deref(),
         &["lon", "lng", "long", "longitude"],
     )
     .map_err(|w| missing("longitude", w))?;
+    let lon_col = refuse_repeated(path, &header, lon_col, "longitude")?;
     let name_col = match find_column(&header, options.name_col.as_deref(), &["name", "city"]) {
-        Ok(c) => Some(c),
+        Ok(c) => Some(refuse_repeated(path, &header, c, "name")?),
         Err(w) if options.name_col.is_some() => return Err(missing("name", w)),
         Err(_) => None,
     };
-    let country_col = find_column(&header, None, &["country"]).ok();
+    let country_col = match find_column(&header, None, &["country"]) {
+        Ok(c) => Some(refuse_repeated(path, &header, c, "country")?),
+        Err(_) => None,
+    };
 
-    let mut table = CityTable::default();
-    let mut record = csv::StringRecord::new();
-    while reader.read_record(&mut record).map_err(csv_error)? {
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(str::is_empty) {
-            continue;
+    let columns = Columns {
+        count: header.len(),
+        lat: lat_col,
+        lon: lon_col,
+        name: name_col,
+        country: country_col,
+    };
+    let mut table = CityTable {
+        has_countries: country_col.is_some(),
+        ..CityTable::default()
+    };
+    // One window of input at a time: its UTF-8 is checked in one go, then split into records.
+    loop {
+        let bytes = input.available();
+        let at_eof = input.at_eof();
+        let valid = valid_utf8_prefix(bytes);
+        let mut pos = 0;
+        let more = loop {
+            match splitter.split(&bytes[pos..], at_eof) {
+                Split::Record => {
+                    let text = valid.get(pos..pos + splitter.consumed());
+                    let record = Record {
+                        bytes: &bytes[pos..],
+                        text,
+                        splitter: &splitter,
+                    };
+                    add_city(path, &mut table, &record, &columns, options.max_cities)?;
+                    pos += splitter.consumed();
+                }
+                Split::NeedMore => break true,
+                Split::End => break false,
+            }
+        };
+        input.consume(pos + splitter.consumed());
+        if !more {
+            return Ok(table);
         }
-        if table.len() == options.max_cities {
-            return Err(ReadError::TooMany {
-                path: path.to_owned(),
-                line,
-                limit: options.max_cities,
-            });
-        }
-        let field = |c: usize| record.get(c).unwrap_or("");
-        table
-            .lat_deg
-            .push(parse_coord(path, line, Coord::Latitude, field(lat_col))?);
-        table
-            .lon_deg
-            .push(parse_coord(path, line, Coord::Longitude, field(lon_col))?);
-        table
-            .names
-            .push(name_col.map_or(String::new(), |c| field(c).to_owned()));
-        table
-            .countries
-            .push(country_col.map(|c| field(c).to_owned()));
-        table.lines.push(line);
+        input.fill()?;
     }
-    Ok(table)
+}
+
+/// The longest start of `bytes` that is UTF-8.
+fn valid_utf8_prefix(bytes: &[u8]) -> &str {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => {
+            let valid = simdutf8::compat::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |_| 0);
+            std::str::from_utf8(&bytes[..valid]).unwrap_or_default()
+        }
+    }
+}
+
+/// Where the columns the reader uses are, and how many there are.
+struct Columns {
+    count: usize,
+    lat: usize,
+    lon: usize,
+    name: Option<usize>,
+    country: Option<usize>,
+}
+
+/// One record just split: its bytes (from where the split began) and, when they are UTF-8, the
+/// same bytes as text.
+struct Record<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+    splitter: &'a Splitter,
+}
+
+/// Validates one CSV record and adds its city to `table` (a record of empty fields adds none).
+fn add_city(
+    path: &Path,
+    table: &mut CityTable,
+    record: &Record<'_>,
+    columns: &Columns,
+    max_cities: usize,
+) -> Result<(), ReadError> {
+    let splitter = record.splitter;
+    let line = splitter.record_line();
+    let count = splitter.field_count();
+    if count != columns.count {
+        return Err(ReadError::Csv {
+            path: path.to_owned(),
+            line,
+            message: format!(
+                "expected {} fields like the header, found {count}",
+                columns.count
+            ),
+        });
+    }
+    let not_utf8 = || ReadError::NotUtf8 {
+        path: path.to_owned(),
+        line,
+    };
+    // Every field must be UTF-8, used or not. A record valid as a whole has valid fields; the
+    // reverse can fail only by quotes between the bytes of a character (`"\xc3"\xa9`).
+    let raw = |k: usize| splitter.field(record.bytes, k);
+    if record.text.is_none() && (0..count).any(|k| std::str::from_utf8(raw(k)).is_err()) {
+        return Err(not_utf8());
+    }
+    let text = |k: usize| {
+        match record.text {
+            Some(whole) => splitter.field_str(whole, k),
+            None => std::str::from_utf8(raw(k)).ok(),
+        }
+        .map(trim)
+        .ok_or_else(not_utf8)
+    };
+    let lat = text(columns.lat)?;
+    if lat.is_empty() && (0..count).all(|k| is_blank(raw(k))) {
+        return Ok(());
+    }
+    if table.len() == max_cities {
+        return Err(ReadError::TooMany {
+            path: path.to_owned(),
+            line,
+            limit: max_cities,
+        });
+    }
+    table
+        .lat_deg
+        .push(parse_coord(path, line, Coord::Latitude, lat)?);
+    table.lon_deg.push(parse_coord(
+        path,
+        line,
+        Coord::Longitude,
+        text(columns.lon)?,
+    )?);
+    if let Some(c) = columns.name {
+        table.labels.push_str(text(c)?);
+    }
+    table.end_label();
+    if let Some(c) = columns.country {
+        table.labels.push_str(text(c)?);
+    }
+    table.end_label();
+    table.lines.push(line);
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{self, Write};
+
+    /// Every city's name.
+    fn names(t: &CityTable) -> Vec<&str> {
+        (0..t.len()).map(|i| t.name(i)).collect()
+    }
 
     fn file_with(content: &[u8]) -> tempfile::NamedTempFile {
         let mut f = tempfile::NamedTempFile::new().expect("temp file");
@@ -570,8 +735,8 @@ mod tests {
         let t = read("name,country,latitude,longitude,population\n\"Mianzhu, Deyang\",CN,31.3,104.2,5\nQuito,EC,-0.22985,-78.52495,1\n")
             .expect("valid");
         assert_eq!(t.len(), 2);
-        assert_eq!(t.names[0], "Mianzhu, Deyang");
-        assert_eq!(t.countries[1].as_deref(), Some("EC"));
+        assert_eq!(t.name(0), "Mianzhu, Deyang");
+        assert_eq!(t.country(1), Some("EC"));
         assert_eq!((t.lat_deg[1], t.lon_deg[1]), (-0.22985, -78.52495));
         assert_eq!(t.lines, vec![2, 3]);
         assert_eq!(t.label(1), "Quito (EC)");
@@ -580,10 +745,7 @@ mod tests {
     #[test]
     fn finds_other_column_names_case_insensitively() {
         let t = read("City,LAT,Lng,Country\nA,1,2,X\nB,3,4,Y\n").expect("valid");
-        assert_eq!(
-            (t.names[1].as_str(), t.lat_deg[1], t.lon_deg[1]),
-            ("B", 3.0, 4.0)
-        );
+        assert_eq!((t.name(1), t.lat_deg[1], t.lon_deg[1]), ("B", 3.0, 4.0));
         let opts = ReadOptions {
             lat_col: Some("phi".into()),
             lon_col: Some("lambda".into()),
@@ -593,11 +755,8 @@ mod tests {
         };
         let f = file_with(b"where;phi;lambda\nA;1;2\nB;3;4\n");
         let t = read_cities(f.path(), &opts).expect("valid");
-        assert_eq!(
-            (t.names[0].as_str(), t.lat_deg[0], t.lon_deg[1]),
-            ("A", 1.0, 4.0)
-        );
-        assert_eq!(t.countries[0], None);
+        assert_eq!((t.name(0), t.lat_deg[0], t.lon_deg[1]), ("A", 1.0, 4.0));
+        assert_eq!(t.country(0), None);
     }
 
     #[test]
@@ -605,7 +764,7 @@ mod tests {
         let t = read("31.22 121.46 Shanghai\n\n-0.23 -78.52 San Francisco de Quito\n10 20\n")
             .expect("valid");
         assert_eq!(t.len(), 3);
-        assert_eq!(t.names, vec!["Shanghai", "San Francisco de Quito", ""]);
+        assert_eq!(names(&t), vec!["Shanghai", "San Francisco de Quito", ""]);
         assert_eq!(t.lines, vec![1, 3, 4]);
         assert_eq!(t.label(2), "the city on line 4");
     }
@@ -684,14 +843,68 @@ mod tests {
             "\u{feff}name,country,lat,lon,extra\r\n\"Say \"\"hi\"\", ok\",JP,35.7,139.7,x\r\n\
                    Αθήνα,GR,37.98,23.73,y\r\nالقاهرة,EG,30.04,31.24,z\r\n\r\n\r\n";
         let t = read(csv).expect("valid");
-        assert_eq!(t.names, vec!["Say \"hi\", ok", "Αθήνα", "القاهرة"]);
+        assert_eq!(names(&t), vec!["Say \"hi\", ok", "Αθήνα", "القاهرة"]);
         assert_eq!((t.lat_deg[2], t.lon_deg[2]), (30.04, 31.24));
         // The txt layout with comments, CRLF and a BOM.
         let t = read("\u{feff}# cities\r\n10 20 A b\r\n# more\r\n-5 7.5 C\r\n\r\n").expect("valid");
-        assert_eq!(
-            (t.names.clone(), t.lines.clone()),
-            (vec!["A b".to_string(), "C".to_string()], vec![2, 4])
+        assert_eq!((names(&t), t.lines.clone()), (vec!["A b", "C"], vec![2, 4]));
+    }
+
+    #[test]
+    fn a_used_column_named_twice_is_refused() {
+        let err = read("lat,lon,lat\n1,2,3\n4,5,6\n").expect_err("lat twice");
+        assert!(
+            err.to_string().starts_with(
+                "latitude column \"lat\" appears twice in the header (columns 1 and 3), "
+            ) && err.to_string().ends_with(" line 1"),
+            "{err}"
         );
+        let err = read("Name,lat,lon,NAME\nA,1,2,B\nC,3,4,D\n").expect_err("name twice");
+        assert!(
+            err.to_string()
+                .starts_with("name column \"Name\" appears twice in the header (columns 1 and 4)"),
+            "{err}"
+        );
+        // Columns the reader does not use may repeat, and so may two names for one thing.
+        let t = read("x,lat,x,lon,latitude\n0,1,0,2,9\n0,3,0,4,9\n").expect("valid");
+        assert_eq!((t.lat_deg[1], t.lon_deg[1]), (3.0, 4.0));
+    }
+
+    #[test]
+    fn lines_are_where_records_start() {
+        // CRLF ends, blank lines and a name running over two lines.
+        let t = read("name,lat,lon\r\nA,1,2\r\n\r\n\"B\nb\",3,4\r\nC,5,6\r\n").expect("valid");
+        assert_eq!(t.lines, vec![2, 4, 6]);
+        let err = read("name,lat,lon\r\nA,1,2\r\n\r\nB,x,4\r\n").expect_err("not a number");
+        assert!(err.to_string().ends_with(" line 4"), "{err}");
+    }
+
+    #[test]
+    fn a_record_bigger_than_the_buffer_reads_whole_through_small_reads() {
+        // A quoted name of 5 MB over many lines, given 64 KiB a read like a pipe.
+        let name = "x".repeat(99) + "\n";
+        let name = name.repeat(50_000);
+        let text = format!("name,lat,lon\n\"{name}\",1,2\nB,3,4\n");
+        let pipe = Pipe {
+            bytes: text.as_bytes(),
+        };
+        let t = parse_cities(Path::new("pipe"), pipe, &ReadOptions::default()).expect("valid");
+        assert_eq!((t.name(0).len(), t.name(1)), (name.trim().len(), "B"));
+        assert_eq!(t.lines, vec![2, 50_003]);
+    }
+
+    /// Gives at most 64 KiB a read.
+    struct Pipe<'a> {
+        bytes: &'a [u8],
+    }
+
+    impl Read for Pipe<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.bytes.len()).min(1 << 16);
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
     }
 
     #[test]
@@ -737,6 +950,43 @@ mod tests {
         assert!(err.to_string().contains("Is a directory"), "{err}");
     }
 
+    /// The reader's speed on a big file: `CITIES_BENCH=big.csv cargo test --release --lib
+    /// read_speed -- --ignored --nocapture` (make one with `scripts/gen-cities 1000000 1 big.csv`).
+    #[test]
+    #[ignore = "a benchmark; needs CITIES_BENCH naming a big city file"]
+    fn read_speed() {
+        let Some(path) = std::env::var_os("CITIES_BENCH") else {
+            eprintln!("set CITIES_BENCH to a city file");
+            return;
+        };
+        let path = Path::new(&path);
+        let megabytes = std::fs::metadata(path).expect("the bench file").len() as f64 / 1e6;
+        // The thread's CPU time too: on a busy machine the wall clock also counts others' work.
+        let cpu_seconds = || {
+            let mut t = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: `t` is a valid timespec for the call to fill.
+            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+            t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
+        };
+        let (mut wall, mut cpu, mut cities) = (f64::INFINITY, f64::INFINITY, 0);
+        for _ in 0..3 {
+            let (start, start_cpu) = (std::time::Instant::now(), cpu_seconds());
+            let table = read_cities(path, &ReadOptions::default()).expect("a valid file");
+            wall = wall.min(start.elapsed().as_secs_f64());
+            cpu = cpu.min(cpu_seconds() - start_cpu);
+            cities = table.len();
+        }
+        println!(
+            "{cities} cities, {megabytes:.1} MB, best of 3: {wall:.3} s wall ({:.1} MB/s), \
+             {cpu:.3} s CPU ({:.1} MB/s)",
+            megabytes / wall,
+            megabytes / cpu
+        );
+    }
+
     /// An endless source of valid CSV rows.
     struct Rows(u64);
 
@@ -756,10 +1006,7 @@ mod tests {
         let t =
             parse_cities(Path::new("million.csv"), rows, &ReadOptions::default()).expect("valid");
         assert_eq!(t.len(), 1_000_000);
-        assert_eq!(
-            (t.names[999_999].as_str(), t.lat_deg[999_999]),
-            ("c999999", 9.5)
-        );
+        assert_eq!((t.name(999_999), t.lat_deg[999_999]), ("c999999", 9.5));
     }
 
     impl Rows {
