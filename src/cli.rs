@@ -58,7 +58,7 @@ pub struct DistCitiesArgs {
     #[arg(long, value_enum, default_value_t = CityKernel::Fast)]
     pub kernel: CityKernel,
     /// How pairs are searched: `tree` (exact k-d tree, about O(n log n), the fast kernel's
-    /// answer bit for bit), `brute` (every pair) or `auto` (the tree from 10,000 cities on).
+    /// answer bit for bit), `brute` (every pair) or `auto` (the tree from 5,000 cities on).
     #[arg(long, value_enum, default_value_t = Algorithm::Auto)]
     pub algorithm: Algorithm,
     /// The Earth's shape: the notebook's `sphere` (radius 6371 km) or the `wgs84` ellipsoid

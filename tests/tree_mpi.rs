@@ -125,7 +125,7 @@ fn the_tree_gives_the_brute_force_answer_on_the_real_files() {
     for file in ["cities.csv", "cities15000.csv"] {
         tree_matches_brute_force(&data(file), file);
     }
-    // From 10,000 cities on, auto takes the tree.
+    // From 5,000 cities on, auto takes the tree.
     let v = json(Some(2), &[&data("cities15000.csv")]);
     assert_eq!(v["algorithm"], "tree");
     let v = json(Some(2), &[&data("cities.csv")]);

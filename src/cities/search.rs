@@ -36,10 +36,10 @@ pub enum Algorithm {
     Brute,
 }
 
-/// From this many cities `auto` takes the tree (measured: at 1,000 cities brute force takes
-/// 0.1 ms and the tree 0.4 ms, at 10,000 both about 7 ms, at 100,000 brute force 0.6 s and the
-/// tree 0.09 s, on one core).
-pub const AUTO_TREE_MIN: u64 = 10_000;
+/// From this many cities `auto` takes the tree. Measured here, one rank, computing time
+/// (median of 3, `scripts/gen-cities` points): 1,000 cities brute force 0.56 ms, tree 0.80 ms;
+/// 3,000: 2.6 and 2.4 ms; 10,000: 22.6 and 8.6 ms; 30,000: 182 and 29 ms.
+pub const AUTO_TREE_MIN: u64 = 5_000;
 
 impl Algorithm {
     /// What `self` means for `n` cities and `kernel`: [`Algorithm::Tree`] or
