@@ -5,6 +5,7 @@ pub mod fast;
 pub mod geo;
 pub mod read;
 pub mod search;
+pub mod top;
 pub mod tree;
 pub mod wgs84;
 

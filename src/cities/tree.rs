@@ -25,6 +25,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::fast::UnitVectors;
+use super::top::{Order, TopK};
 use crate::partition::row_start;
 
 /// Points a leaf holds at most.
@@ -409,6 +410,151 @@ impl Tree {
         }
         found
     }
+
+    /// The original indices of vector number `a`, ascending.
+    fn group(&self, a: u32) -> &[u32] {
+        &self.members
+            [self.member_start[a as usize] as usize..self.member_start[a as usize + 1] as usize]
+    }
+
+    /// The K best pairs in `top`'s order over the queries at tree positions `range`, added to
+    /// `top`: each query offers its group's own pairs and its pairs with the vectors numbered
+    /// after it, so the queries of all positions offer every pair once. `bound` holds a key no
+    /// worse than the global K-th best (another list's [`TopK::limit`]); it prunes, and is
+    /// lowered as `top` fills. A box is skipped only when its bound on the key, less [`MARGIN`],
+    /// is strictly above the limit, so a pair that ties the K-th best is still seen.
+    pub fn top_in(&self, range: std::ops::Range<usize>, top: &mut TopK, bound: &SharedBound) {
+        let order = top.order();
+        let mut stack: Vec<u32> = Vec::with_capacity(64);
+        let mut limit = top.limit().min(bound.get());
+        for pos in range {
+            let a = self.id[pos];
+            let q = [self.x[pos], self.y[pos], self.z[pos]];
+            let ga = self.group(a);
+            if ga.len() >= 2 {
+                let key = order.key(super::fast::dot3(q[0], q[1], q[2], q[0], q[1], q[2]));
+                if key <= limit && offer_within(self.n, ga, key, top) {
+                    bound.lower(top.limit());
+                }
+                limit = top.limit().min(bound.get());
+            }
+            stack.clear();
+            stack.push(0);
+            while let Some(k) = stack.pop() {
+                let node = &self.nodes[k as usize];
+                if node.max_id <= a || key_bound(order, &q, node) - MARGIN > limit {
+                    continue;
+                }
+                if node.child == 0 {
+                    for p in node.start as usize..node.end as usize {
+                        let b = self.id[p];
+                        if b <= a {
+                            continue;
+                        }
+                        let dot =
+                            super::fast::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p]);
+                        let key = order.key(dot);
+                        if key <= limit && offer_cross(self.n, ga, self.group(b), key, top) {
+                            bound.lower(top.limit());
+                            limit = top.limit().min(bound.get());
+                        }
+                    }
+                    continue;
+                }
+                // The child with the better bound is visited first: pushed last.
+                let (c0, c1) = (node.child, node.child + 1);
+                let (b0, b1) = (
+                    key_bound(order, &q, &self.nodes[c0 as usize]),
+                    key_bound(order, &q, &self.nodes[c1 as usize]),
+                );
+                if b0 <= b1 {
+                    stack.push(c1);
+                    stack.push(c0);
+                } else {
+                    stack.push(c0);
+                    stack.push(c1);
+                }
+            }
+            limit = top.limit().min(bound.get());
+        }
+    }
+}
+
+/// The pair index of `(i, j)`, `i < j`, among `n` points.
+#[inline]
+fn pair_index(n: u64, i: u32, j: u32) -> u64 {
+    row_start(n, u64::from(i)) + u64::from(j - i - 1)
+}
+
+/// Offers the pairs inside one group (original indices `g`, ascending), all of key `key`, in
+/// rising pair index, until `top` refuses one (it then refuses the rest: same key, higher
+/// index). Whether any was kept.
+fn offer_within(n: u64, g: &[u32], key: f64, top: &mut TopK) -> bool {
+    let mut kept = false;
+    for (k, &i) in g.iter().enumerate() {
+        for &j in &g[k + 1..] {
+            if !top.offer(key, pair_index(n, i, j)) {
+                return kept;
+            }
+            kept = true;
+        }
+    }
+    kept
+}
+
+/// Offers the pairs of two groups (disjoint, each ascending), all of key `key`, in rising pair
+/// index (the lower index of each pair rising, then the higher), until `top` refuses one.
+/// Whether any was kept.
+fn offer_cross(n: u64, ga: &[u32], gb: &[u32], key: f64, top: &mut TopK) -> bool {
+    if let ([i], [j]) = (ga, gb) {
+        let (i, j) = ((*i).min(*j), (*i).max(*j));
+        return top.offer(key, pair_index(n, i, j));
+    }
+    let mut kept = false;
+    let (mut ia, mut ib) = (0, 0);
+    while ia < ga.len() || ib < gb.len() {
+        let (low, other) = if ib == gb.len() || (ia < ga.len() && ga[ia] < gb[ib]) {
+            ia += 1;
+            (ga[ia - 1], gb)
+        } else {
+            ib += 1;
+            (gb[ib - 1], ga)
+        };
+        let from = other.partition_point(|&x| x < low);
+        for &high in &other[from..] {
+            if !top.offer(key, pair_index(n, low, high)) {
+                return kept;
+            }
+            kept = true;
+        }
+    }
+    kept
+}
+
+/// A lower bound (up to [`MARGIN`]) on the key, in `order`, of `q` with any vector in `node`'s
+/// box: the smallest dot for the farthest pairs, minus the largest for the closest.
+#[inline]
+fn key_bound(order: Order, q: &[f64; 3], node: &Node) -> f64 {
+    match order {
+        Order::Farthest => lower_bound(q, node),
+        Order::Closest => -upper_bound(q, node),
+    }
+}
+
+/// The largest dot product a unit vector `q` can have with a unit vector in `node`'s box (up to
+/// rounding, which [`MARGIN`] covers): the smaller of two true bounds, the box's own maximum of
+/// the linear `q.v`, and `1 - d^2 / 2` with `d` the distance from `q` to the box (for unit
+/// vectors `q.v = 1 - |q - v|^2 / 2`), which is tight near `q`, where the closest partner is.
+#[inline]
+fn upper_bound(q: &[f64; 3], node: &Node) -> f64 {
+    let mut corner = 0.0;
+    let mut d2 = 0.0;
+    for (c, &qc) in q.iter().enumerate() {
+        corner += (qc * node.lo[c]).max(qc * node.hi[c]);
+        let gap = (node.lo[c] - qc).max(qc - node.hi[c]).max(0.0);
+        d2 += gap * gap;
+    }
+    corner.min(1.0 - 0.5 * d2)
 }
 
 /// The smallest dot product a unit vector `q` can have with a unit vector in `node`'s box (up
@@ -481,6 +627,14 @@ mod tests {
 
     #[test]
     fn degenerate_sets_match_brute_force_bit_for_bit() {
+        for (name, coords) in &degenerate_sets() {
+            check(name, coords);
+        }
+    }
+
+    /// All points equal, duplicates, the poles, exact antipodes, one great circle, one meridian,
+    /// two tight antipodal clusters, two points, and (for the closest pairs) tight clusters.
+    fn degenerate_sets() -> Vec<(&'static str, Vec<f64>)> {
         let mut sets: Vec<(&str, Vec<f64>)> = Vec::new();
         sets.push(("all equal", [12.5, -40.0].repeat(500)));
         sets.push(("two points", vec![10.0, 20.0, -10.0, -160.0]));
@@ -517,8 +671,69 @@ mod tests {
             }
         }
         sets.push(("two tight antipodal clusters", clusters));
-        for (name, coords) in &sets {
-            check(name, coords);
+        let mut tight = Vec::new();
+        for (k, c) in random_coords(600, 10).chunks(2).enumerate() {
+            let (dlat, dlon) = (c[0] * 1e-9, c[1] * 1e-9);
+            let centre = [(10.0, 10.0), (10.0, 10.000001), (-60.0, 100.0)][k % 3];
+            tight.extend([centre.0 + dlat, centre.1 + dlon]);
+        }
+        tight.extend([10.0, 10.0, 10.0, 10.0, -60.0, 100.0]);
+        sets.push(("tight clusters with duplicates", tight));
+        sets
+    }
+
+    /// The tree's K best over all queries in `chunks` pieces, each piece into its own list
+    /// (as threads and ranks keep them), sharing one bound, then merged.
+    fn tree_top(tree: &Tree, k: usize, order: Order, chunks: usize) -> Vec<Best> {
+        let bound = SharedBound::new();
+        let u = tree.distinct() as u64;
+        let mut all = TopK::new(k, order);
+        for c in 0..chunks {
+            let r = crate::partition::block_range(u, chunks as u64, c as u64);
+            let mut top = TopK::new(k, order);
+            tree.top_in(r.start as usize..r.end as usize, &mut top, &bound);
+            all.merge(top);
+        }
+        all.into_sorted()
+    }
+
+    fn bits(v: &[Best]) -> Vec<(u64, u64)> {
+        v.iter().map(|b| (b.dot.to_bits(), b.pair_index)).collect()
+    }
+
+    /// Top-K and closest by the tree against every pair sorted, bit for bit, for several K
+    /// (1, a few, past the number of pairs) and chunkings; K = 1 farthest is also the plain
+    /// search's answer.
+    fn check_top(name: &str, coords: &[f64]) {
+        let v = UnitVectors::from_interleaved_degrees(coords);
+        let tree = Tree::build(&v);
+        let pairs = pair_count(v.len() as u64) as usize;
+        for order in [Order::Farthest, Order::Closest] {
+            let all = crate::cities::top::sorted_pairs(&v, order);
+            for k in [1, 2, 10, 57, pairs + 3] {
+                let want = bits(&all[..k.min(pairs)]);
+                for chunks in [1, 3, 7] {
+                    let got = tree_top(&tree, k, order, chunks);
+                    assert_eq!(
+                        bits(&got),
+                        want,
+                        "{name}: {order:?}, k {k}, {chunks} chunks"
+                    );
+                }
+            }
+        }
+        let plain = tree_best(coords, 1).map(|b| (b.dot.to_bits(), b.pair_index));
+        let top1 = tree_top(&tree, 1, Order::Farthest, 1);
+        assert_eq!(bits(&top1).first().copied(), plain, "{name}: top 1");
+    }
+
+    #[test]
+    fn top_k_and_closest_match_every_pair_sorted_bit_for_bit() {
+        for (n, seed) in [(2, 1), (3, 2), (13, 3), (100, 4), (700, 5)] {
+            check_top(&format!("random {n}"), &random_coords(n, seed));
+        }
+        for (name, coords) in degenerate_sets() {
+            check_top(name, &coords);
         }
     }
 
