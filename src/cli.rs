@@ -73,12 +73,41 @@ pub struct DistCitiesArgs {
     /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: u16,
+    /// Also list the K best pairs (the farthest, or the closest with --closest), best first,
+    /// ties by the lower pair index; more than there are pairs lists them all.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub top: Option<u64>,
+    /// Find the closest pair instead of the farthest (cities at the same place give 0 km).
+    #[arg(long)]
+    pub closest: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
 }
 
 impl DistCitiesArgs {
+    /// Whether `--top` and `--closest` fit the other options: they rank pairs by the fast
+    /// kernel's dot product on the sphere, so the haversine kernel and the ellipsoid are refused.
+    pub fn check_ranking(&self) -> Result<(), String> {
+        let (flags, is, ranks) = match (self.top.is_some(), self.closest) {
+            (false, false) => return Ok(()),
+            (true, false) => ("--top", "is", "ranks"),
+            (false, true) => ("--closest", "is", "ranks"),
+            (true, true) => ("--top and --closest", "are", "rank"),
+        };
+        if self.earth != crate::cities::wgs84::Earth::Sphere {
+            return Err(format!(
+                "{flags} {is} sphere-only for now; drop --earth wgs84"
+            ));
+        }
+        if self.kernel != CityKernel::Fast {
+            return Err(format!(
+                "{flags} {ranks} pairs by the fast kernel's dot product; drop --kernel haversine"
+            ));
+        }
+        Ok(())
+    }
+
     /// The reader's options these arguments ask for.
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions {

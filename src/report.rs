@@ -18,6 +18,11 @@ pub fn max_distance_line(distance: f64, unit: &str) -> String {
     format!("Maximum distance: {distance:.0} {unit}")
 }
 
+/// The closest pair's line, in the seed's format, e.g. `Minimum distance: 3 km`.
+pub fn min_distance_line(distance: f64, unit: &str) -> String {
+    format!("Minimum distance: {distance:.0} {unit}")
+}
+
 /// The seed's timing line, e.g. `Computing time: 0.682 sec`.
 pub fn computing_time_line(seconds: f64) -> String {
     format!("Computing time: {seconds:.3} sec")

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 use mpi::collective::{CommunicatorCollectives, SystemOperation};
+use mpi_examples::cities::top::{top_in_range_threaded, Order, TopK};
 use mpi_examples::cities::tree::{Best, SharedBound, Tree};
 use mpi_examples::cities::wgs84::{self, Earth};
 use mpi_examples::cities::{
@@ -20,8 +21,8 @@ use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
 use rayon::prelude::*;
 use serde::Serialize;
 
-/// One city of the farthest pair, as the JSON report shows it.
-#[derive(Serialize)]
+/// One city of a pair, as the JSON report shows it.
+#[derive(Serialize, Clone)]
 struct CityJson {
     name: String,
     country: Option<String>,
@@ -30,7 +31,15 @@ struct CityJson {
     index: u64,
 }
 
-/// The whole report as one JSON object.
+/// One pair of the `--top` list.
+#[derive(Serialize)]
+struct PairJson {
+    distance_km: f64,
+    cities: [CityJson; 2],
+}
+
+/// The whole report as one JSON object: `max_*` and `farthest`, or with `--closest`, `min_*`
+/// and `closest`; `top` with `--top`.
 #[derive(Serialize)]
 struct ReportJson {
     file: String,
@@ -41,11 +50,25 @@ struct ReportJson {
     kernel: Kernel,
     algorithm: Algorithm,
     earth: Earth,
-    max_distance_km: f64,
-    max_distance_m: f64,
-    max_distance: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_distance_km: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_distance_m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_distance: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_distance_km: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_distance_m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_distance: Option<f64>,
     units: Units,
-    farthest: [CityJson; 2],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    farthest: Option<[CityJson; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closest: Option<[CityJson; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    top: Option<Vec<PairJson>>,
     computing_time_s: f64,
     read_s: f64,
     rank_compute_s: Vec<f64>,
@@ -60,6 +83,16 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Halt> {
     let spmd = Spmd::init()?;
     let args: Args = spmd.parse_args()?;
+    spmd.agree(
+        spmd.is_root()
+            .then(|| args.check_ranking().map_err(mpi_examples::Error::Usage)),
+    )?;
+    let order = if args.closest {
+        Order::Closest
+    } else {
+        Order::Farthest
+    };
+    let ranked = args.top.is_some() || args.closest;
     use_threads(args.threads as usize);
     let options = args.read_options();
 
@@ -94,38 +127,38 @@ fn run() -> Result<(), Halt> {
     });
     let my_range = spmd.scatter_slices(plan.as_deref());
 
-    // Compute this rank's farthest pair.
+    // Compute this rank's farthest pair, or its K best pairs in the order asked for.
     let t_start = spmd.now();
+    let threads = args.threads as usize;
     let prepared = Prepared::new(args.kernel, &coords);
-    let (local, tree) = match (algorithm, &prepared) {
-        (Algorithm::Tree, Prepared::Fast(vecs)) => {
-            let (best, tree) = tree_search(&spmd, vecs, args.threads as usize);
-            (best, Some(tree))
+    let mut tree = None;
+    let local = match (ranked, algorithm, &prepared) {
+        (true, algorithm, Prepared::Fast(vecs)) => {
+            let k = local_k(&args, n);
+            Local::Ranked(match algorithm {
+                Algorithm::Tree => tree_top_search(&spmd, vecs, threads, TopK::new(k, order)),
+                _ => top_in_range_threaded(vecs, my_range[0]..my_range[1], k, order, threads),
+            })
         }
-        _ => (
-            prepared.best_in_range_threaded(my_range[0]..my_range[1], args.threads as usize),
-            None,
-        ),
+        (_, Algorithm::Tree, Prepared::Fast(vecs)) => {
+            let (best, t) = tree_search(&spmd, vecs, threads);
+            tree = Some(t);
+            Local::Best(best)
+        }
+        _ => Local::Best(prepared.best_in_range_threaded(my_range[0]..my_range[1], threads)),
     };
     let mut my_time = spmd.now() - t_start;
 
-    // Gather every rank's candidate (pair index u64::MAX for an empty share).
-    let (index, score) = local.map_or((u64::MAX, f64::NEG_INFINITY), |c| (c.pair_index, c.score));
-    let indices = spmd.gather_slices(&[index]);
-    let scores = spmd.gather_slices(&[score]);
-    let best = indices.zip(scores).map(|(indices, scores)| {
-        indices
-            .parts()
-            .zip(scores.parts())
-            .filter(|(ix, _)| ix[0] != u64::MAX)
-            .map(|(ix, sc)| Candidate {
-                pair_index: ix[0],
-                score: sc[0],
-            })
-            .reduce(Candidate::better)
-            .expect("at least two cities were validated, so one pair exists")
-    });
-    let spherical = spmd.broadcast_value(best.map(|b| b.pair_index));
+    // Gather every rank's candidate (pair index u64::MAX for an empty share), or every rank's
+    // list, which rank 0 merges.
+    let (best, list) = match local {
+        Local::Best(local) => (gather_best(&spmd, local), None),
+        Local::Ranked(local) => {
+            let list = gather_lists(&spmd, &local, order, local_k(&args, n));
+            (list.as_ref().map(|l| l[0].pair_index), list)
+        }
+    };
+    let spherical = spmd.broadcast_value(best);
 
     // On the ellipsoid: the sphere's farthest pair bounds the answer from below, and only
     // pairs whose dot a proven bound cannot rule out get Karney's geodesic (rank 0).
@@ -169,20 +202,28 @@ fn run() -> Result<(), Halt> {
     let (Some(table), Some(figures), Some(peaks)) = (table, figures, peaks) else {
         return Ok(()); // not rank 0
     };
-    let farthest = match geodesic {
-        Some(g) => Farthest {
-            i: g.i as u64,
-            j: g.j as u64,
-            distance_km: g.distance_m / 1000.0,
-        },
-        None => {
-            let (i, j) = pair_at(n, spherical);
-            Farthest {
-                i,
-                j,
-                distance_km: prepared.distance_km(n, spherical),
-            }
+    let sphere_pair = |pair_index: u64| {
+        let (i, j) = pair_at(n, pair_index);
+        Pair {
+            i,
+            j,
+            distance_km: prepared.distance_km(n, pair_index),
         }
+    };
+    let answer = Answer {
+        order,
+        best: match geodesic {
+            Some(g) => Pair {
+                i: g.i as u64,
+                j: g.j as u64,
+                distance_km: g.distance_m / 1000.0,
+            },
+            None => sphere_pair(spherical),
+        },
+        top: args
+            .top
+            .and(list)
+            .map(|l| l.iter().map(|b| sphere_pair(b.pair_index)).collect()),
     };
     let rank_times: Vec<f64> = figures.parts().map(|f| f[0]).collect();
     let figures = RankFigures {
@@ -197,7 +238,7 @@ fn run() -> Result<(), Halt> {
         &args,
         algorithm,
         &table,
-        &farthest,
+        &answer,
         &times,
         &figures,
         spmd.size(),
@@ -257,6 +298,51 @@ fn tree_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize) -> (Option<Candi
     (best, tree)
 }
 
+/// This rank's K best pairs by the tree, in `top`'s order: the rounds and chunks of
+/// [`tree_search`], each thread keeping its own list across its chunks, the ranks sharing the
+/// best K-th key of any list (a bound no worse than the global K-th best), which again only
+/// prunes more.
+fn tree_top_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize, top: TopK) -> Vec<Best> {
+    let tree = Tree::build(vecs);
+    let bound = SharedBound::new();
+    let chunks = tree.distinct().div_ceil(CHUNK);
+    let (size, rank) = (spmd.size() as usize, spmd.rank() as usize);
+    let mut tops = vec![top; threads];
+    for round in 0..chunks.div_ceil(size * threads) {
+        let send = bound.get();
+        let mut recv = f64::INFINITY;
+        mpi::request::scope(|scope| {
+            let request = spmd.world().immediate_all_reduce_into(
+                scope,
+                &send,
+                &mut recv,
+                SystemOperation::min(),
+            );
+            let chunk = |t: usize, top: &mut TopK| {
+                let c = (round * size + rank) * threads + t;
+                let start = (c * CHUNK).min(tree.distinct());
+                let end = (start + CHUNK).min(tree.distinct());
+                tree.top_in(start..end, top, &bound);
+            };
+            if threads > 1 {
+                tops.par_iter_mut()
+                    .enumerate()
+                    .for_each(|(t, top)| chunk(t, top));
+            } else {
+                chunk(0, &mut tops[0]);
+            }
+            request.wait();
+        });
+        bound.lower(recv);
+    }
+    let mut tops = tops.into_iter();
+    let mut all = tops.next().expect("at least one thread");
+    for t in tops {
+        all.merge(t);
+    }
+    all.into_sorted()
+}
+
 /// The tree positions of this rank's queries: its chunks of every round, as [`tree_search`]
 /// hands them out.
 fn my_tree_positions(
@@ -300,11 +386,67 @@ struct Times {
     read: f64,
 }
 
-/// The answer as the report shows it.
-struct Farthest {
+/// What one rank found: its best pair, or its list of the K best.
+enum Local {
+    Best(Option<Candidate>),
+    Ranked(Vec<Best>),
+}
+
+/// The number of pairs a list keeps: `--top`, or 1, never more than there are pairs.
+fn local_k(args: &Args, n: u64) -> usize {
+    args.top.unwrap_or(1).min(pair_count(n)) as usize
+}
+
+/// Rank 0 gets the best of every rank's candidate (other ranks get `None`).
+fn gather_best(spmd: &Spmd, local: Option<Candidate>) -> Option<u64> {
+    let (index, score) = local.map_or((u64::MAX, f64::NEG_INFINITY), |c| (c.pair_index, c.score));
+    let indices = spmd.gather_slices(&[index]);
+    let scores = spmd.gather_slices(&[score]);
+    indices.zip(scores).map(|(indices, scores)| {
+        indices
+            .parts()
+            .zip(scores.parts())
+            .filter(|(ix, _)| ix[0] != u64::MAX)
+            .map(|(ix, sc)| Candidate {
+                pair_index: ix[0],
+                score: sc[0],
+            })
+            .reduce(Candidate::better)
+            .expect("at least two cities were validated, so one pair exists")
+            .pair_index
+    })
+}
+
+/// Rank 0 gets the `k` best of every rank's list, the best first (other ranks get `None`):
+/// each rank's list holds its `k` best, so the global `k` best are among them.
+fn gather_lists(spmd: &Spmd, local: &[Best], order: Order, k: usize) -> Option<Vec<Best>> {
+    let indices: Vec<u64> = local.iter().map(|b| b.pair_index).collect();
+    let dots: Vec<f64> = local.iter().map(|b| b.dot).collect();
+    let indices = spmd.gather_slices(&indices);
+    let dots = spmd.gather_slices(&dots);
+    indices.zip(dots).map(|(indices, dots)| {
+        let mut top = TopK::new(k, order);
+        for (&pair_index, &dot) in indices.into_flat().iter().zip(&dots.into_flat()) {
+            top.offer_best(Best { dot, pair_index });
+        }
+        let list = top.into_sorted();
+        assert!(!list.is_empty(), "at least two cities, so one pair exists");
+        list
+    })
+}
+
+/// A pair as the report shows it.
+struct Pair {
     i: u64,
     j: u64,
     distance_km: f64,
+}
+
+/// The answer: the best pair in `order`, and the `--top` list.
+struct Answer {
+    order: Order,
+    best: Pair,
+    top: Option<Vec<Pair>>,
 }
 
 /// Each rank's compute time and peak memory, on rank 0.
@@ -317,7 +459,7 @@ fn print_report(
     args: &Args,
     algorithm: Algorithm,
     table: &CityTable,
-    best: &Farthest,
+    answer: &Answer,
     times: &Times,
     figures: &RankFigures,
     ranks: i32,
@@ -325,6 +467,8 @@ fn print_report(
     let computing_time = times.computing;
     let rank_times = figures.times;
     let n = table.len() as u64;
+    let best = &answer.best;
+    let closest = answer.order == Order::Closest;
     if args.json {
         let city = |k: u64| {
             let k_us = k as usize;
@@ -336,6 +480,18 @@ fn print_report(
                 index: k,
             }
         };
+        let (km, m, dist) = (
+            Some(best.distance_km),
+            Some((best.distance_km * 1e6).round() / 1e3),
+            Some(args.units.from_km(best.distance_km)),
+        );
+        let pair = Some([city(best.i), city(best.j)]);
+        let none = (None, None, None);
+        let (max, min) = if closest {
+            (none, (km, m, dist))
+        } else {
+            ((km, m, dist), none)
+        };
         let json = ReportJson {
             file: args.path.display().to_string(),
             cities: n,
@@ -345,11 +501,23 @@ fn print_report(
             kernel: args.kernel,
             algorithm,
             earth: args.earth,
-            max_distance_km: best.distance_km,
-            max_distance_m: (best.distance_km * 1e6).round() / 1e3,
-            max_distance: args.units.from_km(best.distance_km),
+            max_distance_km: max.0,
+            max_distance_m: max.1,
+            max_distance: max.2,
+            min_distance_km: min.0,
+            min_distance_m: min.1,
+            min_distance: min.2,
             units: args.units,
-            farthest: [city(best.i), city(best.j)],
+            farthest: if closest { None } else { pair.clone() },
+            closest: if closest { pair } else { None },
+            top: answer.top.as_ref().map(|top| {
+                top.iter()
+                    .map(|p| PairJson {
+                        distance_km: p.distance_km,
+                        cities: [city(p.i), city(p.j)],
+                    })
+                    .collect()
+            }),
             computing_time_s: computing_time,
             read_s: times.read,
             rank_compute_s: rank_times.to_vec(),
@@ -361,15 +529,15 @@ fn print_report(
             serde_json::to_string_pretty(&json).expect("the report serialises")
         );
     } else {
+        let (distance, unit) = (args.units.from_km(best.distance_km), args.units.to_string());
+        let (line, which) = if closest {
+            (report::min_distance_line(distance, &unit), "Closest")
+        } else {
+            (report::max_distance_line(distance, &unit), "Farthest")
+        };
+        println!("{line}");
         println!(
-            "{}",
-            report::max_distance_line(
-                args.units.from_km(best.distance_km),
-                &args.units.to_string()
-            )
-        );
-        println!(
-            "Farthest pair: {} and {}",
+            "{which} pair: {} and {}",
             table.label(best.i as usize),
             table.label(best.j as usize)
         );
@@ -387,5 +555,17 @@ fn print_report(
         println!("{}", report::computing_time_line(computing_time));
         println!("{}", report::rank_times_line(rank_times));
         println!("{}", report::balance_line("time", rank_times));
+        if let Some(top) = &answer.top {
+            println!("Top {} {} pairs:", top.len(), which.to_lowercase());
+            for (r, p) in top.iter().enumerate() {
+                println!(
+                    "{:>4}. {:.3} {unit}: {} and {}",
+                    r + 1,
+                    args.units.from_km(p.distance_km),
+                    table.label(p.i as usize),
+                    table.label(p.j as usize)
+                );
+            }
+        }
     }
 }
