@@ -556,7 +556,8 @@ fn print_report(
         println!("{}", report::rank_times_line(rank_times));
         println!("{}", report::balance_line("time", rank_times));
         if let Some(top) = &answer.top {
-            println!("Top {} {} pairs:", top.len(), which.to_lowercase());
+            let s = if top.len() == 1 { "" } else { "s" };
+            println!("Top {} {} pair{s}:", top.len(), which.to_lowercase());
             for (r, p) in top.iter().enumerate() {
                 println!(
                     "{:>4}. {:.3} {unit}: {} and {}",
