@@ -4,36 +4,11 @@
 
 mod common;
 
-use std::fmt::Write as _;
-use std::path::Path;
-
-use common::{data, launch_with, mpirun_n};
+use common::{data, launch_with, mpirun_n, write_cities_csv, Lcg};
 use mpi_examples::cities::UnitVectors;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dist-cities");
-
-/// A deterministic stream of numbers in [0, 1).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// Writes `points` (lat, lon in degrees) as a CSV with names `p0, p1, ...`.
-fn write_csv(path: &Path, points: &[(f64, f64)]) {
-    let mut s = String::from("name,lat,lon\n");
-    for (k, (lat, lon)) in points.iter().enumerate() {
-        writeln!(s, "p{k},{lat:?},{lon:?}").expect("write to a string");
-    }
-    std::fs::write(path, s).expect("write the CSV");
-}
 
 /// The coordinates of a CSV with `lat` and `lon` in the named columns.
 fn read_coords(path: &str, lat: usize, lon: usize) -> Vec<f64> {
@@ -171,7 +146,7 @@ fn top_and_closest_agree_at_every_rank_and_thread_count_on_random_points_with_du
     let dir = tempfile::tempdir().expect("temp dir");
     let points = random_with_duplicates();
     let path = dir.path().join("dups.csv");
-    write_csv(&path, &points);
+    write_cities_csv(&path, &points);
     let coords: Vec<f64> = points.iter().flat_map(|&(a, b)| [a, b]).collect();
     lists_agree(
         path.to_str().expect("utf-8"),
@@ -236,7 +211,7 @@ fn top_1_is_the_plain_answer_and_more_than_all_pairs_lists_them_all() {
         .collect();
     points.extend([(1.5, 2.5), (1.5, 2.5), (1.5, 2.5)]);
     let path = dir.path().join("small.csv");
-    write_csv(&path, &points);
+    write_cities_csv(&path, &points);
     let coords: Vec<f64> = points.iter().flat_map(|&(a, b)| [a, b]).collect();
     lists_agree(path.to_str().expect("utf-8"), &coords, 1000, "12 points");
     let v = json(

@@ -3,34 +3,9 @@
 
 mod common;
 
-use std::fmt::Write as _;
-use std::path::Path;
-
-use common::{data, launch_with, mpirun_n};
+use common::{data, launch_with, mpirun_n, write_cities_csv, Lcg};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dist-cities");
-
-/// A deterministic stream of numbers in [0, 1).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// Writes `points` (lat, lon in degrees) as a CSV with names `p0, p1, ...`.
-fn write_csv(path: &Path, points: &[(f64, f64)]) {
-    let mut s = String::from("name,lat,lon\n");
-    for (k, (lat, lon)) in points.iter().enumerate() {
-        writeln!(s, "p{k},{lat:?},{lon:?}").expect("write to a string");
-    }
-    std::fs::write(path, s).expect("write the CSV");
-}
 
 /// The answer's bits: distance, the two indices.
 fn answer(v: &serde_json::Value) -> (u64, u64, u64) {
@@ -115,7 +90,7 @@ fn the_tree_gives_the_brute_force_answer_on_random_and_degenerate_sets() {
     sets.push(("two tight antipodal clusters", clusters));
     for (k, (what, points)) in sets.iter().enumerate() {
         let path = dir.path().join(format!("set{k}.csv"));
-        write_csv(&path, points);
+        write_cities_csv(&path, points);
         tree_matches_brute_force(path.to_str().expect("utf-8 path"), what);
     }
 }
@@ -218,7 +193,7 @@ fn wgs84_gives_karneys_farthest_pair_over_every_pair() {
     ]);
     points.extend(points[..40].to_vec());
     let path = dir.path().join("hard.csv");
-    write_csv(&path, &points);
+    write_cities_csv(&path, &points);
     let coords: Vec<f64> = points.iter().flat_map(|&(a, b)| [a, b]).collect();
     wgs84_matches_brute_force(
         path.to_str().expect("utf-8"),

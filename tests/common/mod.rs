@@ -68,6 +68,29 @@ pub fn data(name: &str) -> String {
     root().join("data").join(name).display().to_string()
 }
 
+/// A deterministic stream of numbers in [0, 1) (a 64-bit LCG, the top 53 bits).
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Writes `points` (lat, lon in degrees) as a city CSV with names `p0, p1, ...`.
+pub fn write_cities_csv(path: &Path, points: &[(f64, f64)]) {
+    use std::fmt::Write as _;
+    let mut s = String::from("name,lat,lon\n");
+    for (k, (lat, lon)) in points.iter().enumerate() {
+        writeln!(s, "p{k},{lat:?},{lon:?}").expect("write to a string");
+    }
+    std::fs::write(path, s).expect("write the CSV");
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 /// An MPI family, as far as launching goes.
 enum Flavour {
