@@ -27,10 +27,10 @@ pub enum Kernel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
-    /// The tree from [`AUTO_TREE_MIN`] cities on with the fast kernel, else brute force.
+    /// The tree from 5,000 cities on with the fast kernel, else brute force.
     #[default]
     Auto,
-    /// The exact k-d tree ([`super::tree`]): the brute force's answer in about O(n log n).
+    /// The exact k-d tree: the brute force's answer in about O(n log n).
     Tree,
     /// Every pair, split evenly between ranks and threads.
     Brute,
@@ -146,6 +146,18 @@ impl Prepared {
 mod tests {
     use super::*;
     use crate::partition::pair_count;
+
+    #[test]
+    fn the_help_text_names_the_auto_threshold() {
+        use clap::ValueEnum as _;
+        let help = Algorithm::Auto
+            .to_possible_value()
+            .and_then(|v| v.get_help().map(|h| h.to_string()))
+            .expect("auto has help");
+        let n = AUTO_TREE_MIN.to_string();
+        let with_commas = format!("{},{}", &n[..n.len() - 3], &n[n.len() - 3..]);
+        assert!(help.contains(&with_commas), "{help:?} vs {AUTO_TREE_MIN}");
+    }
 
     #[test]
     fn threads_and_kernels_agree() {
