@@ -23,24 +23,44 @@ use super::MandelError;
 /// Entries in matplotlib's lookup table for its named colour maps (`rcParams['image.lut']`).
 const LUT_SIZE: usize = 256;
 
-/// Colour map names accepted by [`Colormap::from_name`], in the order `--help` should list them.
-const NAMES: &[&str] = &[
-    "jet",
-    "gray",
-    "viridis",
-    "magma",
-    "inferno",
-    "plasma",
-    "cividis",
-    "turbo",
-    "cubehelix",
-    "warm",
-    "cool",
-    "rainbow",
-    "sinebow",
-    "spectral",
-    "rdylbu",
+/// Every colour map: its name and where its colours come from, in the order `--help` lists
+/// them. Names, parsing and the error's list of valid names all follow from this one table.
+const MAPS: &[(&str, Source)] = &[
+    ("jet", Source::Segmented(&JET)),
+    ("gray", Source::Segmented(&GRAY)),
+    ("viridis", Source::Gradient(colorous::VIRIDIS)),
+    ("magma", Source::Gradient(colorous::MAGMA)),
+    ("inferno", Source::Gradient(colorous::INFERNO)),
+    ("plasma", Source::Gradient(colorous::PLASMA)),
+    ("cividis", Source::Gradient(colorous::CIVIDIS)),
+    ("turbo", Source::Gradient(colorous::TURBO)),
+    ("cubehelix", Source::Gradient(colorous::CUBEHELIX)),
+    ("warm", Source::Gradient(colorous::WARM)),
+    ("cool", Source::Gradient(colorous::COOL)),
+    ("rainbow", Source::Gradient(colorous::RAINBOW)),
+    ("sinebow", Source::Gradient(colorous::SINEBOW)),
+    ("spectral", Source::Gradient(colorous::SPECTRAL)),
+    ("rdylbu", Source::Gradient(colorous::RED_YELLOW_BLUE)),
 ];
+
+/// The names of [`MAPS`], in its order.
+const NAMES: [&str; MAPS.len()] = {
+    let mut names = [""; MAPS.len()];
+    let mut k = 0;
+    while k < MAPS.len() {
+        names[k] = MAPS[k].0;
+        k += 1;
+    }
+    names
+};
+
+/// Where a map's colours come from.
+enum Source {
+    /// matplotlib's segment data, turned into its 256-entry table.
+    Segmented(&'static [&'static [(f64, f64, f64)]; 3]),
+    /// A continuous gradient from the colorous crate.
+    Gradient(colorous::Gradient),
+}
 
 /// matplotlib's `_jet_data`: per channel, rows of `(x, y0, y1)`.
 const JET: [&[(f64, f64, f64)]; 3] = [
@@ -90,35 +110,22 @@ impl Colormap {
     /// Looks a map up by name, ignoring case; the error lists the names on offer.
     pub fn from_name(name: &str) -> Result<Self, MandelError> {
         let lower = name.to_ascii_lowercase();
-        let Some(&found) = NAMES.iter().find(|&&n| n == lower) else {
+        let Some((found, source)) = MAPS.iter().find(|(n, _)| *n == lower) else {
             return Err(MandelError::UnknownColormap {
                 name: name.to_string(),
-                valid: NAMES,
+                valid: &NAMES,
             });
         };
-        let kind = match found {
-            "jet" => Kind::Table(segmented_table(&JET)),
-            "gray" => Kind::Table(segmented_table(&GRAY)),
-            "viridis" => Kind::Gradient(colorous::VIRIDIS),
-            "magma" => Kind::Gradient(colorous::MAGMA),
-            "inferno" => Kind::Gradient(colorous::INFERNO),
-            "plasma" => Kind::Gradient(colorous::PLASMA),
-            "cividis" => Kind::Gradient(colorous::CIVIDIS),
-            "turbo" => Kind::Gradient(colorous::TURBO),
-            "cubehelix" => Kind::Gradient(colorous::CUBEHELIX),
-            "warm" => Kind::Gradient(colorous::WARM),
-            "cool" => Kind::Gradient(colorous::COOL),
-            "rainbow" => Kind::Gradient(colorous::RAINBOW),
-            "sinebow" => Kind::Gradient(colorous::SINEBOW),
-            "spectral" => Kind::Gradient(colorous::SPECTRAL),
-            _ => Kind::Gradient(colorous::RED_YELLOW_BLUE),
+        let kind = match source {
+            Source::Segmented(data) => Kind::Table(segmented_table(data)),
+            Source::Gradient(g) => Kind::Gradient(*g),
         };
         Ok(Self { name: found, kind })
     }
 
     /// The names [`Colormap::from_name`] accepts, for `--help` and error messages.
     pub fn names() -> &'static [&'static str] {
-        NAMES
+        &NAMES
     }
 
     /// This map's canonical (lowercase) name.
