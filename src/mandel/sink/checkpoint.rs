@@ -20,8 +20,17 @@ use crate::atomic_file::write_atomically;
 use crate::mandel::render::RowRenderer;
 use crate::Error;
 
-/// Seconds between saves at most (a chunk is saved once this has passed since the last one).
+/// Time between saves at most (a chunk is saved once this has passed since the last one).
 pub const SAVE_EVERY: Duration = Duration::from_secs(2);
+
+/// [`SAVE_EVERY`], or `MPI_EXAMPLES_CHECKPOINT_MS` milliseconds when set (the tests save often,
+/// so that a short image is interrupted after a save).
+fn save_every() -> Duration {
+    std::env::var("MPI_EXAMPLES_CHECKPOINT_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(SAVE_EVERY, Duration::from_millis)
+}
 
 /// Bytes of rows a chunk holds at most.
 pub const CHUNK_BYTES: usize = 64 << 20;
@@ -236,6 +245,7 @@ pub struct CheckpointSink {
     counts: Vec<u32>,
     smooth: Vec<f32>,
     last_save: Instant,
+    every: Duration,
     error: Option<Error>,
 }
 
@@ -255,6 +265,7 @@ impl CheckpointSink {
             counts: Vec::new(),
             smooth: Vec::new(),
             last_save: Instant::now(),
+            every: save_every(),
             error: None,
         }
     }
@@ -285,7 +296,7 @@ impl RowSink for CheckpointSink {
         if let (true, Some(s)) = (self.checkpoint.smooth, smooth) {
             self.smooth.extend_from_slice(s);
         }
-        if self.counts.len() * 8 >= CHUNK_BYTES || self.last_save.elapsed() >= SAVE_EVERY {
+        if self.counts.len() * 8 >= CHUNK_BYTES || self.last_save.elapsed() >= self.every {
             self.save();
         }
     }
