@@ -274,6 +274,7 @@ fn run_movie(spmd: &Spmd, args: &Args) -> Result<(), Halt> {
             rendered: &rendered,
             reference_s: reference.as_ref().map(|(_, s, _)| *s),
             precision_bits: reference.as_ref().map(|(_, _, b)| *b),
+            slots: &slots,
             done: &done,
             skipped: already,
             peak_rss: &peak_rss.into_flat(),

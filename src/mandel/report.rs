@@ -264,7 +264,9 @@ pub struct MovieReport<'a> {
     pub reference_s: Option<f64>,
     /// Bits of precision of that orbit.
     pub precision_bits: Option<u32>,
-    /// The frames written this run, in order.
+    /// The frames rendered this run.
+    pub slots: &'a [u32],
+    /// Those written, in order, with their times (none without output).
     pub done: &'a [FrameDone],
     /// Frames left alone because their files were whole (`--resume`).
     pub skipped: u64,
@@ -323,7 +325,7 @@ impl MovieReport<'_> {
         let work: Vec<f64> = figures.work.iter().map(|&w| w as f64).collect();
         let total: u64 = figures.work.iter().sum();
         let fps = if time > 0.0 {
-            self.done.len() as f64 / time
+            self.slots.len() as f64 / time
         } else {
             0.0
         };
@@ -344,7 +346,7 @@ impl MovieReport<'_> {
                 threads: self.args.threads,
                 schedule: self.args.schedule,
                 frames_total: frames.len(),
-                frames_done: self.done.len(),
+                frames_done: self.slots.len(),
                 frames_skipped: self.skipped,
                 computing_time_s: time,
                 frames_per_s: fps,
@@ -366,7 +368,7 @@ impl MovieReport<'_> {
                             file: f.out.as_ref().map(|p| p.display().to_string()),
                             counts: f.counts.as_ref().map(|p| p.display().to_string()),
                             kernel: f.job.kernel,
-                            rendered: d.is_some(),
+                            rendered: self.slots.contains(&(f.index as u32)),
                             seconds: d.map(|d| d.seconds),
                             pixel_iterations: d.map(|d| d.pixel_iterations),
                         }
@@ -399,7 +401,7 @@ impl MovieReport<'_> {
         println!("{}", report::computing_time_line(time));
         println!(
             "Frames: {} rendered ({fps:.2} per second), {} left alone (already whole)",
-            self.done.len(),
+            self.slots.len(),
             self.skipped
         );
         if let (Some(s), Some(bits)) = (self.reference_s, self.precision_bits) {
@@ -421,6 +423,12 @@ impl MovieReport<'_> {
                     f.scale,
                     f.job.kernel.name(),
                     d.seconds
+                ),
+                None if self.slots.contains(&(f.index as u32)) => println!(
+                    "Frame {}: scale {}, {} kernel, not written",
+                    f.index,
+                    f.scale,
+                    f.job.kernel.name()
                 ),
                 None => println!("Frame {}: scale {}, already whole{file}", f.index, f.scale),
             }
