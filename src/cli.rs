@@ -138,15 +138,31 @@ pub use crate::mandel::distribute::Schedule;
 ///
 /// Pixel column j samples x = xmin + j*dx and row r samples y = ymin + (H-1-r)*dy, with
 /// dx = (xmax-xmin)/W and dy = (ymax-ymin)/H: the notebook's grid, north up.
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(version, after_help = AFTER_HELP)]
 pub struct MandelArgs {
-    /// Write the image to this PNG file.
+    /// Write the image to this PNG file (with --frames: a pattern such as `f/f%05d.png`, the
+    /// frame number from 0 in its printf-style `%d` field).
     #[arg(long, value_name = "FILE.png")]
     pub out: Option<PathBuf>,
-    /// Write the escape counts to this NumPy file (uint32, shape (height, width), row 0 on top).
+    /// Write the escape counts to this NumPy file (uint32, shape (height, width), row 0 on top);
+    /// with --frames a pattern, as for --out.
     #[arg(long, value_name = "FILE.npy")]
     pub counts: Option<PathBuf>,
+    /// Render a zoom movie of N frames, their view widths geometric from --scale (or the
+    /// default view's, 3) to --zoom-to, all centred on --center (or the location's).
+    #[arg(long, value_name = "N")]
+    pub frames: Option<u64>,
+    /// The last frame's view width (any depth, like --scale); needs --frames.
+    #[arg(long, value_name = "S_END", allow_hyphen_values = true, value_parser = parse_decimal)]
+    pub zoom_to: Option<Decimal>,
+    /// With --frames: leave every frame whose files already exist whole, render the rest.
+    #[arg(long)]
+    pub resume: bool,
+    /// Save finished rows of one image in this folder as they come, and take up from them on a
+    /// rerun of the same request; removed once the image is written.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint: Option<PathBuf>,
     /// Image width in pixels.
     #[arg(long, default_value_t = DEFAULT_WIDTH)]
     pub width: u32,
@@ -367,6 +383,26 @@ impl MandelJob {
     /// apart. `location` is the `--location` file's content, read by rank 0 and shared.
     pub fn from_args(args: &MandelArgs, location: Option<Location>) -> Result<MandelJob, Error> {
         let (width, height) = (args.width, args.height);
+        if args.frames.is_none() {
+            if let Some(s) = &args.zoom_to {
+                return Err(Error::Usage(format!(
+                    "--zoom-to {s} is the last frame's width: it needs --frames N"
+                )));
+            }
+            if args.resume {
+                return Err(Error::Usage(
+                    "--resume is for movies (--frames N); one image takes up where it stopped \
+                     with --checkpoint DIR"
+                        .into(),
+                ));
+            }
+        }
+        if args.checkpoint.is_some() && args.out.is_none() && args.counts.is_none() {
+            return Err(Error::Usage(
+                "--checkpoint saves rows of an image being written: it needs --out or --counts"
+                    .into(),
+            ));
+        }
         let max_iter = match (args.max_iter, location.as_ref().and_then(|l| l.iterations)) {
             (Some(n), _) => n,
             (None, Some(n)) => u32::try_from(n).map_err(|_| {
@@ -511,6 +547,29 @@ impl MandelJob {
             colouring,
             smooth,
         })
+    }
+}
+
+impl MandelJob {
+    /// Everything that decides the counts and smooth values of this job's rows, in words: what
+    /// a checkpoint's hash is taken of (the colours are not in it: they are painted afresh).
+    pub fn rows_request(&self, args: &MandelArgs) -> String {
+        format!(
+            "mandel rows v1: {}x{}, view {:?}, deep {:?}, max_iter {}, kernel {}, smooth {}, \
+             bla {}",
+            self.width,
+            self.height,
+            self.view,
+            self.deep,
+            self.max_iter,
+            self.kernel.name(),
+            self.smooth,
+            if args.no_bla {
+                "off".to_string()
+            } else {
+                args.bla_bits.to_string()
+            }
+        )
     }
 }
 

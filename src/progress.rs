@@ -39,6 +39,8 @@ pub struct Progress {
     quiet_for: Duration,
     last: Option<Instant>,
     drawn: bool,
+    /// Frames of a movie: (units per frame, frames in all, frames done before the first unit).
+    frames: Option<(u64, u64, u64)>,
 }
 
 impl Progress {
@@ -70,7 +72,15 @@ impl Progress {
             quiet_for,
             last: None,
             drawn: false,
+            frames: None,
         }
+    }
+
+    /// Also counts frames of `per` units each, `of` in all, of which `already` were done before
+    /// (a resumed movie): `7/24 frames` in every line.
+    pub fn with_frames(mut self, per: u64, of: u64, already: u64) -> Progress {
+        self.frames = Some((per.max(1), of, already));
+        self
     }
 
     /// A reporter that never shows anything (the ranks other than 0).
@@ -126,8 +136,11 @@ impl Progress {
         } else {
             "ETA unknown".into()
         };
+        let frames = self.frames.map_or(String::new(), |(per, of, already)| {
+            format!(", {}/{of} frames", (already + done / per).min(of))
+        });
         let counts = format!(
-            "{:.0}% {done}/{} {}, {} {}/s, {eta}",
+            "{:.0}% {done}/{} {}{frames}, {} {}/s, {eta}",
             100.0 * fraction,
             self.total,
             self.unit,

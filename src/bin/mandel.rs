@@ -11,20 +11,17 @@ use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 
 use mpi_examples::cli::{
-    location_from_wire, location_to_wire, Colouring, MandelArgs as Args, MandelJob as Job,
+    location_from_wire, location_to_wire, MandelArgs as Args, MandelJob as Job,
 };
 use mpi_examples::mandel::deep::render::{DeepRenderer, Reference};
-use mpi_examples::mandel::render::probe_pixels;
-use mpi_examples::mandel::report::{DeepFigures, RunReport};
-use mpi_examples::mandel::sink::npy::npy_output;
-use mpi_examples::mandel::sink::png::{encoder_threads, png_output, PngJob};
-use mpi_examples::mandel::{
-    render_image, smooth_count, Colormap, Cycle, Outputs, Painter, Renderer, RowRenderer, RowSink,
-};
+use mpi_examples::mandel::frame::{open_outputs, painter};
+use mpi_examples::mandel::movie::{Movie, MovieRenderer, MovieSink};
+use mpi_examples::mandel::report::{DeepFigures, MovieReport, RunReport};
+use mpi_examples::mandel::sink::checkpoint::{Checkpoint, CheckpointSink, Remaining};
+use mpi_examples::mandel::{render_image, Colormap, Renderer, RowRenderer, RowSink};
 use mpi_examples::progress::Progress;
 use mpi_examples::report::peak_rss_bytes;
 use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
-use mpi_examples::Error;
 
 fn main() -> ExitCode {
     exit_code(run())
@@ -39,6 +36,9 @@ fn run() -> Result<(), Halt> {
             println!("{}", Colormap::names().join("\n"));
         }
         return Ok(());
+    }
+    if args.frames.is_some() {
+        return run_movie(&spmd, &args);
     }
 
     // Rank 0 validates (request, output paths, room on disk, memory) and reads the location
@@ -100,25 +100,57 @@ fn run() -> Result<(), Halt> {
     };
 
     // Rank 0 opens the outputs (nothing appears on disk until each file is whole); a cycled
-    // palette is fitted to a sample of the picture first.
+    // palette is fitted to a sample of the picture first. With a checkpoint, the rows it holds
+    // go to the outputs first, and only the rest are rendered.
     let streaming = args.out.is_some() || args.counts.is_some();
-    let outputs = spmd
-        .agree(spmd.is_root().then(|| {
-            // The palette's sample is rendered only when there is a picture to paint.
-            let painter = args.out.as_ref().map(|_| painter(&job, deep.as_ref()));
-            open_outputs(&args, &job, painter)
-        }))?
-        .flatten();
-    let mut outputs = outputs.map(|o| Box::new(o) as Box<dyn RowSink>);
+    let opened = spmd.agree(spmd.is_root().then(|| {
+        // The palette's sample is rendered only when there is a picture to paint.
+        let painter = args.out.as_ref().map(|_| painter(&job, deep.as_ref()));
+        let outputs = open_outputs(
+            &job,
+            args.out.as_deref(),
+            args.counts.as_deref(),
+            args.png_compression,
+            painter,
+        )?;
+        let mut outputs = outputs.map(|o| Box::new(o) as Box<dyn RowSink>);
+        let Some(dir) = &args.checkpoint else {
+            return Ok((outputs, 0));
+        };
+        let request = job.rows_request(&args);
+        let (checkpoint, restored) =
+            Checkpoint::open(dir, &request, job.width, job.height, job.smooth)?;
+        if let Some(o) = outputs.as_mut() {
+            let smooth = job.smooth.then_some(&restored.smooth[..]);
+            o.push(&restored.counts, smooth);
+        }
+        let sink = CheckpointSink::new(outputs, checkpoint, restored.rows);
+        Ok((Some(Box::new(sink) as Box<dyn RowSink>), restored.rows))
+    }))?;
+    let (mut outputs, restored) = match opened {
+        Some((o, r)) => (o, Some(r)),
+        None => (None, None),
+    };
+    let restored = spmd.broadcast_value(restored);
+    let remaining = Remaining {
+        inner: renderer,
+        offset: restored,
+        piece_rows: (job.height / (32 * spmd.size() as u32)).max(1),
+    };
+    let renderer: &dyn RowRenderer = if args.checkpoint.is_some() {
+        &remaining
+    } else {
+        renderer
+    };
     let sink = outputs.as_mut().map(|o| o.as_mut() as &mut dyn RowSink);
     let rendered = render_image(
         &spmd,
         renderer,
-        job.height,
+        job.height - restored,
         args.schedule,
         streaming,
         sink,
-        &mut progress(u64::from(job.height), "rows"),
+        &mut progress(u64::from(job.height - restored), "rows"),
     );
     let skipped = deep
         .as_ref()
@@ -153,61 +185,101 @@ fn run() -> Result<(), Halt> {
             finish_s,
             peak_rss: &peak_rss.into_flat(),
             deep: deep_figures.as_ref(),
+            rows_restored: args.checkpoint.as_ref().map(|_| restored),
         }
         .print();
     }
     Ok(())
 }
 
-/// The painter for the job's colouring: a cycled palette is fitted to a sample of the picture
-/// (the same pixels at any rank count), unless its period is given.
-fn painter(job: &Job, deep: Option<&DeepRenderer>) -> Painter {
-    match job.colouring {
-        Colouring::MaxIter => Painter::new(&job.colormap, job.max_iter),
-        Colouring::Cycle {
-            scale,
-            period,
-            cycles,
-            inside,
-        } => {
-            let samples: Vec<f64> = probe_pixels(job.width, job.height)
-                .into_iter()
-                .map(|(col, row)| match (deep, &job.view) {
-                    (Some(d), _) => f64::from(d.smooth_at(col, row)),
-                    (None, Some(v)) => f64::from(smooth_count(v.c_at(col, row), job.max_iter)),
-                    (None, None) => 0.0,
-                })
-                .collect();
-            let mut cycle = Cycle::auto(&samples, job.max_iter, scale, cycles, inside);
-            if let Some(p) = period {
-                cycle.period = p;
-            }
-            Painter::with_cycle(&job.colormap, job.max_iter, cycle)
+/// A zoom movie: rank 0 validates it and picks the frames still to render, everyone renders
+/// them as one tall image (one reference orbit for every deep frame), and rank 0 writes each
+/// frame as its last row arrives.
+fn run_movie(spmd: &Spmd, args: &Args) -> Result<(), Halt> {
+    let ranks = spmd.size() as u32;
+    let checked = spmd.agree(spmd.is_root().then(|| Movie::validate(args, ranks)))?;
+    let wire = spmd.broadcast_vec(checked.as_ref().map(|(_, l)| location_to_wire(l.as_ref())));
+    let movie = match checked {
+        Some((movie, _)) => movie,
+        None => Movie::from_args(args, location_from_wire(&wire))
+            .expect("rank 0 validated these same arguments"),
+    };
+    // Rank 0 looks at the files; everyone learns which frames are left to render.
+    let slots = spmd.broadcast_vec(spmd.is_root().then(|| movie.pending(args.resume)));
+    let height = movie.frames[0].job.height;
+    let root = spmd.is_root();
+    let progress = |total: u64, unit: &'static str| {
+        if root {
+            Progress::new(args.progress, "mandel", total, unit)
+        } else {
+            Progress::off()
         }
-    }
-}
+    };
 
-/// The output threads for the files asked for (none: nothing is assembled at all).
-fn open_outputs(
-    args: &Args,
-    job: &Job,
-    painter: Option<Painter>,
-) -> Result<Option<Outputs>, Error> {
-    let (width, height) = (job.width, job.height);
-    let mut outputs = Outputs::new(width, job.smooth);
-    if let Some(path) = &args.counts {
-        outputs.add("the counts", npy_output(path.clone(), width, height))?;
+    // One reference for every deep frame: the deepest frame's, whether or not it is left to
+    // render, so a resumed movie's frames are those of an uninterrupted one.
+    let deepest = movie.deepest();
+    let any_deep = slots
+        .iter()
+        .any(|&s| movie.frames[s as usize].job.deep.is_some());
+    let reference = deepest.filter(|_| any_deep).map(|i| {
+        let view = movie.frames[i]
+            .job
+            .deep
+            .as_ref()
+            .expect("the deepest frame is deep");
+        let t0 = spmd.now();
+        let mut p = progress(
+            u64::from(movie.frames[i].job.max_iter),
+            "reference iterations",
+        );
+        let r = Reference::compute(view, movie.frames[i].job.max_iter, None, &mut p);
+        (r, spmd.now() - t0, view.precision_bits())
+    });
+    let bla = (!args.no_bla).then_some(args.bla_bits);
+    let renderer = MovieRenderer::new(
+        &movie,
+        &slots,
+        reference.as_ref().map(|(r, _, _)| r),
+        bla,
+        args.threads as usize,
+        ranks,
+    );
+    let streaming = args.out.is_some() || args.counts.is_some();
+    let mut sink = (root && streaming).then(|| MovieSink::new(&renderer, args.png_compression));
+    let already = (movie.frames.len() - slots.len()) as u64;
+    let mut p = progress(u64::from(renderer.rows()), "rows").with_frames(
+        u64::from(height),
+        movie.frames.len() as u64,
+        already,
+    );
+    let rendered = render_image(
+        spmd,
+        &renderer,
+        renderer.rows(),
+        args.schedule,
+        streaming,
+        sink.as_mut().map(|s| s as &mut dyn RowSink),
+        &mut p,
+    );
+    drop(p);
+    // Rank 0 has finished every frame's files; everyone learns whether that worked.
+    let done = spmd.agree(root.then(|| sink.map_or(Ok(Vec::new()), MovieSink::close)))?;
+    let peak_rss = spmd.gather_slices(&[peak_rss_bytes()]);
+    if let (Some(rendered), Some(peak_rss), Some(done)) = (rendered, peak_rss, done) {
+        MovieReport {
+            args,
+            movie: &movie,
+            ranks: spmd.size(),
+            rendered: &rendered,
+            reference_s: reference.as_ref().map(|(_, s, _)| *s),
+            precision_bits: reference.as_ref().map(|(_, _, b)| *b),
+            slots: &slots,
+            done: &done,
+            skipped: already,
+            peak_rss: &peak_rss.into_flat(),
+        }
+        .print();
     }
-    if let (Some(path), Some(painter)) = (&args.out, painter) {
-        let png = PngJob {
-            path: path.clone(),
-            width,
-            height,
-            level: args.png_compression,
-            threads: encoder_threads(),
-            painter,
-        };
-        outputs.add("the image", png_output(png))?;
-    }
-    Ok((!outputs.is_empty()).then_some(outputs))
+    Ok(())
 }

@@ -251,7 +251,9 @@ fn render_static<W: Wire>(
         ranks as usize,
         std::mem::size_of::<W>(),
         renderer.smooth(),
-    );
+    )
+    .min(renderer.max_piece_rows())
+    .max(1);
     let pieces = move |stride: RowStride| {
         (0..stride.count)
             .step_by(rows_per_piece as usize)

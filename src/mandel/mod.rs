@@ -18,13 +18,17 @@
 //! | [`npy`]        | counts as a NumPy `.npy` array of shape `(height, width)` |
 //! | [`png`]        | RGB rows as a PNG, compressed in independent blocks on several threads |
 //! | [`report`]     | what rank 0 prints after a render |
+//! | [`frame`]      | one image's painter and outputs, for a single render and each movie frame |
+//! | [`movie`]      | zoom movies: frame scales and file patterns, frames as one tall image |
 
 pub mod colormap;
 pub mod deep;
 pub mod distribute;
 mod error;
 pub mod fast;
+pub mod frame;
 pub mod kernel;
+pub mod movie;
 pub mod npy;
 pub mod png;
 pub mod render;

@@ -114,6 +114,11 @@ pub trait RowRenderer: Sync {
     /// Renders `rows` (in any order) into `counts` and, when [`RowRenderer::smooth`], `smooth`
     /// (`rows.len() * width` each); returns the iterations really computed.
     fn render(&self, rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>) -> u64;
+    /// The most rows a rank renders before sending them to rank 0 (static schedules): a movie
+    /// or a checkpointed image caps it so rows reach rank 0, and the disk, as they are done.
+    fn max_piece_rows(&self) -> u32 {
+        u32::MAX
+    }
 }
 
 /// A view rendered by one of the f64 kernels on a number of threads.

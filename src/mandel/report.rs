@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::distribute::{Rendered, Schedule};
+use super::movie::{FrameDone, Movie};
 use super::png::PngCompression;
 use super::viewport::Viewport;
 use crate::cli::{MandelArgs, MandelJob};
@@ -25,6 +26,8 @@ pub struct RunReport<'a> {
     pub peak_rss: &'a [u64],
     /// The perturbation kernel's figures, when it rendered.
     pub deep: Option<&'a DeepFigures>,
+    /// With `--checkpoint`: the rows read back from it (the rest were computed).
+    pub rows_restored: Option<u32>,
 }
 
 /// What the perturbation kernel adds to the report.
@@ -88,6 +91,9 @@ struct ReportJson<'a> {
     rank_computed_iterations: &'a [u64],
     out: Option<String>,
     counts: Option<String>,
+    checkpoint: Option<String>,
+    rows_restored: u32,
+    rows_computed: u32,
 }
 
 impl RunReport<'_> {
@@ -144,6 +150,9 @@ impl RunReport<'_> {
                 rank_computed_iterations: &figures.computed,
                 out: args.out.as_ref().map(|p| p.display().to_string()),
                 counts: args.counts.as_ref().map(|p| p.display().to_string()),
+                checkpoint: args.checkpoint.as_ref().map(|p| p.display().to_string()),
+                rows_restored: self.rows_restored.unwrap_or(0),
+                rows_computed: job.height - self.rows_restored.unwrap_or(0),
             };
             println!(
                 "{}",
@@ -230,6 +239,199 @@ impl RunReport<'_> {
                 "Finishing the files after the last row: {:.3} sec",
                 self.finish_s
             );
+        }
+        if let (Some(dir), Some(restored)) = (&args.checkpoint, self.rows_restored) {
+            println!(
+                "Checkpoint {}: {restored} rows read back, {} computed; removed",
+                dir.display(),
+                job.height - restored
+            );
+        }
+    }
+}
+
+/// Everything a movie's report says, gathered on rank 0.
+pub struct MovieReport<'a> {
+    /// The arguments.
+    pub args: &'a MandelArgs,
+    /// The movie.
+    pub movie: &'a Movie,
+    /// Ranks in the job.
+    pub ranks: i32,
+    /// The distributed render's figures (all frames rendered, as one tall image).
+    pub rendered: &'a Rendered,
+    /// Seconds for the shared reference orbit, if any frame is deep.
+    pub reference_s: Option<f64>,
+    /// Bits of precision of that orbit.
+    pub precision_bits: Option<u32>,
+    /// The frames rendered this run.
+    pub slots: &'a [u32],
+    /// Those written, in order, with their times (none without output).
+    pub done: &'a [FrameDone],
+    /// Frames left alone because their files were whole (`--resume`).
+    pub skipped: u64,
+    /// Each rank's peak resident memory, in bytes.
+    pub peak_rss: &'a [u64],
+}
+
+/// One frame in the JSON report.
+#[derive(Serialize)]
+struct FrameJson {
+    index: u64,
+    scale: String,
+    file: Option<String>,
+    counts: Option<String>,
+    kernel: super::render::Kernel,
+    rendered: bool,
+    seconds: Option<f64>,
+    pixel_iterations: Option<u64>,
+}
+
+/// The JSON report of a movie: one object for the whole run.
+#[derive(Serialize)]
+struct MovieJson<'a> {
+    width: u32,
+    height: u32,
+    center_re: String,
+    center_im: String,
+    zoom_from: String,
+    zoom_to: String,
+    max_iter: u32,
+    colormap: &'static str,
+    ranks: i32,
+    threads: u16,
+    schedule: Schedule,
+    frames_total: usize,
+    frames_done: usize,
+    frames_skipped: u64,
+    computing_time_s: f64,
+    frames_per_s: f64,
+    reference_s: Option<f64>,
+    precision_bits: Option<u32>,
+    rank_compute_s: &'a [f64],
+    rank_pixel_iterations: &'a [u64],
+    rank_peak_rss_bytes: &'a [u64],
+    load_balance: f64,
+    work_balance: f64,
+    pixel_iterations: u64,
+    frames: Vec<FrameJson>,
+}
+
+impl MovieReport<'_> {
+    /// Prints the report on stdout (rank 0 only calls this).
+    pub fn print(&self) {
+        let figures = &self.rendered.ranks;
+        let time = self.rendered.computing_time + self.reference_s.unwrap_or(0.0);
+        let work: Vec<f64> = figures.work.iter().map(|&w| w as f64).collect();
+        let total: u64 = figures.work.iter().sum();
+        let fps = if time > 0.0 {
+            self.slots.len() as f64 / time
+        } else {
+            0.0
+        };
+        let frames = &self.movie.frames;
+        let (first, last) = (&frames[0], &frames[frames.len() - 1]);
+        let done_of = |i: u64| self.done.iter().find(|d| d.index == i);
+        if self.args.json {
+            let json = MovieJson {
+                width: first.job.width,
+                height: first.job.height,
+                center_re: self.movie.centre.0.to_string(),
+                center_im: self.movie.centre.1.to_string(),
+                zoom_from: first.scale.to_string(),
+                zoom_to: last.scale.to_string(),
+                max_iter: first.job.max_iter,
+                colormap: first.job.colormap.name(),
+                ranks: self.ranks,
+                threads: self.args.threads,
+                schedule: self.args.schedule,
+                frames_total: frames.len(),
+                frames_done: self.slots.len(),
+                frames_skipped: self.skipped,
+                computing_time_s: time,
+                frames_per_s: fps,
+                reference_s: self.reference_s,
+                precision_bits: self.precision_bits,
+                rank_compute_s: &figures.times,
+                rank_pixel_iterations: &figures.work,
+                rank_peak_rss_bytes: self.peak_rss,
+                load_balance: report::load_balance(&figures.times),
+                work_balance: report::load_balance(&work),
+                pixel_iterations: total,
+                frames: frames
+                    .iter()
+                    .map(|f| {
+                        let d = done_of(f.index);
+                        FrameJson {
+                            index: f.index,
+                            scale: f.scale.to_string(),
+                            file: f.out.as_ref().map(|p| p.display().to_string()),
+                            counts: f.counts.as_ref().map(|p| p.display().to_string()),
+                            kernel: f.job.kernel,
+                            rendered: self.slots.contains(&(f.index as u32)),
+                            seconds: d.map(|d| d.seconds),
+                            pixel_iterations: d.map(|d| d.pixel_iterations),
+                        }
+                    })
+                    .collect(),
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).expect("the report serialises")
+            );
+            return;
+        }
+        println!(
+            "Mandelbrot movie {}x{}, {} frames, centre {} {}i, scale {} to {}, max_iter {}",
+            first.job.width,
+            first.job.height,
+            frames.len(),
+            self.movie.centre.0,
+            self.movie.centre.1,
+            first.scale,
+            last.scale,
+            first.job.max_iter
+        );
+        println!(
+            "Ranks: {}, threads per rank: {}, schedule: {}",
+            self.ranks,
+            self.args.threads,
+            self.args.schedule.name()
+        );
+        println!("{}", report::computing_time_line(time));
+        println!(
+            "Frames: {} rendered ({fps:.2} per second), {} left alone (already whole)",
+            self.slots.len(),
+            self.skipped
+        );
+        if let (Some(s), Some(bits)) = (self.reference_s, self.precision_bits) {
+            println!("Reference for the deepest frame: {bits} bits in {s:.3} sec, shared by every deep frame");
+        }
+        println!("{}", report::rank_times_line(&figures.times));
+        println!("{}", report::balance_line("time", &figures.times));
+        println!("{}", report::balance_line("work", &work));
+        for f in frames {
+            let file = f
+                .out
+                .as_ref()
+                .or(f.counts.as_ref())
+                .map_or(String::new(), |p| format!(" {}", p.display()));
+            match done_of(f.index) {
+                Some(d) => println!(
+                    "Frame {}: scale {}, {} kernel, {:.3} sec{file}",
+                    f.index,
+                    f.scale,
+                    f.job.kernel.name(),
+                    d.seconds
+                ),
+                None if self.slots.contains(&(f.index as u32)) => println!(
+                    "Frame {}: scale {}, {} kernel, not written",
+                    f.index,
+                    f.scale,
+                    f.job.kernel.name()
+                ),
+                None => println!("Frame {}: scale {}, already whole{file}", f.index, f.scale),
+            }
         }
     }
 }

@@ -233,6 +233,13 @@ pub fn launch_env(bin: &str, ranks: Option<u32>, args: &[&str], env: &[(&str, &s
 
 /// [`mpirun_n`] with extra environment variables.
 pub fn mpirun_n_env(bin: &str, ranks: u32, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+    launch(mpirun_command(bin, ranks, args, env))
+}
+
+/// The command [`mpirun_n_env`] runs, for a test that starts it itself (to signal it midway):
+/// run from the crate's root, in a process group of its own (whose id is the launcher's pid).
+pub fn mpirun_command(bin: &str, ranks: u32, args: &[&str], env: &[(&str, &str)]) -> Command {
+    use std::os::unix::process::CommandExt;
     let (path, flavour) = mpirun();
     let mut cmd = Command::new(path);
     if let OpenMpi(major) = flavour {
@@ -246,7 +253,10 @@ pub fn mpirun_n_env(bin: &str, ranks: u32, args: &[&str], env: &[(&str, &str)]) 
     }
     cmd.envs(env.iter().copied());
     cmd.arg("-n").arg(ranks.to_string()).arg(bin).args(args);
-    launch(cmd)
+    cmd.current_dir(root())
+        .stdin(Stdio::null())
+        .process_group(0);
+    cmd
 }
 
 /// Runs `bin` with `args` without mpirun: one rank (MPI singleton).

@@ -2,6 +2,7 @@
 //! rank), its BLA table, and the rows of one rank on its threads.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use num_complex::Complex;
@@ -26,8 +27,8 @@ pub fn reference_bytes(max_iter: u32, deep: bool, bla: bool) -> u64 {
 
 /// The reference orbit of a view's centre, and its BLA table.
 pub struct Reference {
-    /// `Z_0 ..= Z_M`, each rounded to f64.
-    pub orbit: Vec<Complex<f64>>,
+    /// `Z_0 ..= Z_M`, each rounded to f64 (shared by the frames of a movie).
+    pub orbit: Arc<Vec<Complex<f64>>>,
     /// The merged steps (`None` when turned off).
     pub bla: Option<Bla>,
     /// Seconds spent on the orbit.
@@ -61,10 +62,32 @@ impl Reference {
             )
         });
         Reference {
-            orbit,
+            orbit: Arc::new(orbit),
             bla,
             orbit_s,
             bla_s: t1.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// The same orbit with a BLA table for another `view` centred on the same point (a
+    /// shallower frame of a movie): the orbit of the centre at the deepest frame's precision
+    /// serves every shallower view, but the table's validity radii depend on the view's largest
+    /// pixel offset, so each view gets its own.
+    pub fn for_view(&self, view: &DeepView, bla: Option<u32>) -> Reference {
+        let t0 = Instant::now();
+        let bla = bla.map(|bits| {
+            Bla::build_with(
+                &self.orbit,
+                view.dc_max(),
+                view.is_deep(),
+                (-f64::from(bits)).exp2(),
+            )
+        });
+        Reference {
+            orbit: Arc::clone(&self.orbit),
+            bla,
+            orbit_s: 0.0,
+            bla_s: t0.elapsed().as_secs_f64(),
         }
     }
 

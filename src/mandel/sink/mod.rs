@@ -7,6 +7,7 @@
 //! place, or not at all. An output is one file here, behind [`OutputThread`]; adding a format is
 //! adding a file.
 
+pub mod checkpoint;
 pub mod npy;
 pub mod png;
 
