@@ -260,7 +260,7 @@ fn tree_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize) -> (Option<Candi
     let chunks = tree.distinct().div_ceil(CHUNK);
     let (size, rank) = (spmd.size() as usize, spmd.rank() as usize);
     let per_round = size * threads;
-    let mut best: Option<Best> = if spmd.is_root() { tree.twin() } else { None };
+    let mut best: Option<Best> = None;
     for round in 0..chunks.div_ceil(per_round) {
         let send = bound.get();
         let mut recv = f64::INFINITY;
