@@ -259,10 +259,6 @@ impl Tree {
     pub fn pairs_with_dot_at_most(&self, range: std::ops::Range<usize>, t: f64) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
         let mut stack: Vec<u32> = Vec::with_capacity(64);
-        let group = |a: u32| {
-            &self.members
-                [self.member_start[a as usize] as usize..self.member_start[a as usize + 1] as usize]
-        };
         let push_pairs = |ga: &[u32], gb: &[u32], out: &mut Vec<(u64, u64)>| {
             for &i in ga {
                 for &j in gb {
@@ -273,7 +269,7 @@ impl Tree {
         for pos in range {
             let a = self.id[pos];
             let q = [self.x[pos], self.y[pos], self.z[pos]];
-            let ga = group(a);
+            let ga = self.group(a);
             if ga.len() >= 2 && super::fast::dot3(q[0], q[1], q[2], q[0], q[1], q[2]) <= t {
                 for (k, &i) in ga.iter().enumerate() {
                     for &j in &ga[k + 1..] {
@@ -295,7 +291,7 @@ impl Tree {
                             && super::fast::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p])
                                 <= t
                         {
-                            push_pairs(ga, group(b), &mut out);
+                            push_pairs(ga, self.group(b), &mut out);
                         }
                     }
                 } else {
