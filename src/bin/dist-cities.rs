@@ -136,7 +136,10 @@ fn run() -> Result<(), Halt> {
         (true, algorithm, Prepared::Fast(vecs)) => {
             let k = local_k(&args, n);
             Local::Ranked(match algorithm {
-                Algorithm::Tree => tree_top_search(&spmd, vecs, threads, TopK::new(k, order)),
+                Algorithm::Tree => {
+                    let tree = Tree::build(vecs);
+                    tree_top_search(&spmd, &tree, threads, TopK::new(k, order))
+                }
                 _ => top_in_range_threaded(vecs, my_range[0]..my_range[1], k, order, threads),
             })
         }
@@ -175,7 +178,8 @@ fn run() -> Result<(), Halt> {
             );
             let t = wgs84::dot_threshold(s_lo);
             let mine = match &tree {
-                Some(tree) => my_tree_positions(&spmd, tree.distinct(), args.threads as usize)
+                Some(tree) => Deal::new(&spmd, tree.distinct(), threads)
+                    .my_chunks()
                     .flat_map(|r| tree.pairs_with_dot_at_most(r, t))
                     .collect(),
                 None => brute_pairs_with_dot_at_most(&coords, my_range[0]..my_range[1], t),
@@ -249,66 +253,69 @@ fn run() -> Result<(), Halt> {
 /// Queries handed out at a time, in the tree's leaf order.
 const CHUNK: usize = 4096;
 
-/// This rank's best pair by the tree: every rank builds the same tree, and takes its share of
-/// the queries in rounds (chunk `(round * ranks + rank) * threads + t` on thread `t`). After each
-/// round the ranks share the smallest dot any of them has found (an allreduce started with
-/// the round and finished after it), which only lets later queries prune more: the answer
-/// never depends on it.
+/// How the tree's queries are dealt: in rounds, chunk `(round * ranks + rank) * threads + t` of
+/// [`CHUNK`] positions to thread `t` of `rank`. Every rank goes through the same number of
+/// rounds (some chunks empty), so every rank makes the same collective calls.
+#[derive(Debug, Clone, Copy)]
+struct Deal {
+    distinct: usize,
+    ranks: usize,
+    rank: usize,
+    threads: usize,
+}
+
+impl Deal {
+    fn new(spmd: &Spmd, distinct: usize, threads: usize) -> Deal {
+        Deal {
+            distinct,
+            ranks: spmd.size() as usize,
+            rank: spmd.rank() as usize,
+            threads,
+        }
+    }
+
+    /// The number of rounds, the same on every rank.
+    fn rounds(self) -> usize {
+        self.distinct
+            .div_ceil(CHUNK)
+            .div_ceil(self.ranks * self.threads)
+    }
+
+    /// The tree positions of thread `t`'s chunk in `round` (empty past the last query).
+    fn chunk(self, round: usize, t: usize) -> std::ops::Range<usize> {
+        let c = (round * self.ranks + self.rank) * self.threads + t;
+        let start = (c * CHUNK).min(self.distinct);
+        start..(start + CHUNK).min(self.distinct)
+    }
+
+    /// This rank's chunks of every round, in order.
+    fn my_chunks(self) -> impl Iterator<Item = std::ops::Range<usize>> {
+        (0..self.rounds())
+            .flat_map(move |round| (0..self.threads).map(move |t| self.chunk(round, t)))
+    }
+}
+
+/// This rank's farthest pair by the tree ([`tree_top_search`] with K = 1), and the tree.
 fn tree_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize) -> (Option<Candidate>, Tree) {
     let tree = Tree::build(vecs);
-    let bound = SharedBound::new();
-    let chunks = tree.distinct().div_ceil(CHUNK);
-    let (size, rank) = (spmd.size() as usize, spmd.rank() as usize);
-    let per_round = size * threads;
-    let mut best: Option<Best> = if spmd.is_root() { tree.twin() } else { None };
-    for round in 0..chunks.div_ceil(per_round) {
-        let send = bound.get();
-        let mut recv = f64::INFINITY;
-        let mut found = None;
-        mpi::request::scope(|scope| {
-            let request = spmd.world().immediate_all_reduce_into(
-                scope,
-                &send,
-                &mut recv,
-                SystemOperation::min(),
-            );
-            let chunk = |t: usize| {
-                let c = (round * size + rank) * threads + t;
-                let start = (c * CHUNK).min(tree.distinct());
-                let end = (start + CHUNK).min(tree.distinct());
-                tree.best_in(start..end, &bound)
-            };
-            found = if threads > 1 {
-                (0..threads)
-                    .into_par_iter()
-                    .map(chunk)
-                    .reduce(|| None, Best::better)
-            } else {
-                chunk(0)
-            };
-            request.wait();
-        });
-        bound.lower(recv);
-        best = Best::better(best, found);
-    }
-    let best = best.map(|b| Candidate {
+    let best = tree_top_search(spmd, &tree, threads, TopK::new(1, Order::Farthest));
+    let best = best.first().map(|b| Candidate {
         pair_index: b.pair_index,
         score: -b.dot,
     });
     (best, tree)
 }
 
-/// This rank's K best pairs by the tree, in `top`'s order: the rounds and chunks of
-/// [`tree_search`], each thread keeping its own list across its chunks, the ranks sharing the
-/// best K-th key of any list (a bound no worse than the global K-th best), which again only
-/// prunes more.
-fn tree_top_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize, top: TopK) -> Vec<Best> {
-    let tree = Tree::build(vecs);
+/// This rank's K best pairs by the tree (every rank builds the same one), in `top`'s order:
+/// its queries as [`Deal`] hands them out, each thread keeping its own list across its chunks.
+/// After each round the ranks share the best K-th key of any list (an allreduce started with
+/// the round and finished after it), a bound no worse than the global K-th best, which only
+/// lets later queries prune more: the answer never depends on it.
+fn tree_top_search(spmd: &Spmd, tree: &Tree, threads: usize, top: TopK) -> Vec<Best> {
+    let deal = Deal::new(spmd, tree.distinct(), threads);
     let bound = SharedBound::new();
-    let chunks = tree.distinct().div_ceil(CHUNK);
-    let (size, rank) = (spmd.size() as usize, spmd.rank() as usize);
     let mut tops = vec![top; threads];
-    for round in 0..chunks.div_ceil(size * threads) {
+    for round in 0..deal.rounds() {
         let send = bound.get();
         let mut recv = f64::INFINITY;
         mpi::request::scope(|scope| {
@@ -318,12 +325,7 @@ fn tree_top_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize, top: TopK) -
                 &mut recv,
                 SystemOperation::min(),
             );
-            let chunk = |t: usize, top: &mut TopK| {
-                let c = (round * size + rank) * threads + t;
-                let start = (c * CHUNK).min(tree.distinct());
-                let end = (start + CHUNK).min(tree.distinct());
-                tree.top_in(start..end, top, &bound);
-            };
+            let chunk = |t: usize, top: &mut TopK| tree.top_in(deal.chunk(round, t), top, &bound);
             if threads > 1 {
                 tops.par_iter_mut()
                     .enumerate()
@@ -341,24 +343,6 @@ fn tree_top_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize, top: TopK) -
         all.merge(t);
     }
     all.into_sorted()
-}
-
-/// The tree positions of this rank's queries: its chunks of every round, as [`tree_search`]
-/// hands them out.
-fn my_tree_positions(
-    spmd: &Spmd,
-    distinct: usize,
-    threads: usize,
-) -> impl Iterator<Item = std::ops::Range<usize>> {
-    let (size, rank) = (spmd.size() as usize, spmd.rank() as usize);
-    let chunks = distinct.div_ceil(CHUNK);
-    (0..chunks.div_ceil(size * threads)).flat_map(move |round| {
-        (0..threads).map(move |t| {
-            let c = (round * size + rank) * threads + t;
-            let start = (c * CHUNK).min(distinct);
-            start..(start + CHUNK).min(distinct)
-        })
-    })
 }
 
 /// The pairs of the pair-index `range` whose unit vectors' dot (the kernel's) is at most `t`.

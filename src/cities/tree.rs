@@ -8,15 +8,17 @@
 //! is strictly above the best dot found so far, by this query or any other (on any thread or
 //! rank: sharing that bound changes only the speed). Every pair that survives is scored by
 //! the kernel's own `(xi*xj + yi*yj) + zi*zj` and compared as the kernel compares (the smaller
-//! dot, then the lower pair index), so the answer is the brute force's, bit for bit.
+//! dot, then the lower pair index), so the answer is the brute force's, bit for bit. One walk
+//! serves every search: the farthest pair is [`Tree::top_in`] with K = 1, and the closest pairs
+//! are the same walk keyed by minus the dot ([`Order`]).
 //!
 //! What trips trees is handled before the tree: points with bitwise identical unit vectors
-//! (duplicates, a city listed twice, all points equal) become one point that remembers its
-//! two lowest original indices. Their dots with anything are identical, so among them only
-//! the lowest index can win a pair with another point, and the pair of the two lowest is the
-//! one candidate from inside the group. Unique points are numbered by their first appearance,
-//! so a query `a` looks only at points numbered after it and the pair `(first[a], first[b])` is
-//! the lowest pair index of everything the two groups make.
+//! (duplicates, a city listed twice, all points equal) become one point that remembers all its
+//! original indices. Their dots with anything are identical, so the pairs two groups make (and
+//! the pairs inside one group) all have one dot, and are offered in rising pair index until the
+//! list refuses one: for the farthest pair alone, just the lowest. Unique points are numbered by
+//! their first appearance, so a query `a` looks only at points numbered after it, and its own
+//! group's pairs are offered by its query alone.
 //!
 //! The tree is built the same on every rank (median splits on the widest side of each box, ties
 //! broken by number), and the queries are split between ranks and threads in the tree's leaf
@@ -125,15 +127,11 @@ pub struct Tree {
     y: Vec<f64>,
     z: Vec<f64>,
     id: Vec<u32>,
-    /// For each number: the lowest original index of its vector (ascending with the number).
-    first: Vec<u64>,
     /// Every original index, grouped by number (`members[member_start[a]..member_start[a+1]]`,
-    /// ascending), for the queries that need every pair, not just the lowest of a group.
+    /// ascending, so the first of each group, its lowest, rises with the number).
     members: Vec<u32>,
     member_start: Vec<u32>,
     nodes: Vec<Node>,
-    /// The best pair of two points with the same vector, if any vector appears twice.
-    twin: Option<Best>,
 }
 
 impl Tree {
@@ -165,25 +163,8 @@ impl Tree {
             k = e;
         }
         drop(keyed);
-        // The best pair inside a group: the same dot for every pair of it, the two lowest.
-        let mut twin: Option<Best> = None;
-        for &(s, e) in &groups {
-            if e - s >= 2 {
-                let (a, b) = (order[s as usize], order[s as usize + 1]);
-                let (x, y, z) = vecs.xyz(a as usize);
-                let cand = Best {
-                    dot: super::fast::dot3(x, y, z, x, y, z),
-                    pair_index: row_start(n as u64, u64::from(a)) + u64::from(b - a - 1),
-                };
-                twin = Best::better(twin, Some(cand));
-            }
-        }
         // Numbered by first appearance.
         groups.sort_unstable_by_key(|&(s, _)| order[s as usize]);
-        let first: Vec<u64> = groups
-            .iter()
-            .map(|&(s, _)| u64::from(order[s as usize]))
-            .collect();
         let mut members = Vec::with_capacity(n);
         let mut member_start = Vec::with_capacity(groups.len() + 1);
         for &(s, e) in &groups {
@@ -192,15 +173,15 @@ impl Tree {
         }
         member_start.push(members.len() as u32);
         drop(order);
-        let u = first.len();
+        let u = groups.len();
         drop(groups);
         // The points to split, each with its number, moved as one so that every level of the
         // build reads memory in order.
-        let mut pts: Vec<([f64; 3], u32)> = first
+        let mut pts: Vec<([f64; 3], u32)> = member_start[..u]
             .iter()
             .enumerate()
-            .map(|(a, &f)| {
-                let (x, y, z) = vecs.xyz(f as usize);
+            .map(|(a, &m)| {
+                let (x, y, z) = vecs.xyz(members[m as usize] as usize);
                 ([x, y, z], a as u32)
             })
             .collect();
@@ -264,11 +245,9 @@ impl Tree {
             y: ty,
             z: tz,
             id,
-            first,
             members,
             member_start,
             nodes,
-            twin,
         }
     }
 
@@ -280,10 +259,6 @@ impl Tree {
     pub fn pairs_with_dot_at_most(&self, range: std::ops::Range<usize>, t: f64) -> Vec<(u64, u64)> {
         let mut out = Vec::new();
         let mut stack: Vec<u32> = Vec::with_capacity(64);
-        let group = |a: u32| {
-            &self.members
-                [self.member_start[a as usize] as usize..self.member_start[a as usize + 1] as usize]
-        };
         let push_pairs = |ga: &[u32], gb: &[u32], out: &mut Vec<(u64, u64)>| {
             for &i in ga {
                 for &j in gb {
@@ -294,7 +269,7 @@ impl Tree {
         for pos in range {
             let a = self.id[pos];
             let q = [self.x[pos], self.y[pos], self.z[pos]];
-            let ga = group(a);
+            let ga = self.group(a);
             if ga.len() >= 2 && super::fast::dot3(q[0], q[1], q[2], q[0], q[1], q[2]) <= t {
                 for (k, &i) in ga.iter().enumerate() {
                     for &j in &ga[k + 1..] {
@@ -316,7 +291,7 @@ impl Tree {
                             && super::fast::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p])
                                 <= t
                         {
-                            push_pairs(ga, group(b), &mut out);
+                            push_pairs(ga, self.group(b), &mut out);
                         }
                     }
                 } else {
@@ -333,82 +308,12 @@ impl Tree {
         self.id.len()
     }
 
-    /// The best pair of two points with the same vector (a candidate like any other).
-    pub fn twin(&self) -> Option<Best> {
-        self.twin
-    }
-
-    /// The best pair over the queries at tree positions `range` (each query: its point and
-    /// the points numbered after it), pruning with `bound` and lowering it as it goes.
+    /// The best pair over the queries at tree positions `range`: [`Tree::top_in`] with K = 1,
+    /// farthest first.
     pub fn best_in(&self, range: std::ops::Range<usize>, bound: &SharedBound) -> Option<Best> {
-        let mut best: Option<Best> = None;
-        let mut stack: Vec<u32> = Vec::with_capacity(64);
-        for pos in range {
-            if let Some(b) = self.query(pos, bound, best, &mut stack) {
-                bound.lower(b.dot);
-                best = Best::better(best, Some(b));
-            }
-        }
-        best
-    }
-
-    /// The best pair of the point at tree position `pos` with the points numbered after it,
-    /// if it beats `best`.
-    fn query(
-        &self,
-        pos: usize,
-        bound: &SharedBound,
-        mut best: Option<Best>,
-        stack: &mut Vec<u32>,
-    ) -> Option<Best> {
-        let a = self.id[pos];
-        let q = [self.x[pos], self.y[pos], self.z[pos]];
-        let first_a = self.first[a as usize];
-        let row = row_start(self.n, first_a);
-        let mut found: Option<Best> = None;
-        let limit = |best: &Option<Best>| best.map_or(f64::INFINITY, |b| b.dot).min(bound.get());
-        stack.clear();
-        stack.push(0);
-        while let Some(k) = stack.pop() {
-            let node = &self.nodes[k as usize];
-            if node.max_id <= a || lower_bound(&q, node) - MARGIN > limit(&best) {
-                continue;
-            }
-            if node.child == 0 {
-                for p in node.start as usize..node.end as usize {
-                    let b = self.id[p];
-                    if b <= a {
-                        continue;
-                    }
-                    let dot = super::fast::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p]);
-                    if best.is_none_or(|bb| dot <= bb.dot) {
-                        let cand = Best {
-                            dot,
-                            pair_index: row + (self.first[b as usize] - first_a - 1),
-                        };
-                        if best.is_none_or(|bb| cand.beats(&bb)) {
-                            best = Some(cand);
-                            found = Some(cand);
-                        }
-                    }
-                }
-                continue;
-            }
-            // The nearer child (the smaller bound) is visited first: pushed last.
-            let (c0, c1) = (node.child, node.child + 1);
-            let (b0, b1) = (
-                lower_bound(&q, &self.nodes[c0 as usize]),
-                lower_bound(&q, &self.nodes[c1 as usize]),
-            );
-            if b0 <= b1 {
-                stack.push(c1);
-                stack.push(c0);
-            } else {
-                stack.push(c0);
-                stack.push(c1);
-            }
-        }
-        found
+        let mut top = TopK::new(1, Order::Farthest);
+        self.top_in(range, &mut top, bound);
+        top.into_sorted().first().copied()
     }
 
     /// The original indices of vector number `a`, ascending.
@@ -584,13 +489,13 @@ mod tests {
     use crate::cities::test_points::random_coords;
     use crate::partition::pair_count;
 
-    /// The tree's answer (twins included) over all queries, in `chunks` pieces.
+    /// The tree's answer (pairs inside groups included) over all queries, in `chunks` pieces.
     fn tree_best(coords: &[f64], chunks: usize) -> Option<Best> {
         let v = UnitVectors::from_interleaved_degrees(coords);
         let t = Tree::build(&v);
         let bound = SharedBound::new();
         let u = t.distinct();
-        let mut best = t.twin();
+        let mut best = None;
         for c in 0..chunks {
             let r = crate::partition::block_range(u as u64, chunks as u64, c as u64);
             best = Best::better(best, t.best_in(r.start as usize..r.end as usize, &bound));
