@@ -1,6 +1,8 @@
 //! Zoom movies and long jobs: `--frames N --zoom-to S_END` against single renders of every
 //! frame's view at 2 and 4 ranks; SIGTERM and SIGKILL mid-movie, then `--resume`; SIGTERM
-//! mid-image with `--checkpoint`, then a rerun; and the bad requests, at 1 and 4 ranks.
+//! mid-image with `--checkpoint`, then a rerun; SIGTERM with no periodic save due (rank 0 saves
+//! what it holds as it ends, at 2 and 4 ranks) and SIGTERM to rank 0 while a frame is finished
+//! (that frame is written); and the bad requests, at 1 and 4 ranks.
 //!
 //! The interrupted runs are started here (not through `common::launch`) so that they can be
 //! signalled midway; each is bounded by a timeout like every other launch.
