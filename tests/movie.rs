@@ -1,6 +1,8 @@
 //! Zoom movies and long jobs: `--frames N --zoom-to S_END` against single renders of every
 //! frame's view at 2 and 4 ranks; SIGTERM and SIGKILL mid-movie, then `--resume`; SIGTERM
-//! mid-image with `--checkpoint`, then a rerun; and the bad requests, at 1 and 4 ranks.
+//! mid-image with `--checkpoint`, then a rerun; SIGTERM with no periodic save due (rank 0 saves
+//! what it holds as it ends, at 2 and 4 ranks) and SIGTERM to rank 0 while a frame is finished
+//! (that frame is written); and the bad requests, at 1 and 4 ranks.
 //!
 //! The interrupted runs are started here (not through `common::launch`) so that they can be
 //! signalled midway; each is bounded by a timeout like every other launch.
@@ -69,9 +71,23 @@ struct Running {
 
 impl Running {
     fn start(ranks: u32, args: &[String], env: &[(&str, &str)]) -> Running {
+        Running::start_logged(ranks, args, env, None)
+    }
+
+    /// [`Running::start`], stderr into `log` when given.
+    fn start_logged(
+        ranks: u32,
+        args: &[String],
+        env: &[(&str, &str)],
+        log: Option<&Path>,
+    ) -> Running {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut cmd = mpirun_command(BIN, ranks, &args, env);
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        let stderr = match log {
+            Some(p) => Stdio::from(std::fs::File::create(p).expect("log file")),
+            None => Stdio::null(),
+        };
+        cmd.stdout(Stdio::null()).stderr(stderr);
         Running {
             child: cmd.spawn().expect("launch mpirun"),
             start: Instant::now(),
@@ -505,4 +521,225 @@ fn bad_movie_requests_get_one_line_and_exit_2_at_1_and_4_ranks() {
         cp.join("request.txt").exists(),
         "another request's checkpoint is left alone"
     );
+}
+
+/// Pids of the processes whose command line mentions `marker` (a test's own folder), with
+/// their MPI rank when the launcher gave them one.
+fn procs_with(marker: &str) -> Vec<(i32, Option<u32>)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
+        })
+        .map(|pid| {
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            let rank = env.split(|&b| b == 0).find_map(|kv| {
+                let kv = String::from_utf8_lossy(kv);
+                ["OMPI_COMM_WORLD_RANK=", "PMI_RANK="]
+                    .iter()
+                    .find_map(|k| kv.strip_prefix(k)?.parse().ok())
+            });
+            (pid, rank)
+        })
+        .collect()
+}
+
+/// Rows held by the chunks in a checkpoint folder (`rows-<first>-<end>.bin`).
+fn checkpointed_rows(cp: &Path) -> u64 {
+    std::fs::read_dir(cp)
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let span = name
+                        .strip_prefix("rows-")?
+                        .strip_suffix(".bin")?
+                        .to_string();
+                    let (a, b) = span.split_once('-')?;
+                    Some(b.parse::<u64>().ok()? - a.parse::<u64>().ok()?)
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// SIGTERM with no periodic save due: rank 0 saves the rows it holds as it ends, every rank
+/// exits non-zero well inside SLURM's KillWait, nothing half-written is left, and the rerun
+/// restores those rows and writes the uninterrupted run's image; at 2 and 4 ranks.
+#[test]
+fn sigterm_saves_the_rows_received_and_every_rank_ends_at_2_and_4_ranks() {
+    let _one = serial();
+    let dir = tempfile::tempdir().expect("dir");
+    let want = dir.path().join("want.png");
+    let mut slow = slow_image(&want, None);
+    let iters = slow.iter().position(|a| a == "--max-iter").expect("iters") + 1;
+    // About 7 s at 2 ranks on 2 cores, so a signal 2.5 s in lands mid-image.
+    slow[iters] = "900000".into();
+    let with_out = |args: &[String], png: &Path, cp: &Path| {
+        let mut a = args.to_vec();
+        let out = a.iter().position(|x| x == "--out").expect("out") + 1;
+        a[out] = s(png);
+        a.extend(["--checkpoint".into(), s(cp)]);
+        a
+    };
+    mpirun_n(BIN, 2, &strs(&slow)).assert_success();
+    // No periodic save: whatever is saved was saved on the signal.
+    let env = [("MPI_EXAMPLES_CHECKPOINT_MS", "100000000")];
+    for ranks in [2, 4] {
+        let (png, cp) = (
+            dir.path().join(format!("got{ranks}.png")),
+            dir.path().join(format!("cp{ranks}")),
+        );
+        let args = with_out(&slow, &png, &cp);
+        let log = dir.path().join(format!("stderr{ranks}"));
+        let mut progress = args.clone();
+        progress.extend(["--progress".into(), "always".into()]);
+        let mut job = Running::start_logged(ranks, &progress, &env, Some(&log));
+        let marker = s(&cp);
+        // Rank 0's progress lines (one a second) say how many rows it has: wait for 30.
+        let rows_in = || {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            text.lines()
+                .filter_map(|l| l.split_whitespace().find_map(|w| w.strip_suffix("/300")))
+                .filter_map(|n| n.parse::<u32>().ok())
+                .any(|n| n >= 30)
+        };
+        let running = job.wait_for("30 rows at rank 0", rows_in);
+        assert!(running, "the image ended before 30 rows reached rank 0");
+        assert_eq!(
+            checkpointed_rows(&cp),
+            0,
+            "a chunk was saved before the signal"
+        );
+        assert!(
+            job.child.try_wait().expect("wait").is_none(),
+            "done too soon"
+        );
+        let sent = Instant::now();
+        // SAFETY: kill(2) only reads its two integer arguments.
+        unsafe { libc::kill(job.pid(), libc::SIGTERM) };
+        let code = job.finish();
+        let took = sent.elapsed();
+        assert_ne!(code, Some(0), "an interrupted image exits non-zero");
+        assert!(
+            took < Duration::from_secs(30),
+            "took {took:?} after SIGTERM"
+        );
+        let left = procs_with(&marker);
+        assert!(
+            left.is_empty(),
+            "processes left after the launcher: {left:?}"
+        );
+        assert!(!png.exists(), "no image from an interrupted run");
+        assert!(temporaries(dir.path()).is_empty());
+        assert!(temporaries(&cp).is_empty(), "{:?}", temporaries(&cp));
+        let saved = checkpointed_rows(&cp);
+        let listing: Vec<String> = std::fs::read_dir(&cp)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(
+            saved > 0 && saved < 300,
+            "{saved} rows saved on SIGTERM at {ranks} ranks (exit {code:?} after {took:?}): {listing:?}"
+        );
+
+        let o = mpirun_n_env(BIN, ranks, &strs(&args), &env);
+        o.assert_success();
+        let j = o.json();
+        let restored = j["rows_restored"].as_u64().expect("restored");
+        assert_eq!(restored, saved, "the rerun restores every row saved");
+        assert_eq!(
+            bytes(&png),
+            bytes(&want),
+            "the image is an uninterrupted run's"
+        );
+        assert!(
+            !cp.exists(),
+            "the checkpoint is removed once the image is written"
+        );
+        eprintln!(
+            "{ranks} ranks: SIGTERM to the launcher, exit {code:?} after {:.2} s, {saved} rows saved",
+            took.as_secs_f64()
+        );
+    }
+}
+
+/// SIGTERM straight to rank 0 (as SLURM's step daemon sends it) while it finishes a frame
+/// whose rows have all arrived: that frame is written whole before the end, no later frame is
+/// begun, every frame there is the uninterrupted run's, and --resume completes the movie.
+#[test]
+fn sigterm_while_a_frame_is_finished_writes_that_frame() {
+    let _one = serial();
+    let dir = tempfile::tempdir().expect("dir");
+    let (want, got) = (dir.path().join("want"), dir.path().join("got"));
+    std::fs::create_dir(&want).expect("mkdir");
+    std::fs::create_dir(&got).expect("mkdir");
+    let args = |out: &Path| {
+        let mut a = movie_args(12, (64, 48), 600, ("3", "1e-6"));
+        a.extend([
+            "--out".into(),
+            s(&out.join("f%03d.png")),
+            "--counts".into(),
+            s(&out.join("f%03d.npy")),
+        ]);
+        a
+    };
+    mpirun_n(BIN, 2, &strs(&args(&want))).assert_success();
+    // Rank 0 spends 800 ms finishing each frame (the frames themselves take milliseconds).
+    let env = [("MPI_EXAMPLES_FRAME_FINISH_MS", "800")];
+    let mut job = Running::start(2, &args(&got), &env);
+    let whole = |k: usize| files(&got, "png").len() > k && files(&got, "npy").len() > k;
+    assert!(
+        job.wait_for("3 frames", || whole(2)),
+        "the movie ended early"
+    );
+    // Frame 3's 800 ms began as frame 2's files appeared.
+    std::thread::sleep(Duration::from_millis(250));
+    let marker = s(&got);
+    let rank0 = procs_with(&marker)
+        .into_iter()
+        .find(|(_, r)| *r == Some(0))
+        .expect("rank 0")
+        .0;
+    let before = files(&got, "png").len();
+    let sent = Instant::now();
+    // SAFETY: kill(2) only reads its two integer arguments.
+    unsafe { libc::kill(rank0, libc::SIGTERM) };
+    let code = job.finish();
+    let took = sent.elapsed();
+    assert_ne!(code, Some(0));
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert!(procs_with(&marker).is_empty(), "processes left");
+    let (pngs, npys) = (files(&got, "png").len(), files(&got, "npy").len());
+    assert_eq!(
+        (pngs, npys),
+        (before + 1, before + 1),
+        "the frame being finished is written, and no later one"
+    );
+    assert!(temporaries(&got).is_empty(), "{:?}", temporaries(&got));
+    for f in files(&got, "png").iter().chain(&files(&got, "npy")) {
+        let name = f.file_name().expect("name");
+        assert_eq!(bytes(f), bytes(&want.join(name)), "{}", f.display());
+    }
+    eprintln!(
+        "SIGTERM to rank 0 while finishing frame {before}: exit {code:?} after {:.2} s, {pngs} frames whole",
+        took.as_secs_f64()
+    );
+    let mut resume = args(&got);
+    resume.extend(["--resume".into(), "--json".into()]);
+    let o = mpirun_n(BIN, 2, &strs(&resume));
+    o.assert_success();
+    assert_eq!(o.json()["frames_skipped"].as_u64(), Some(pngs as u64));
+    for f in files(&want, "png").iter().chain(&files(&want, "npy")) {
+        let name = f.file_name().expect("name");
+        assert_eq!(bytes(f), bytes(&got.join(name)), "{}", f.display());
+    }
+    assert!(temporaries(&got).is_empty());
 }

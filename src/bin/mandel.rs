@@ -21,6 +21,7 @@ use mpi_examples::mandel::sink::checkpoint::{Checkpoint, CheckpointSink, Remaini
 use mpi_examples::mandel::{render_image, Colormap, Renderer, RowRenderer, RowSink};
 use mpi_examples::progress::Progress;
 use mpi_examples::report::peak_rss_bytes;
+use mpi_examples::signals;
 use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
 
 fn main() -> ExitCode {
@@ -142,6 +143,8 @@ fn run() -> Result<(), Halt> {
     } else {
         renderer
     };
+    // On a signal rank 0 saves the rows it holds; the others outlive it meanwhile.
+    let _linger = (!spmd.is_root() && args.checkpoint.is_some()).then(signals::linger_on_stop);
     let sink = outputs.as_mut().map(|o| o.as_mut() as &mut dyn RowSink);
     let rendered = render_image(
         &spmd,
@@ -247,6 +250,8 @@ fn run_movie(spmd: &Spmd, args: &Args) -> Result<(), Halt> {
     );
     let streaming = args.out.is_some() || args.counts.is_some();
     let mut sink = (root && streaming).then(|| MovieSink::new(&renderer, args.png_compression));
+    // On a signal rank 0 finishes the frame being written; the others outlive it meanwhile.
+    let _linger = (!root && streaming).then(signals::linger_on_stop);
     let already = (movie.frames.len() - slots.len()) as u64;
     let mut p = progress(u64::from(renderer.rows()), "rows").with_frames(
         u64::from(height),

@@ -22,7 +22,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::deep::bignum::Decimal;
 use super::deep::floatexp::Fe;
@@ -35,6 +35,7 @@ use super::png::PngCompression;
 use super::render::{Renderer, RowRenderer};
 use super::sink::{Outputs, RowSink};
 use crate::cli::{MandelArgs, MandelJob};
+use crate::signals::{self, Deferral};
 use crate::Error;
 
 /// The most frames a movie may have.
@@ -580,6 +581,9 @@ pub struct FrameDone {
 
 /// Rank 0's sink of the tall image: cuts it into frames, each painted and written as a single
 /// render of its view would be, and finished (in place, whole) as soon as its last row comes.
+///
+/// On SIGINT or SIGTERM ([`signals::on_stop`]) a frame whose rows have all arrived and whose
+/// files are being finished is finished before the process ends; the frames after it are not.
 pub struct MovieSink<'a> {
     movie: &'a MovieRenderer<'a>,
     level: PngCompression,
@@ -590,6 +594,17 @@ pub struct MovieSink<'a> {
     error: Option<Error>,
     last: Instant,
     done: Vec<FrameDone>,
+    finish_delay: Option<Duration>,
+    _stop: Deferral,
+}
+
+/// `MPI_EXAMPLES_FRAME_FINISH_MS` milliseconds, when set: how long rank 0 waits before finishing
+/// each frame's files, so that a test's signal surely lands while a whole frame is finished.
+fn finish_delay() -> Option<Duration> {
+    std::env::var("MPI_EXAMPLES_FRAME_FINISH_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_millis)
 }
 
 impl<'a> MovieSink<'a> {
@@ -605,6 +620,9 @@ impl<'a> MovieSink<'a> {
             error: None,
             last: Instant::now(),
             done: Vec::new(),
+            finish_delay: finish_delay(),
+            // On a signal, the frame being finished is written whole; the rest are not begun.
+            _stop: signals::on_stop(|| {}),
         }
     }
 
@@ -662,11 +680,17 @@ impl RowSink for MovieSink<'_> {
             smooth = smooth.map(|s| &s[n..]);
             self.rows += take as u32;
             if self.rows == h {
+                // Every row is in: a signal from here on waits for the files to be whole.
+                let finishing = signals::finishing();
+                if let Some(delay) = self.finish_delay {
+                    std::thread::sleep(delay);
+                }
                 if let Some(o) = self.current.take() {
                     if let Err(e) = o.finish() {
                         self.error.get_or_insert(e);
                     }
                 }
+                drop(finishing);
                 let now = Instant::now();
                 self.done.push(FrameDone {
                     index: u64::from(self.movie.slots[self.slot]),

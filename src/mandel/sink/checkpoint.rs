@@ -13,11 +13,13 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::RowSink;
 use crate::atomic_file::write_atomically;
 use crate::mandel::render::RowRenderer;
+use crate::signals::{self, Deferral};
 use crate::Error;
 
 /// Time between saves at most (a chunk is saved once this has passed since the last one).
@@ -236,8 +238,21 @@ impl Checkpoint {
 /// Rank 0's sink with a checkpoint: rows go on to the image's outputs and are saved in chunks;
 /// once the image is written the checkpoint is removed, and if writing fails the rows not yet
 /// saved are saved, so a rerun needs only the rest.
+///
+/// On SIGINT or SIGTERM ([`signals::on_stop`]) the rows received since the last chunk are saved
+/// as one more chunk before the process ends, so an interrupted run loses none of the rows that
+/// reached rank 0; an image whose rows have all arrived is written first.
 pub struct CheckpointSink {
     inner: Option<Box<dyn RowSink>>,
+    /// The rows not yet saved, shared with the save that runs on a signal.
+    unsaved: Arc<Mutex<Unsaved>>,
+    smooth: bool,
+    every: Duration,
+    _stop: Deferral,
+}
+
+/// Rows received and not yet saved, and where they go.
+struct Unsaved {
     checkpoint: Checkpoint,
     width: usize,
     /// The row the buffer starts at.
@@ -245,31 +260,10 @@ pub struct CheckpointSink {
     counts: Vec<u32>,
     smooth: Vec<f32>,
     last_save: Instant,
-    every: Duration,
     error: Option<Error>,
 }
 
-impl CheckpointSink {
-    /// Rows after `restored` (already pushed into `inner`, which may be `None`: no outputs)
-    /// saved in `checkpoint`.
-    pub fn new(
-        inner: Option<Box<dyn RowSink>>,
-        checkpoint: Checkpoint,
-        restored: u32,
-    ) -> CheckpointSink {
-        CheckpointSink {
-            inner,
-            width: checkpoint.width.max(1) as usize,
-            checkpoint,
-            first: restored,
-            counts: Vec::new(),
-            smooth: Vec::new(),
-            last_save: Instant::now(),
-            every: save_every(),
-            error: None,
-        }
-    }
-
+impl Unsaved {
     /// Saves the buffered rows as a chunk.
     fn save(&mut self) {
         if self.counts.is_empty() || self.error.is_some() {
@@ -287,29 +281,77 @@ impl CheckpointSink {
     }
 }
 
+fn lock(m: &Mutex<Unsaved>) -> MutexGuard<'_, Unsaved> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl CheckpointSink {
+    /// Rows after `restored` (already pushed into `inner`, which may be `None`: no outputs)
+    /// saved in `checkpoint`.
+    pub fn new(
+        inner: Option<Box<dyn RowSink>>,
+        checkpoint: Checkpoint,
+        restored: u32,
+    ) -> CheckpointSink {
+        let smooth = checkpoint.smooth;
+        let unsaved = Arc::new(Mutex::new(Unsaved {
+            width: checkpoint.width.max(1) as usize,
+            checkpoint,
+            first: restored,
+            counts: Vec::new(),
+            smooth: Vec::new(),
+            last_save: Instant::now(),
+            error: None,
+        }));
+        let on_signal = Arc::clone(&unsaved);
+        let stop = signals::on_stop(move || {
+            let mut unsaved = lock(&on_signal);
+            unsaved.save();
+            // The process ends next: keep the rows locked, so nothing saves after this.
+            std::mem::forget(unsaved);
+        });
+        CheckpointSink {
+            inner,
+            unsaved,
+            smooth,
+            every: save_every(),
+            _stop: stop,
+        }
+    }
+}
+
 impl RowSink for CheckpointSink {
     fn push(&mut self, counts: &[u32], smooth: Option<&[f32]>) {
         if let Some(inner) = self.inner.as_mut() {
             inner.push(counts, smooth);
         }
-        self.counts.extend_from_slice(counts);
-        if let (true, Some(s)) = (self.checkpoint.smooth, smooth) {
-            self.smooth.extend_from_slice(s);
+        let mut unsaved = lock(&self.unsaved);
+        unsaved.counts.extend_from_slice(counts);
+        if let (true, Some(s)) = (self.smooth, smooth) {
+            unsaved.smooth.extend_from_slice(s);
         }
-        if self.counts.len() * 8 >= CHUNK_BYTES || self.last_save.elapsed() >= self.every {
-            self.save();
+        if unsaved.counts.len() * 8 >= CHUNK_BYTES || unsaved.last_save.elapsed() >= self.every {
+            unsaved.save();
         }
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), Error> {
+        // A signal from here on waits until the image is written and the checkpoint removed
+        // (or the rows saved, if writing failed).
+        let _finishing = signals::finishing();
         let written = self.inner.take().map_or(Ok(()), |o| o.finish());
-        if let Some(e) = self.error.take() {
+        let mut unsaved = lock(&self.unsaved);
+        if let Some(e) = unsaved.error.take() {
             return Err(e);
         }
         match written {
-            Ok(()) => self.checkpoint.remove(),
+            Ok(()) => {
+                unsaved.counts.clear();
+                unsaved.smooth.clear();
+                unsaved.checkpoint.remove()
+            }
             Err(e) => {
-                self.save();
+                unsaved.save();
                 Err(e)
             }
         }
