@@ -231,11 +231,32 @@ impl Drop for Deferral {
     }
 }
 
+/// The signal a deferred stop is running for, by name ("SIGTERM", "SIGINT"), for the one line
+/// rank 0's save prints; "a signal" before any.
+pub fn pending_signal_name() -> &'static str {
+    match PENDING.load(Ordering::SeqCst) {
+        SIGTERM => "SIGTERM",
+        SIGINT => "SIGINT",
+        _ => "a signal",
+    }
+}
+
 /// Held while a whole file is finished; the stopper waits for it before saving, so a file whose
 /// rows have all arrived is written, not thrown away. Never take it while holding a lock that a
 /// save takes.
+///
+/// Once a signal is pending, no new file is begun: the caller waits here for the stopper to end
+/// the process (a mutex is not fair, so a loop finishing file after file could otherwise keep
+/// the stopper waiting until the whole run was done).
 pub fn finishing() -> MutexGuard<'static, ()> {
-    lock(&FINISHING)
+    let guard = lock(&FINISHING);
+    if PENDING.load(Ordering::SeqCst) != 0 && DEFERRED.load(Ordering::SeqCst) > 0 {
+        drop(guard);
+        loop {
+            std::thread::park();
+        }
+    }
+    guard
 }
 
 /// Starts the stopper thread once (its pipe first); whether it runs.
@@ -307,7 +328,7 @@ fn stopper(read_fd: i32) {
         }
     }
     // Kept until the end: no file starts to be finished after the save.
-    let _finishing = finishing();
+    let _finishing = lock(&FINISHING);
     for save in saves {
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(save));
     }

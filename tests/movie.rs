@@ -14,7 +14,9 @@ use std::process::{Child, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::{alone, mpirun_command, mpirun_n, mpirun_n_env};
+use common::{
+    alone, launcher_may_report_0_for_signalled_ranks, mpirun_command, mpirun_n, mpirun_n_env,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mandel");
 
@@ -248,7 +250,8 @@ fn four_ranks_share_a_ten_frame_movie_evenly() {
     assert!(work.iter().all(|w| w.as_u64() > Some(0)));
 }
 
-/// A movie slow enough to interrupt: about a second a frame at 2 ranks on 2 cores.
+/// A movie slow enough to interrupt: about 0.3 s a frame at 2 ranks on 2 cores, so that the
+/// second Open MPI's mpirun waits before it passes a SIGTERM on covers a few frames only.
 fn slow_movie(out: &Path) -> Vec<String> {
     let mut args: Vec<String> = [
         "--center",
@@ -264,7 +267,7 @@ fn slow_movie(out: &Path) -> Vec<String> {
         "--height",
         "90",
         "--max-iter",
-        "60000",
+        "240000",
     ]
     .iter()
     .map(|a| a.to_string())
@@ -295,7 +298,8 @@ fn a_movie_killed_by_sigterm_and_sigkill_resumes_to_the_same_frames() {
     for (sig, after) in [(libc::SIGTERM, 3), (libc::SIGKILL, 6)] {
         let mut args = args.clone();
         args.push("--resume".into());
-        let mut job = Running::start(2, &args, &[]);
+        let log = dir.path().join("stderr");
+        let mut job = Running::start_logged(2, &args, &[], Some(&log));
         let running = job.wait_for("frames", || files(&got, "png").len() >= after);
         assert!(running, "the movie ended before the signal");
         // SAFETY: kill(2) and killpg(2) only read their two integer arguments.
@@ -307,7 +311,16 @@ fn a_movie_killed_by_sigterm_and_sigkill_resumes_to_the_same_frames() {
             }
         }
         let code = job.finish();
-        assert_ne!(code, Some(0), "an interrupted movie exits non-zero");
+        if sig == libc::SIGKILL || !launcher_may_report_0_for_signalled_ranks() {
+            assert_ne!(code, Some(0), "an interrupted movie exits non-zero");
+        }
+        if sig == libc::SIGTERM {
+            let text = std::fs::read_to_string(&log).expect("stderr");
+            assert!(
+                text.contains("mandel: stopped by SIGTERM; every frame written so far is whole"),
+                "{text}"
+            );
+        }
         let n = files(&got, "png").len();
         assert!(n >= after && n < 12, "{n} frames after the signal");
         assert!(n >= seen_before);
@@ -624,7 +637,9 @@ fn sigterm_saves_the_rows_received_and_every_rank_ends_at_2_and_4_ranks() {
         unsafe { libc::kill(job.pid(), libc::SIGTERM) };
         let code = job.finish();
         let took = sent.elapsed();
-        assert_ne!(code, Some(0), "an interrupted image exits non-zero");
+        if !launcher_may_report_0_for_signalled_ranks() {
+            assert_ne!(code, Some(0), "an interrupted image exits non-zero");
+        }
         assert!(
             took < Duration::from_secs(30),
             "took {took:?} after SIGTERM"
@@ -648,6 +663,15 @@ fn sigterm_saves_the_rows_received_and_every_rank_ends_at_2_and_4_ranks() {
         assert!(
             saved > 0 && saved < 300,
             "{saved} rows saved on SIGTERM at {ranks} ranks (exit {code:?} after {took:?}): {listing:?}"
+        );
+        // Rank 0's one line says so (and is what shows the stop where the launcher's status
+        // cannot be trusted).
+        let text = std::fs::read_to_string(&log).expect("stderr");
+        let line = format!("mandel: stopped by SIGTERM; the first {saved} of 300 rows are saved");
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with(&line)).count(),
+            1,
+            "{text}"
         );
 
         let o = mpirun_n_env(BIN, ranks, &strs(&args), &env);
@@ -694,7 +718,8 @@ fn sigterm_while_a_frame_is_finished_writes_that_frame() {
     mpirun_n(BIN, 2, &strs(&args(&want))).assert_success();
     // Rank 0 spends 800 ms finishing each frame (the frames themselves take milliseconds).
     let env = [("MPI_EXAMPLES_FRAME_FINISH_MS", "800")];
-    let mut job = Running::start(2, &args(&got), &env);
+    let log = dir.path().join("stderr");
+    let mut job = Running::start_logged(2, &args(&got), &env, Some(&log));
     let whole = |k: usize| files(&got, "png").len() > k && files(&got, "npy").len() > k;
     assert!(
         job.wait_for("3 frames", || whole(2)),
@@ -714,7 +739,18 @@ fn sigterm_while_a_frame_is_finished_writes_that_frame() {
     unsafe { libc::kill(rank0, libc::SIGTERM) };
     let code = job.finish();
     let took = sent.elapsed();
-    assert_ne!(code, Some(0));
+    if !launcher_may_report_0_for_signalled_ranks() {
+        assert_ne!(code, Some(0));
+    }
+    let text = std::fs::read_to_string(&log).expect("stderr");
+    assert_eq!(
+        text.lines()
+            .filter(|l| l
+                .starts_with("mandel: stopped by SIGTERM; every frame written so far is whole"))
+            .count(),
+        1,
+        "{text}"
+    );
     assert!(took < Duration::from_secs(30), "took {took:?}");
     assert!(procs_with(&marker).is_empty(), "processes left");
     let (pngs, npys) = (files(&got, "png").len(), files(&got, "npy").len());

@@ -622,7 +622,13 @@ impl<'a> MovieSink<'a> {
             done: Vec::new(),
             finish_delay: finish_delay(),
             // On a signal, the frame being finished is written whole; the rest are not begun.
-            _stop: signals::on_stop(|| {}),
+            _stop: signals::on_stop(|| {
+                eprintln!(
+                    "mandel: stopped by {}; every frame written so far is whole: run the same \
+                     command with --resume to render the rest",
+                    signals::pending_signal_name()
+                );
+            }),
         }
     }
 

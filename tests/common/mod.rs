@@ -128,6 +128,36 @@ fn flavour_of(launcher: &Path) -> Flavour {
     }
 }
 
+/// Whether the launcher may report exit status 0 for a job whose ranks died of a signal:
+/// MPICH's hydra before 4.2.3 (Debian 12 ships 4.0.2) presets the other processes' exit
+/// statuses to 0 when one ends abnormally, and when two end close together the preset can
+/// overwrite every real status (pmodels/mpich#7057, fixed by "hydra/proxy: prevent double
+/// resetting exit_status", c4707c4, in 4.2.3). Tests of signalled runs then check what the
+/// ranks print and leave, and the launcher's status only where it can be trusted.
+pub fn launcher_may_report_0_for_signalled_ranks() -> bool {
+    let (path, flavour) = mpirun();
+    if *flavour != Flavour::Mpich {
+        return false;
+    }
+    let text = Command::new(path)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    // `    Version:                                 4.0.2`
+    let version: Vec<u32> = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Version:"))
+        .map(|v| {
+            v.trim()
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    version.is_empty() || version < vec![4, 2, 3]
+}
+
 /// The first of `names` found on PATH.
 fn on_path(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

@@ -307,6 +307,16 @@ impl CheckpointSink {
         let stop = signals::on_stop(move || {
             let mut unsaved = lock(&on_signal);
             unsaved.save();
+            let signal = signals::pending_signal_name();
+            let dir = unsaved.checkpoint.dir.display();
+            match &unsaved.error {
+                Some(e) => eprintln!("mandel: stopped by {signal}; the checkpoint was not saved: {e}"),
+                None => eprintln!(
+                    "mandel: stopped by {signal}; the first {} of {} rows are saved in the checkpoint {dir}: \
+                     run the same command again to compute only the rest",
+                    unsaved.first, unsaved.checkpoint.height
+                ),
+            }
             // The process ends next: keep the rows locked, so nothing saves after this.
             std::mem::forget(unsaved);
         });
