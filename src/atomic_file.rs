@@ -153,7 +153,7 @@ pub fn check_room(path: &Path, needed: u64) -> Result<(), OutputError> {
 }
 
 /// The folder a path's file lives in; a bare file name lives in the current folder.
-fn folder_of(path: &Path) -> &Path {
+pub fn folder_of(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

@@ -779,3 +779,50 @@ fn sigterm_while_a_frame_is_finished_writes_that_frame() {
     }
     assert!(temporaries(&got).is_empty());
 }
+
+/// The frames' folder is made when missing (the acceptance command writes into `f/` as is), and
+/// a refused movie leaves no folder behind.
+#[test]
+fn a_movie_makes_its_frames_folder_and_a_refused_one_leaves_none() {
+    let dir = tempfile::tempdir().expect("dir");
+    let ok = dir.path().join("frames");
+    let bad = dir.path().join("refused");
+    for ranks in [1, 4] {
+        let o = mpirun_n(
+            BIN,
+            ranks,
+            &[
+                "--frames",
+                "3",
+                "--zoom-to",
+                "0.5",
+                "--width",
+                "32",
+                "--height",
+                "24",
+                "--out",
+                &s(&ok.join(format!("r{ranks}-%d.png"))),
+            ],
+        );
+        o.assert_success();
+        assert_eq!(files(&ok, "png").len(), if ranks == 1 { 3 } else { 6 });
+        // Refused after the folder would have been made: the wrong extension for the counts.
+        let o = mpirun_n(
+            BIN,
+            ranks,
+            &[
+                "--frames",
+                "3",
+                "--zoom-to",
+                "0.5",
+                "--out",
+                &s(&bad.join("f%d.png")),
+                "--counts",
+                &s(&bad.join("f%d.txt")),
+            ],
+        );
+        assert_eq!(o.code, Some(2), "{}", o.stderr);
+        assert_eq!(o.error_lines().len(), 1, "{}", o.stderr);
+        assert!(!bad.exists(), "a refused movie left its folder");
+    }
+}

@@ -384,14 +384,37 @@ impl Movie {
             None => None,
         };
         let movie = Movie::from_args(args, location.clone())?;
-        MandelJob::validate(&movie.frames[0].args, ranks)?;
-        if let Some(i) = movie.deepest() {
-            MandelJob::validate(&movie.frames[i].args, ranks)?;
+        // The frames' folder (one level, like the acceptance's `f/f%03d.png`) is made when it is
+        // missing, and removed again if the request turns out bad, so a refused movie leaves
+        // nothing behind.
+        let first = &movie.frames[0];
+        let mut made = Vec::new();
+        for path in [&first.out, &first.counts].into_iter().flatten() {
+            let dir = crate::atomic_file::folder_of(path);
+            let parent_exists = dir
+                .parent()
+                .is_none_or(|p| p.as_os_str().is_empty() || p.is_dir());
+            if !dir.exists() && parent_exists && std::fs::create_dir(dir).is_ok() {
+                made.push(dir.to_path_buf());
+            }
         }
-        if let Some(p) = &movie.frames[0].counts {
-            let f = &movie.frames[0].job;
-            let each = crate::mandel::sink::npy::npy_size(f.width, f.height);
-            crate::atomic_file::check_room(p, each * movie.frames.len() as u64)?;
+        let checked = (|| {
+            MandelJob::validate(&movie.frames[0].args, ranks)?;
+            if let Some(i) = movie.deepest() {
+                MandelJob::validate(&movie.frames[i].args, ranks)?;
+            }
+            if let Some(p) = &movie.frames[0].counts {
+                let f = &movie.frames[0].job;
+                let each = crate::mandel::sink::npy::npy_size(f.width, f.height);
+                crate::atomic_file::check_room(p, each * movie.frames.len() as u64)?;
+            }
+            Ok::<(), Error>(())
+        })();
+        if let Err(e) = checked {
+            for dir in made.iter().rev() {
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(e);
         }
         Ok((movie, location))
     }
