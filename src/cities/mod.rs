@@ -1,8 +1,19 @@
-//! Cities: reading and validating city files, sphere geometry, and the all-pairs farthest search.
+//! Cities: reading and validating city files, sphere geometry, and the pair searches.
+//!
+//! | module        | what it holds |
+//! |---------------|---------------|
+//! | [`read`]      | the city reader (CSV and the notebook's whitespace layout) and its validation |
+//! | [`geo`]       | the sphere: haversine distance, units, the Earth's radius |
+//! | [`haversine`] | the notebook's per-pair haversine over a slice of the pair index: the reference |
+//! | [`dot`]       | the fast kernel: unit vectors, the smallest dot product in SIMD lanes |
+//! | [`search`]    | kernels and algorithms, the one tie rule ([`search::key_order`]), a rank's search |
+//! | [`tree`]      | the exact k-d tree: brute force's answer in about O(n log n) |
+//! | [`top`]       | the K best pairs, farthest or closest |
+//! | [`wgs84`]     | the ellipsoid: Karney's geodesic, filtered by a proven bound on the sphere |
 
-pub mod farthest;
-pub mod fast;
+pub mod dot;
 pub mod geo;
+pub mod haversine;
 pub mod read;
 pub mod search;
 pub mod top;
@@ -28,9 +39,9 @@ pub(crate) mod test_points {
     }
 }
 
-pub use farthest::{farthest_in_range, Farthest, Points};
-pub use fast::{closest_dot_in_range, ClosestDot, UnitVectors};
+pub use dot::{closest_dot_in_range, ClosestDot, UnitVectors};
 pub use geo::{haversine_km, Units, EARTH_RADIUS_KM};
+pub use haversine::{farthest_in_range, Farthest, Points};
 pub use read::{read_cities, Format, ReadError, ReadOptions};
 pub use search::{Algorithm, Candidate, Kernel, Prepared, AUTO_TREE_MIN};
 

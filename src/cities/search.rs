@@ -4,12 +4,13 @@
 //! index (lower wins a tie), so the answer never depends on how the pairs were split among ranks
 //! and threads.
 
+use std::cmp::Ordering;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::farthest::{farthest_in_range, Points};
-use super::fast::{closest_dot_in_range, UnitVectors};
+use super::dot::{closest_dot_in_range, UnitVectors};
+use super::haversine::{farthest_in_range, Points};
 use crate::partition::{block_range, pair_at};
 
 /// Which all-pairs kernel scans the pairs.
@@ -59,6 +60,22 @@ impl Algorithm {
     }
 }
 
+/// The one tie rule of every pair search here (brute force, tree, top K, ellipsoid): keys in
+/// order, the smaller first, and an equal key goes to the lower pair index, so the winner never
+/// depends on how the pairs were split between ranks and threads. Keys are never NaN; `-0.0`
+/// equals `0.0`, as in the kernel's own compare. A search whose best is the largest value (a
+/// distance) orders by the value's negation, which is exact.
+#[inline]
+pub fn key_order<P: Ord>(a_key: f64, a_pair: P, b_key: f64, b_pair: P) -> Ordering {
+    if a_key < b_key {
+        Ordering::Less
+    } else if a_key > b_key {
+        Ordering::Greater
+    } else {
+        a_pair.cmp(&b_pair)
+    }
+}
+
 /// A rank's or a thread's best pair: higher score is farther, lower pair index wins a tie.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Candidate {
@@ -71,8 +88,7 @@ pub struct Candidate {
 impl Candidate {
     /// Whether `self` beats `other`: a higher score, or an equal score and a lower pair index.
     pub fn beats(&self, other: &Candidate) -> bool {
-        self.score > other.score
-            || (self.score == other.score && self.pair_index < other.pair_index)
+        key_order(-self.score, self.pair_index, -other.score, other.pair_index) == Ordering::Less
     }
 
     /// The better of two candidates.

@@ -14,7 +14,8 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::fast::UnitVectors;
+use super::dot::UnitVectors;
+use super::search::key_order;
 use super::tree::Best;
 use crate::partition::{block_range, for_each_row_segment, row_start};
 
@@ -55,13 +56,7 @@ struct Ranked {
 
 impl Ord for Ranked {
     fn cmp(&self, other: &Self) -> Ordering {
-        if self.key < other.key {
-            Ordering::Less
-        } else if self.key > other.key {
-            Ordering::Greater
-        } else {
-            self.pair_index.cmp(&other.pair_index)
-        }
+        key_order(self.key, self.pair_index, other.key, other.pair_index)
     }
 }
 
@@ -172,7 +167,7 @@ fn top_list_in_range(vecs: &UnitVectors, range: Range<u64>, k: usize, order: Ord
         let (xi, yi, zi) = vecs.xyz(i as usize);
         for j in js {
             let (xj, yj, zj) = vecs.xyz(j as usize);
-            let key = order.key(super::fast::dot3(xi, yi, zi, xj, yj, zj));
+            let key = order.key(super::dot::dot3(xi, yi, zi, xj, yj, zj));
             if key <= limit && top.offer(key, row + (j - i - 1)) {
                 limit = top.limit();
             }

@@ -2,7 +2,7 @@
 //!
 //! For unit vectors `|(-u) - v|^2 = 2 + 2 u.v`, so the point farthest from `u` is the point
 //! nearest to `-u`, and the farthest pair is the pair with the smallest dot product, the brute
-//! force kernel's key ([`super::fast`]). Every point queries the tree for its smallest dot with
+//! force kernel's key ([`super::dot`]). Every point queries the tree for its smallest dot with
 //! the points after it; a node is skipped only when even the smallest dot its bounding box
 //! allows, less a margin that covers every rounding in the bound and in the kernel's own dot,
 //! is strictly above the best dot found so far, by this query or any other (on any thread or
@@ -26,7 +26,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::fast::UnitVectors;
+use super::dot::UnitVectors;
+use super::search::key_order;
 use super::top::{Order, TopK};
 use crate::partition::row_start;
 
@@ -63,7 +64,8 @@ pub struct Best {
 impl Best {
     /// Whether `self` beats `other`: a smaller dot, or the same dot and a lower pair index.
     pub fn beats(&self, other: &Best) -> bool {
-        self.dot < other.dot || (self.dot == other.dot && self.pair_index < other.pair_index)
+        key_order(self.dot, self.pair_index, other.dot, other.pair_index)
+            == std::cmp::Ordering::Less
     }
 
     /// The better of two.
@@ -77,7 +79,7 @@ impl Best {
 }
 
 /// The smallest dot found so far by anyone, shared between threads (an `f64` kept in the
-/// order-preserving bits of [`ordered`]). Only ever lowered, only ever to a real pair's dot.
+/// order-preserving bits of `ordered`). Only ever lowered, only ever to a real pair's dot.
 pub struct SharedBound(AtomicU64);
 
 impl SharedBound {
@@ -270,7 +272,7 @@ impl Tree {
             let a = self.id[pos];
             let q = [self.x[pos], self.y[pos], self.z[pos]];
             let ga = self.group(a);
-            if ga.len() >= 2 && super::fast::dot3(q[0], q[1], q[2], q[0], q[1], q[2]) <= t {
+            if ga.len() >= 2 && super::dot::dot3(q[0], q[1], q[2], q[0], q[1], q[2]) <= t {
                 for (k, &i) in ga.iter().enumerate() {
                     for &j in &ga[k + 1..] {
                         out.push((u64::from(i), u64::from(j)));
@@ -288,7 +290,7 @@ impl Tree {
                     for p in node.start as usize..node.end as usize {
                         let b = self.id[p];
                         if b > a
-                            && super::fast::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p])
+                            && super::dot::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p])
                                 <= t
                         {
                             push_pairs(ga, self.group(b), &mut out);
@@ -326,7 +328,7 @@ impl Tree {
     /// `top`: each query offers its group's own pairs and its pairs with the vectors numbered
     /// after it, so the queries of all positions offer every pair once. `bound` holds a key no
     /// worse than the global K-th best (another list's [`TopK::limit`]); it prunes, and is
-    /// lowered as `top` fills. A box is skipped only when its bound on the key, less [`MARGIN`],
+    /// lowered as `top` fills. A box is skipped only when its bound on the key, less `MARGIN`,
     /// is strictly above the limit, so a pair that ties the K-th best is still seen.
     pub fn top_in(&self, range: std::ops::Range<usize>, top: &mut TopK, bound: &SharedBound) {
         let order = top.order();
@@ -337,7 +339,7 @@ impl Tree {
             let q = [self.x[pos], self.y[pos], self.z[pos]];
             let ga = self.group(a);
             if ga.len() >= 2 {
-                let key = order.key(super::fast::dot3(q[0], q[1], q[2], q[0], q[1], q[2]));
+                let key = order.key(super::dot::dot3(q[0], q[1], q[2], q[0], q[1], q[2]));
                 if key <= limit && offer_within(self.n, ga, key, top) {
                     bound.lower(top.limit());
                 }
@@ -357,7 +359,7 @@ impl Tree {
                             continue;
                         }
                         let dot =
-                            super::fast::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p]);
+                            super::dot::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p]);
                         let key = order.key(dot);
                         if key <= limit && offer_cross(self.n, ga, self.group(b), key, top) {
                             bound.lower(top.limit());
@@ -485,7 +487,7 @@ fn lower_bound(q: &[f64; 3], node: &Node) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cities::fast::closest_dot_in_range;
+    use crate::cities::dot::closest_dot_in_range;
     use crate::cities::test_points::random_coords;
     use crate::partition::pair_count;
 

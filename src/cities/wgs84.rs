@@ -2,7 +2,7 @@
 //! `geographiclib-rs`), found by evaluating the geodesic only on the few pairs that a proven bound
 //! in terms of the spherical kernel's dot product cannot rule out.
 //!
-//! The kernels of [`super::fast`] treat each city as the unit vector of its geodetic normal,
+//! The kernels of [`super::dot`] treat each city as the unit vector of its geodetic normal,
 //! `n = (cos φ cos λ, cos φ sin λ, sin φ)`, and find the pair with the smallest dot product. Here
 //! `σ(p, q) = acos(n_p · n_q)` is the angle between the normals, and [`geodesic_upper_bound_m`]
 //! bounds the geodesic distance `s(p, q)` by a function of `σ` alone, so that every pair that can
@@ -61,7 +61,8 @@ use std::sync::OnceLock;
 
 use geographiclib_rs::{Geodesic, InverseGeodesic};
 
-use super::fast::UnitVectors;
+use super::dot::UnitVectors;
+use super::search::key_order;
 
 /// The model of the Earth distances are measured on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
@@ -207,11 +208,8 @@ pub struct GeodesicFarthest {
 impl GeodesicFarthest {
     /// Whether `self` beats `other`: longer, or as long and earlier in `(i, j)` order.
     fn beats(&self, other: &GeodesicFarthest) -> bool {
-        match self.distance_m.total_cmp(&other.distance_m) {
-            Ordering::Greater => true,
-            Ordering::Equal => (self.i, self.j) < (other.i, other.j),
-            Ordering::Less => false,
-        }
+        let (a, b) = (-self.distance_m, -other.distance_m);
+        key_order(a, (self.i, self.j), b, (other.i, other.j)) == Ordering::Less
     }
 }
 

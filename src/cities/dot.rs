@@ -20,6 +20,7 @@ use std::ops::Range;
 pub use crate::isa::Isa;
 
 use super::geo::EARTH_RADIUS_KM;
+use super::search::key_order;
 use crate::partition::{for_each_row_segment, row_start};
 
 /// Points per tile of the `j` scan: three coordinates of 8192 points (192 KiB) stay in L2 while
@@ -111,7 +112,8 @@ pub struct ClosestDot {
 impl ClosestDot {
     /// Whether `self` beats `other`: a smaller dot, or an equal dot and a lower pair index.
     pub fn beats(&self, other: &ClosestDot) -> bool {
-        self.dot < other.dot || (self.dot == other.dot && self.pair_index < other.pair_index)
+        key_order(self.dot, self.pair_index, other.dot, other.pair_index)
+            == std::cmp::Ordering::Less
     }
 
     /// The best of several candidates, or `None` if there are none.
@@ -394,7 +396,7 @@ fn scan_lanes<const L: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cities::farthest::{farthest_in_range, Points};
+    use crate::cities::haversine::{farthest_in_range, Points};
     use crate::cities::test_points::random_coords;
     use crate::partition::{pair_count, pair_range_for_rank};
 

@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use super::geo::haversine_km_pre;
+use super::search::key_order;
 use crate::partition::{for_each_row_segment, row_start};
 
 /// The coordinates every rank holds, in radians, with the latitude cosines computed once.
@@ -68,8 +69,8 @@ impl Farthest {
     /// Whether `self` beats `other`: farther, or as far with a lower pair index, so that the
     /// winner never depends on how the pairs were split.
     pub fn beats(&self, other: &Farthest) -> bool {
-        self.distance_km > other.distance_km
-            || (self.distance_km == other.distance_km && self.pair_index < other.pair_index)
+        let (a, b) = (-self.distance_km, -other.distance_km);
+        key_order(a, self.pair_index, b, other.pair_index) == std::cmp::Ordering::Less
     }
 
     /// The better of several candidates (by [`Farthest::beats`]), or `None` if there are none.
