@@ -7,15 +7,15 @@
 //! |---------------|---------------|
 //! | [`spmd`]      | the MPI layer: init, "rank 0 decides, everyone learns", varcount scatter and gather, timing |
 //! | [`partition`] | pure work splits: block and cyclic rows, balanced ranges of the triangular pair index |
-//! | [`report`]    | what rank 0 prints: the seed-style lines, per-rank times, load balance, JSON |
-//! | [`cities`]    | reading and validating city files, sphere geometry, the all-pairs kernel |
+//! | [`report`]    | what rank 0 prints: the seed-style lines, per-rank times, load balance (the JSON reports are built by `src/bin/dist-cities.rs` and [`mandel::report`]) |
+//! | [`cities`]    | reading and validating city files, sphere geometry, the pair searches (brute force, tree, top K, WGS84) |
 //! | [`mandel`]    | viewport and pixel mapping, escape-count kernels, colour maps, PNG and `.npy` output |
 //! | [`cli`]       | both programs' command-line arguments, parsed by clap |
 //! | [`atomic_file`] | output files that appear whole or not at all |
 //! | [`error`]     | the error type every fallible step returns, with its exit code |
 //! | [`isa`]       | the instruction sets the fast kernels run on, detected at run time |
 //! | [`progress`]  | progress of long work on rank 0's stderr: a bar on a terminal, lines elsewhere |
-//! | [`signals`]   | SIGINT and SIGTERM remove the temporary output file, then end the process |
+//! | [`signals`]   | SIGINT and SIGTERM remove the temporary output file, then end the process; rank 0's deferred stop saves first |
 
 pub mod atomic_file;
 pub mod cities;

@@ -20,6 +20,8 @@
 //! | [`report`]     | what rank 0 prints after a render |
 //! | [`frame`]      | one image's painter and outputs, for a single render and each movie frame |
 //! | [`movie`]      | zoom movies: frame scales and file patterns, frames as one tall image |
+//! | [`deep`]       | deep zoom: decimals, the fixed-point reference orbit, perturbation and BLA |
+//! | `error`        | [`MandelError`]: what a bad mandel request is, with its message |
 
 pub mod colormap;
 pub mod deep;

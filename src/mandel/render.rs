@@ -41,7 +41,7 @@ const ROWS_PER_TASK: usize = 2;
 /// The result does not depend on `threads`.
 ///
 /// # Panics
-/// For [`Kernel::Perturbation`], which renders through [`crate::mandel::deep::DeepRenderer`].
+/// For [`Kernel::Perturbation`], which renders through [`crate::mandel::deep::render::DeepRenderer`].
 pub fn render_share(
     kernel: Kernel,
     threads: usize,

@@ -632,7 +632,7 @@ impl Perturbation<'_> {
     }
 
     /// Pixels whose offsets `dc` from the reference are f64s, into `out` (same length): each
-    /// run of [`GROUP`] in lock step from the start (a row's pixels, passed whole, so give every
+    /// run of `GROUP` in lock step from the start (a row's pixels, passed whole, so give every
     /// pixel the count the image has).
     pub fn pixels64(&self, dcs: &[Complex<f64>], out: &mut [PixelResult]) {
         let mut flights = Vec::with_capacity(dcs.len());
