@@ -128,7 +128,37 @@ fn on_signal(sig: i32) {
             return;
         }
     }
+    let k = usize::from(sig == SIGTERM);
+    let line = LINES[k].load(Ordering::SeqCst);
+    if !line.is_null() {
+        // SAFETY: a leaked buffer of LINE_LENS[k] bytes (published after its length); write(2)
+        // is async-signal-safe.
+        unsafe { libc::write(2, line.cast(), LINE_LENS[k].load(Ordering::SeqCst)) };
+    }
     end(sig);
+}
+
+/// Rank 0's line for a stop with nothing to save, one per signal (`<program>: stopped by SIGINT`,
+/// then SIGTERM): leaked buffers, built before they are published, so that the handler only
+/// reads them and calls write(2), which is async-signal-safe. Null: say nothing (other ranks).
+static LINES: [AtomicPtr<u8>; 2] = [const { AtomicPtr::new(ptr::null_mut()) }; 2];
+static LINE_LENS: [AtomicUsize; 2] = [const { AtomicUsize::new(0) }; 2];
+
+/// Makes this process (rank 0) say `<program>: stopped by SIGINT` (or SIGTERM) on stderr when a
+/// signal ends it with nothing to save: one line for the user, and the sign of the stop where a
+/// launcher's exit status cannot be trusted (see the README's "Long jobs").
+pub fn say_when_stopped(program: &str) {
+    for (k, name) in ["SIGINT", "SIGTERM"].iter().enumerate() {
+        let line = format!("{program}: stopped by {name}\n")
+            .into_bytes()
+            .into_boxed_slice();
+        let len = line.len();
+        let p = Box::into_raw(line) as *mut u8;
+        LINE_LENS[k].store(len, Ordering::SeqCst);
+        let old = LINES[k].swap(p, Ordering::SeqCst);
+        // An earlier line is left allocated: a handler may be reading it.
+        let _ = old;
+    }
 }
 
 /// Unlinks every registered temporary file and dies of `sig` (the signal handler's way, or the

@@ -117,6 +117,17 @@ impl Spmd {
         crate::signals::install();
         let world = universe.world();
         let (rank, size) = (world.rank(), world.size());
+        if rank == 0 {
+            let program = std::env::args_os()
+                .next()
+                .and_then(|a| {
+                    std::path::Path::new(&a)
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                })
+                .unwrap_or_else(|| "mpi-examples".to_string());
+            crate::signals::say_when_stopped(&program);
+        }
         if let Some(mismatch) = launcher_mismatch(size) {
             // Every process believes it is rank 0 of 1; only the launcher's rank 0 says why.
             if launcher_rank() == Some(0) {
