@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{launch_with, root, Lcg};
+use common::{json_report, root, Lcg};
 use mpi_examples::cities::UnitVectors;
 use serde_json::Value;
 
@@ -68,11 +68,7 @@ fn million() -> &'static str {
 }
 
 fn json(ranks: Option<u32>, args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = launch_with(BIN, ranks, &all);
-    out.assert_success();
-    out.json()
+    json_report(BIN, ranks, args)
 }
 
 /// What every run must agree on, whatever the ranks, threads or algorithm.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{data, launch_with, mpirun_n, write_cities_csv, Lcg};
+use common::{data, json_report, launch_with, mpirun_n, write_cities_csv, Lcg};
 use mpi_examples::cities::UnitVectors;
 use serde_json::Value;
 
@@ -27,11 +27,7 @@ fn read_coords(path: &str, lat: usize, lon: usize) -> Vec<f64> {
 }
 
 fn json(ranks: Option<u32>, args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = launch_with(BIN, ranks, &all);
-    out.assert_success();
-    out.json()
+    json_report(BIN, ranks, args)
 }
 
 /// The `k` best pairs `(i, j)` by the plain definition: every pair, the kernel's dot, sorted

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{data, launch_with, mpirun_n, write_cities_csv, Lcg};
+use common::{data, json_report, mpirun_n, write_cities_csv, Lcg};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dist-cities");
 
@@ -17,11 +17,7 @@ fn answer(v: &serde_json::Value) -> (u64, u64, u64) {
 }
 
 fn json(ranks: Option<u32>, args: &[&str]) -> serde_json::Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = launch_with(BIN, ranks, &all);
-    out.assert_success();
-    out.json()
+    json_report(BIN, ranks, args)
 }
 
 /// Brute force at one rank against the tree at 1-4 ranks with 1 and 3 threads.

@@ -304,6 +304,16 @@ pub fn launch_with(bin: &str, ranks: Option<u32>, args: &[&str]) -> Outcome {
     }
 }
 
+/// Runs `bin` with `args` and `--json` (under mpirun when `ranks` is `Some`), requires success
+/// and returns the parsed report.
+pub fn json_report(bin: &str, ranks: Option<u32>, args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = launch_with(bin, ranks, &all);
+    out.assert_success();
+    out.json()
+}
+
 /// The launch modes every result must agree across: without mpirun, and 1 to 4 ranks.
 pub const LAUNCHES: [Option<u32>; 5] = [None, Some(1), Some(2), Some(3), Some(4)];
 
