@@ -361,6 +361,11 @@ fn every_bad_input_fails_cleanly_at_1_and_4_ranks() {
             "is --delimiter right?",
             "wrong delimiter",
         ),
+        (
+            file("twice.csv", "name,lat,lon,lat\nA,1,2,3\nB,3,4,5\n"),
+            "latitude column \"lat\" appears twice in the header (columns 2 and 4)",
+            "a wanted column named twice",
+        ),
     ];
     for (path, want, what) in &cases {
         for ranks in [1, 4] {
