@@ -25,13 +25,17 @@ use crate::signals::TempRegistration;
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// The path ends in `..` or `/` and names no file.
-    #[error("output path names no file, {}", crate::cities::escape_controls(&path.display().to_string()))]
+    #[error("output path names no file, {}", crate::error::shown(path))]
     NoFileName {
         /// The path given.
         path: PathBuf,
     },
     /// The extension is not one the program writes.
-    #[error("output file name must end in {}, {}", dotted(allowed), crate::cities::escape_controls(&path.display().to_string()))]
+    #[error(
+        "output file name must end in {}, {}",
+        dotted(allowed),
+        crate::error::shown(path)
+    )]
     UnsupportedExtension {
         /// The path given.
         path: PathBuf,
@@ -39,19 +43,22 @@ pub enum OutputError {
         allowed: Vec<String>,
     },
     /// The folder the file would go in does not exist.
-    #[error("output folder does not exist, {}", crate::cities::escape_controls(&dir.display().to_string()))]
+    #[error("output folder does not exist, {}", crate::error::shown(dir))]
     FolderMissing {
         /// The folder.
         dir: PathBuf,
     },
     /// The "folder" the file would go in is a file.
-    #[error("output folder is a file, not a folder, {}", crate::cities::escape_controls(&dir.display().to_string()))]
+    #[error("output folder is a file, not a folder, {}", crate::error::shown(dir))]
     FolderIsFile {
         /// The folder path.
         dir: PathBuf,
     },
     /// The folder cannot be inspected or a file cannot be created in it.
-    #[error("cannot create files in the output folder ({source}), {}", crate::cities::escape_controls(&dir.display().to_string()))]
+    #[error(
+        "cannot create files in the output folder ({source}), {}",
+        crate::error::shown(dir)
+    )]
     FolderNotWritable {
         /// The folder.
         dir: PathBuf,
@@ -59,13 +66,13 @@ pub enum OutputError {
         source: io::Error,
     },
     /// The output path is an existing folder.
-    #[error("output path is a folder, {}", crate::cities::escape_controls(&path.display().to_string()))]
+    #[error("output path is a folder, {}", crate::error::shown(path))]
     IsFolder {
         /// The path given.
         path: PathBuf,
     },
     /// The file would not fit the free space of its folder's file system.
-    #[error("output needs {} but its folder has {} free, {}", bytes_text(*needed), bytes_text(*free), crate::cities::escape_controls(&path.display().to_string()))]
+    #[error("output needs {} but its folder has {} free, {}", bytes_text(*needed), bytes_text(*free), crate::error::shown(path))]
     NoRoom {
         /// The path given.
         path: PathBuf,
@@ -75,7 +82,10 @@ pub enum OutputError {
         free: u64,
     },
     /// Writing, syncing or renaming failed at run time.
-    #[error("cannot write the output file ({source}), {}", crate::cities::escape_controls(&path.display().to_string()))]
+    #[error(
+        "cannot write the output file ({source}), {}",
+        crate::error::shown(path)
+    )]
     Write {
         /// The target path.
         path: PathBuf,
@@ -462,6 +472,26 @@ fn create_temp(dir: &Path, file_name: &OsStr) -> io::Result<(PathBuf, File, Temp
 mod tests {
     use super::*;
 
+    /// A fresh folder and the path `name` in it (the folder goes when the guard drops).
+    fn scratch(name: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(name);
+        (dir, path)
+    }
+
+    /// `e` is of the kind `is_kind` tells, and every rank exits with `code` for it.
+    fn assert_kind(e: &OutputError, is_kind: fn(&OutputError) -> bool, code: u8) {
+        assert!(is_kind(e), "{e}");
+        assert_eq!(e.exit_code(), code, "{e}");
+    }
+
+    /// [`scratch`], with a file holding `old` at the path.
+    fn with_old_file(name: &str) -> (tempfile::TempDir, PathBuf) {
+        let (dir, path) = scratch(name);
+        fs::write(&path, b"old").expect("write");
+        (dir, path)
+    }
+
     use std::io::Write;
 
     const EXTS: &[&str] = &["png", "npy"];
@@ -508,8 +538,7 @@ mod tests {
 
     #[test]
     fn refuses_missing_folder() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let missing = dir.path().join("nope");
+        let (_dir, missing) = scratch("nope");
         let e = check_output_path(&missing.join("out.png"), EXTS).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -520,8 +549,7 @@ mod tests {
 
     #[test]
     fn refuses_a_file_as_folder() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = dir.path().join("plain.txt");
+        let (_dir, file) = scratch("plain.txt");
         fs::write(&file, "x").expect("write");
         let e = check_output_path(&file.join("out.png"), EXTS).unwrap_err();
         assert_eq!(
@@ -530,14 +558,16 @@ mod tests {
         );
         // Deeper below a file the system says "not a directory": still refused, with its words.
         let e = check_output_path(&file.join("sub/out.png"), EXTS).unwrap_err();
-        assert!(matches!(e, OutputError::FolderNotWritable { .. }), "{e}");
-        assert_eq!(e.exit_code(), 2);
+        assert_kind(
+            &e,
+            |e| matches!(e, OutputError::FolderNotWritable { .. }),
+            2,
+        );
     }
 
     #[test]
     fn refuses_an_existing_folder_as_output() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let sub = dir.path().join("img.png");
+        let (_dir, sub) = scratch("img.png");
         fs::create_dir(&sub).expect("mkdir");
         let e = check_output_path(&sub, EXTS).unwrap_err();
         assert_eq!(
@@ -587,8 +617,7 @@ mod tests {
     #[test]
     fn the_named_path_writes_whole_files_and_cleans_up() {
         // The path taken where unnamed files are not available.
-        let dir = tempfile::tempdir().expect("temp dir");
-        let target = dir.path().join("out.png");
+        let (dir, target) = scratch("out.png");
         let name = target.file_name().expect("name");
         write_named(dir.path(), name, &target, |w| {
             let names = listing(dir.path());
@@ -612,8 +641,7 @@ mod tests {
 
     #[test]
     fn writes_whole_file_and_leaves_no_temp() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let target = dir.path().join("out.npy");
+        let (dir, target) = scratch("out.npy");
         write_atomically(&target, |w| w.write_all(b"hello")).expect("write");
         assert_eq!(fs::read(&target).expect("read"), b"hello");
         // Replaces an existing file whole.
@@ -640,9 +668,7 @@ mod tests {
 
     #[test]
     fn failure_keeps_existing_target_and_removes_temp() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let target = dir.path().join("out.png");
-        fs::write(&target, b"old").expect("write");
+        let (dir, target) = with_old_file("out.png");
         let e = write_atomically(&target, |w| {
             w.write_all(b"partial")?;
             Err(io::Error::other("encoder failed"))
@@ -662,9 +688,7 @@ mod tests {
 
     #[test]
     fn panic_keeps_existing_target_and_removes_temp() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let target = dir.path().join("out.png");
-        fs::write(&target, b"old").expect("write");
+        let (dir, target) = with_old_file("out.png");
         let result = std::panic::catch_unwind(|| {
             let _ = write_atomically(&target, |w| {
                 w.write_all(b"partial")?;
@@ -678,17 +702,14 @@ mod tests {
 
     #[test]
     fn write_into_missing_folder_is_a_runtime_failure() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let target = dir.path().join("gone/out.png");
+        let (_dir, target) = scratch("gone/out.png");
         let e = write_atomically(&target, |w| w.write_all(b"x")).unwrap_err();
-        assert!(matches!(e, OutputError::Write { .. }), "{e}");
-        assert_eq!(e.exit_code(), 1);
+        assert_kind(&e, |e| matches!(e, OutputError::Write { .. }), 1);
     }
 
     #[test]
     fn rename_onto_a_folder_fails_cleanly() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let target = dir.path().join("out.png");
+        let (dir, target) = scratch("out.png");
         fs::create_dir(&target).expect("mkdir");
         fs::write(target.join("keep"), b"k").expect("write");
         let e = write_atomically(&target, |w| w.write_all(b"x")).unwrap_err();

@@ -26,6 +26,18 @@ use crate::mandel::{
 use crate::progress::ProgressMode;
 use crate::Error;
 
+/// The options both programs take: threads per rank and the report's form.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Threads per rank (rayon). Under mpirun, let ranks use several cores: `--bind-to none` or
+    /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: u16,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Finds the two cities of a file that are farthest apart on a sphere of radius 6371 km.
 #[derive(Parser, Debug)]
 #[command(
@@ -69,10 +81,6 @@ pub struct DistCitiesArgs {
     /// (each city takes about 150 bytes on rank 0 and 24 on every rank).
     #[arg(long, default_value_t = DEFAULT_MAX_CITIES)]
     pub max_cities: usize,
-    /// Threads per rank (rayon). Under mpirun, let ranks use several cores: `--bind-to none` or
-    /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: u16,
     /// Also list the K best pairs (the farthest, or the closest with --closest), best first,
     /// ties by the lower pair index; more than there are pairs lists them all.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
@@ -80,9 +88,9 @@ pub struct DistCitiesArgs {
     /// Find the closest pair instead of the farthest (cities at the same place give 0 km).
     #[arg(long)]
     pub closest: bool,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// The options both programs share.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 impl DistCitiesArgs {
@@ -240,18 +248,14 @@ pub struct MandelArgs {
     /// it drops stay below 2^-BITS of those it keeps; more bits, fewer skips.
     #[arg(long, default_value_t = DEFAULT_BLA_BITS, value_parser = clap::value_parser!(u32).range(8..=60))]
     pub bla_bits: u32,
-    /// Threads per rank (rayon). Under mpirun, let ranks use several cores: `--bind-to none` or
-    /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: u16,
     /// Progress on stderr: `auto` draws a bar on a terminal after the first second, and
     /// elsewhere (batch logs, Open MPI's forwarded stderr) prints a line every 10 s after the
     /// first 10 s; `always` reports short runs too; `never` says nothing.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// The options both programs share.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 const AFTER_HELP: &str = "Examples:
@@ -417,16 +421,9 @@ impl MandelJob {
         let max_iter = check_max_iter(max_iter)?;
         let colormap = Colormap::from_name(&args.colormap)?;
         // Centre and scale: the flags, else the location file.
-        let file_number = |what: &str, text: &str| {
-            text.parse::<Decimal>()
-                .map_err(|e| Error::Usage(format!("the location's {what} {text:?}: {e}")))
-        };
         let centre = match (&args.center, &location) {
             (Some(c), _) => Some(c.clone()),
-            (None, Some(l)) => Some((
-                file_number("real part", &l.re)?,
-                file_number("imaginary part", &l.im)?,
-            )),
+            (None, Some(l)) => Some(location_centre(l)?),
             (None, None) => None,
         };
         let scale: Option<(Fe, String)> = match (&args.scale, &location) {
@@ -441,16 +438,7 @@ impl MandelJob {
                 Some((fe, s.to_string()))
             }
             (None, Some(l)) => {
-                let zoom = file_number("zoom", &l.zoom)?;
-                let z = decimal_to_fe(&zoom)
-                    .filter(|z| z.mantissa() > 0.0)
-                    .ok_or_else(|| {
-                        Error::Usage(format!(
-                            "the location's zoom {} must be a positive number in range",
-                            l.zoom
-                        ))
-                    })?;
-                let s = Fe::from_f64(l.scale_factor(width, height)).div(z);
+                let s = location_scale(l, width, height)?;
                 Some((s, s.to_sci_string(6)))
             }
             (None, None) => None,
@@ -573,15 +561,52 @@ impl MandelJob {
     }
 }
 
+impl MandelArgs {
+    /// The `--location` file, read, or `None` without one; a file that cannot be read or
+    /// parsed is the user's mistake.
+    pub fn read_location(&self) -> Result<Option<Location>, Error> {
+        self.location
+            .as_deref()
+            .map(|path| Location::read(path).map_err(|e| Error::Usage(e.to_string())))
+            .transpose()
+    }
+}
+
+/// One of a location file's numbers as a decimal, or the user's mistake naming it.
+fn location_number(what: &str, text: &str) -> Result<Decimal, Error> {
+    text.parse::<Decimal>()
+        .map_err(|e| Error::Usage(format!("the location's {what} {text:?}: {e}")))
+}
+
+/// A location file's centre, as `--center` would give it.
+pub fn location_centre(l: &Location) -> Result<(Decimal, Decimal), Error> {
+    Ok((
+        location_number("real part", &l.re)?,
+        location_number("imaginary part", &l.im)?,
+    ))
+}
+
+/// The width of a location file's view for a `width` x `height` image, as `--scale` means it:
+/// the program's own scale factor over the file's zoom.
+pub fn location_scale(l: &Location, width: u32, height: u32) -> Result<Fe, Error> {
+    let zoom = location_number("zoom", &l.zoom)?;
+    let z = decimal_to_fe(&zoom)
+        .filter(|z| z.mantissa() > 0.0)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "the location's zoom {} must be a positive number in range",
+                l.zoom
+            ))
+        })?;
+    Ok(Fe::from_f64(l.scale_factor(width, height)).div(z))
+}
+
 impl MandelJob {
     /// Rank 0's checks before any computing: the request, the output paths, room on disk for
     /// the `.npy` file (its size is exact; a PNG's is not known before it is written), and
     /// memory for the rows in flight on rank 0 (which grows with the width, not the height).
     pub fn validate(args: &MandelArgs, ranks: u32) -> Result<MandelJob, Error> {
-        let location = match &args.location {
-            Some(path) => Some(Location::read(path).map_err(|e| Error::Usage(e.to_string()))?),
-            None => None,
-        };
+        let location = args.read_location()?;
         let job = MandelJob::from_args(args, location)?;
         if job.deep.is_some() {
             let needed = reference_bytes(

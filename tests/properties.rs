@@ -508,7 +508,7 @@ proptest! {
     fn dist_cities_args_never_panic(tokens in argv(DIST_FLAGS)) {
         let args = std::iter::once("dist-cities".to_owned()).chain(tokens);
         if let Ok(args) = DistCitiesArgs::try_parse_from(args) {
-            prop_assert!(args.threads >= 1);
+            prop_assert!(args.run.threads >= 1);
             let file = b"name,lat,lon\nA,1.5,2.5\nB,-45,170\n";
             // The path only names the file in messages; the options are what is under test.
             check_read(&parse_cities(Path::new("args.csv"), &file[..], &args.read_options()))?;

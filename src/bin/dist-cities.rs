@@ -93,7 +93,7 @@ fn run() -> Result<(), Halt> {
         Order::Farthest
     };
     let ranked = args.top.is_some() || args.closest;
-    use_threads(args.threads as usize);
+    use_threads(args.run.threads as usize);
     let options = args.read_options();
 
     // Rank 0 reads and validates; everyone learns the outcome before any other collective.
@@ -129,7 +129,7 @@ fn run() -> Result<(), Halt> {
 
     // Compute this rank's farthest pair, or its K best pairs in the order asked for.
     let t_start = spmd.now();
-    let threads = args.threads as usize;
+    let threads = args.run.threads as usize;
     let prepared = Prepared::new(args.kernel, &coords);
     let mut tree = None;
     let local = match (ranked, algorithm, &prepared) {
@@ -453,7 +453,7 @@ fn print_report(
     let n = table.len() as u64;
     let best = &answer.best;
     let closest = answer.order == Order::Closest;
-    if args.json {
+    if args.run.json {
         let city = |k: u64| {
             let k_us = k as usize;
             CityJson {
@@ -481,7 +481,7 @@ fn print_report(
             cities: n,
             pairs: pair_count(n),
             ranks,
-            threads: args.threads,
+            threads: args.run.threads,
             kernel: args.kernel,
             algorithm,
             earth: args.earth,
@@ -528,7 +528,7 @@ fn print_report(
         println!(
             "Cities: {n}, pairs: {}, ranks: {ranks}, threads per rank: {}, kernel: {}, algorithm: {}",
             pair_count(n),
-            args.threads,
+            args.run.threads,
             args.kernel
                 .to_possible_value()
                 .map_or("?".into(), |v| v.get_name().to_owned()),

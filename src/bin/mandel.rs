@@ -31,7 +31,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Halt> {
     let spmd = Spmd::init()?;
     let args: Args = spmd.parse_args()?;
-    use_threads(args.threads as usize);
+    use_threads(args.run.threads as usize);
     if args.colormap.eq_ignore_ascii_case("list") {
         if spmd.is_root() {
             println!("{}", Colormap::names().join("\n"));
@@ -81,7 +81,7 @@ fn run() -> Result<(), Halt> {
         .as_ref()
         .zip(reference.as_ref())
         .map(|(view, (r, _))| {
-            DeepRenderer::new(view, r, job.max_iter, job.smooth, args.threads as usize)
+            DeepRenderer::new(view, r, job.max_iter, job.smooth, args.run.threads as usize)
         });
     let flat = job
         .view
@@ -89,7 +89,7 @@ fn run() -> Result<(), Halt> {
         .filter(|_| deep.is_none())
         .map(|view| Renderer {
             kernel: job.kernel,
-            threads: args.threads as usize,
+            threads: args.run.threads as usize,
             view,
             max_iter: job.max_iter,
             smooth: job.smooth,
@@ -245,7 +245,7 @@ fn run_movie(spmd: &Spmd, args: &Args) -> Result<(), Halt> {
         &slots,
         reference.as_ref().map(|(r, _, _)| r),
         bla,
-        args.threads as usize,
+        args.run.threads as usize,
         ranks,
     );
     let streaming = args.out.is_some() || args.counts.is_some();

@@ -45,18 +45,7 @@ pub use haversine::{farthest_in_range, Farthest, Points};
 pub use read::{read_cities, Format, ReadError, ReadOptions};
 pub use search::{Algorithm, Candidate, Kernel, Prepared, AUTO_TREE_MIN};
 
-/// `text` with control characters written as escapes (`\u{1b}`, `\n`), everything else as is.
-pub fn escape_controls(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
+pub use crate::error::escape_controls;
 
 /// The cities of one file, as rank 0 holds them: labels for the report, coordinates in degrees.
 ///

@@ -25,23 +25,18 @@ const LUT_SIZE: usize = 256;
 
 /// Every colour map: its name and where its colours come from, in the order `--help` lists
 /// them. Names, parsing and the error's list of valid names all follow from this one table.
-const MAPS: &[(&str, Source)] = &[
-    ("jet", Source::Segmented(&JET)),
-    ("gray", Source::Segmented(&GRAY)),
-    ("viridis", Source::Gradient(colorous::VIRIDIS)),
-    ("magma", Source::Gradient(colorous::MAGMA)),
-    ("inferno", Source::Gradient(colorous::INFERNO)),
-    ("plasma", Source::Gradient(colorous::PLASMA)),
-    ("cividis", Source::Gradient(colorous::CIVIDIS)),
-    ("turbo", Source::Gradient(colorous::TURBO)),
-    ("cubehelix", Source::Gradient(colorous::CUBEHELIX)),
-    ("warm", Source::Gradient(colorous::WARM)),
-    ("cool", Source::Gradient(colorous::COOL)),
-    ("rainbow", Source::Gradient(colorous::RAINBOW)),
-    ("sinebow", Source::Gradient(colorous::SINEBOW)),
-    ("spectral", Source::Gradient(colorous::SPECTRAL)),
-    ("rdylbu", Source::Gradient(colorous::RED_YELLOW_BLUE)),
-];
+#[rustfmt::skip]
+const MAPS: &[(&str, Source)] = {
+    use colorous::*;
+    use Source::{Gradient as G, Segmented as S};
+    &[
+        ("jet", S(&JET)), ("gray", S(&GRAY)),
+        ("viridis", G(VIRIDIS)), ("magma", G(MAGMA)), ("inferno", G(INFERNO)), ("plasma", G(PLASMA)),
+        ("cividis", G(CIVIDIS)), ("turbo", G(TURBO)), ("cubehelix", G(CUBEHELIX)),
+        ("warm", G(WARM)), ("cool", G(COOL)), ("rainbow", G(RAINBOW)), ("sinebow", G(SINEBOW)),
+        ("spectral", G(SPECTRAL)), ("rdylbu", G(RED_YELLOW_BLUE)),
+    ]
+};
 
 /// The names of [`MAPS`], in its order.
 const NAMES: [&str; MAPS.len()] = {

@@ -114,19 +114,20 @@ pub fn render_image(
     };
     let t0 = spmd.now();
     let sink = if streaming { sink } else { None };
+    let image = Image {
+        spmd,
+        renderer,
+        height,
+        streaming,
+    };
     match schedule {
-        Schedule::Block | Schedule::Cyclic => {
-            if renderer.max_count() <= u32::from(u16::MAX) {
-                render_static::<u16>(
-                    spmd, renderer, height, schedule, streaming, sink, &mut tally,
-                )
-            } else {
-                render_static::<u32>(
-                    spmd, renderer, height, schedule, streaming, sink, &mut tally,
-                )
-            }
+        Schedule::Block | Schedule::Cyclic if renderer.max_count() <= u32::from(u16::MAX) => {
+            render_static::<u16>(&image, schedule, sink, &mut tally)
         }
-        Schedule::Dynamic => render_dynamic(spmd, renderer, height, streaming, sink, &mut tally),
+        Schedule::Block | Schedule::Cyclic => {
+            render_static::<u32>(&image, schedule, sink, &mut tally)
+        }
+        Schedule::Dynamic => render_dynamic(&image, sink, &mut tally),
     }
     let t1 = spmd.now();
     if let Some(p) = tally.progress.take() {
@@ -143,6 +144,15 @@ pub fn render_image(
             computed: counted.parts().map(|c| c[1]).collect(),
         },
     })
+}
+
+/// What every schedule is given: the ranks, the rows' renderer, the image's height, and whether
+/// rank 0 has a sink for the rows (as [`render_image`] takes them).
+struct Image<'a> {
+    spmd: &'a Spmd,
+    renderer: &'a dyn RowRenderer,
+    height: u32,
+    streaming: bool,
 }
 
 /// One rank's running figures, and where rank 0 reports the rows done.
@@ -223,14 +233,13 @@ fn piece_rows(width: usize, ranks: usize, wire_bytes: usize, smooth: bool) -> u3
 
 /// One rank's rows of a static schedule, rank 0 sorting them into order with everyone else's.
 fn render_static<W: Wire>(
-    spmd: &Spmd,
-    renderer: &dyn RowRenderer,
-    height: u32,
+    image: &Image,
     schedule: Schedule,
-    streaming: bool,
     sink: Option<&mut dyn RowSink>,
     tally: &mut Tally,
 ) {
+    let (spmd, renderer, height, streaming) =
+        (image.spmd, image.renderer, image.height, image.streaming);
     let ranks = spmd.size() as u32;
     // Rank 0 plans; every rank gets the three numbers of its share.
     let plan: Option<Vec<RowStride>> = spmd.is_root().then(|| {
@@ -594,14 +603,9 @@ impl InOrder {
 }
 
 /// The dynamic schedule: chunks of rows on demand, within a window of the next row to write.
-fn render_dynamic(
-    spmd: &Spmd,
-    renderer: &dyn RowRenderer,
-    height: u32,
-    streaming: bool,
-    sink: Option<&mut dyn RowSink>,
-    tally: &mut Tally,
-) {
+fn render_dynamic(image: &Image, sink: Option<&mut dyn RowSink>, tally: &mut Tally) {
+    let (spmd, renderer, height, streaming) =
+        (image.spmd, image.renderer, image.height, image.streaming);
     let ranks = spmd.size() as u32;
     let width = renderer.width();
     let values = if renderer.smooth() { 2 } else { 1 };

@@ -34,7 +34,7 @@ use super::npy::npy_header;
 use super::png::PngCompression;
 use super::render::{Renderer, RowRenderer};
 use super::sink::{Outputs, RowSink};
-use crate::cli::{MandelArgs, MandelJob};
+use crate::cli::{location_centre, location_scale, MandelArgs, MandelJob};
 use crate::signals::{self, Deferral};
 use crate::Error;
 
@@ -56,7 +56,7 @@ impl FramePattern {
     pub fn parse(path: &Path) -> Result<FramePattern, String> {
         let text = path
             .to_str()
-            .ok_or_else(|| format!("{} is not valid UTF-8", path.display()))?;
+            .ok_or_else(|| format!("{} is not valid UTF-8", crate::error::shown(path)))?;
         let bad = |why: &str| format!("{why} in {text:?}");
         let (mut head, mut tail) = (String::new(), String::new());
         let mut field = None;
@@ -223,14 +223,14 @@ pub struct Frame {
     pub index: u64,
     /// The view's width, as `--scale` takes it.
     pub scale: Decimal,
-    /// Its PNG, if pictures are written.
-    pub out: Option<PathBuf>,
-    /// Its counts, if they are written.
-    pub counts: Option<PathBuf>,
     /// The arguments of the same view rendered alone.
     pub args: MandelArgs,
     /// The validated job of those arguments.
     pub job: MandelJob,
+    /// Its PNG, if pictures are written.
+    pub out: Option<PathBuf>,
+    /// Its counts, if they are written.
+    pub counts: Option<PathBuf>,
 }
 
 impl Frame {
@@ -297,16 +297,9 @@ impl Movie {
                 return usage(format!("--zoom-to {s} is out of range"));
             }
         }
-        let file_number = |what: &str, text: &str| {
-            text.parse::<Decimal>()
-                .map_err(|e| Error::Usage(format!("the location's {what} {text:?}: {e}")))
-        };
         let centre = match (&args.center, &location) {
             (Some(c), _) => c.clone(),
-            (None, Some(l)) => (
-                file_number("real part", &l.re)?,
-                file_number("imaginary part", &l.im)?,
-            ),
+            (None, Some(l)) => location_centre(l)?,
             (None, None) => ("-0.5".parse().expect("a number"), Decimal::from_f64(0.0)),
         };
         let s0 = match (&args.scale, &location) {
@@ -318,16 +311,7 @@ impl Movie {
             }
             (None, Some(l)) => {
                 // The location's width, to 17 digits: the decimal is frame 0's --scale.
-                let zoom = file_number("zoom", &l.zoom)?;
-                let z = decimal_to_fe(&zoom)
-                    .filter(|z| z.mantissa() > 0.0)
-                    .ok_or_else(|| {
-                        Error::Usage(format!(
-                            "the location's zoom {} must be a positive number in range",
-                            l.zoom
-                        ))
-                    })?;
-                let s = Fe::from_f64(l.scale_factor(args.width, args.height)).div(z);
+                let s = location_scale(l, args.width, args.height)?;
                 decimal_from_log2(i64::from(s.exp()), s.mantissa().log2())
             }
             (None, None) => Decimal::from_f64(3.0),
@@ -341,7 +325,7 @@ impl Movie {
                 return Err(Error::Usage(format!(
                     "{flag} {} has no %d-style field for the frame number, which --frames {n} \
                      needs (e.g. frames/f%05d.png)",
-                    p.display()
+                    crate::error::shown(p)
                 )));
             }
             Ok(Some(pattern))
@@ -379,10 +363,7 @@ impl Movie {
     /// checks the first and the deepest frame as a single render of each would be checked
     /// (output folder and extension, memory for the reference), and room for the counts.
     pub fn validate(args: &MandelArgs, ranks: u32) -> Result<(Movie, Option<Location>), Error> {
-        let location = match &args.location {
-            Some(path) => Some(Location::read(path).map_err(|e| Error::Usage(e.to_string()))?),
-            None => None,
-        };
+        let location = args.read_location()?;
         let movie = Movie::from_args(args, location.clone())?;
         // The frames' folder (one level, like the acceptance's `f/f%03d.png`) is made when it is
         // missing, and removed again if the request turns out bad, so a refused movie leaves
@@ -810,24 +791,27 @@ mod tests {
     #[test]
     fn whole_files_are_told_from_cut_ones() {
         let dir = tempfile::tempdir().expect("dir");
-        let png = dir.path().join("a.png");
-        let mut bytes = Vec::new();
-        crate::mandel::write_png(&mut bytes, 5, 4, &[0u8; 5 * 4 * 3]).expect("png");
-        std::fs::write(&png, &bytes).expect("write");
-        assert!(is_whole_png(&png, 5, 4));
-        assert!(!is_whole_png(&png, 4, 5));
-        let bytes = std::fs::read(&png).expect("read");
-        std::fs::write(&png, &bytes[..bytes.len() - 1]).expect("cut");
-        assert!(!is_whole_png(&png, 5, 4));
-        let npy = dir.path().join("a.npy");
-        let mut bytes = Vec::new();
-        crate::mandel::write_npy(&mut bytes, 5, 4, &[1u32; 20]).expect("npy");
-        std::fs::write(&npy, &bytes).expect("write");
-        assert!(is_whole_npy(&npy, 5, 4));
-        assert!(!is_whole_npy(&npy, 4, 5));
-        let bytes = std::fs::read(&npy).expect("read");
-        std::fs::write(&npy, &bytes[..bytes.len() - 4]).expect("cut");
-        assert!(!is_whole_npy(&npy, 5, 4));
-        assert!(!is_whole_npy(&dir.path().join("none.npy"), 5, 4));
+        let mut png = Vec::new();
+        crate::mandel::write_png(&mut png, 5, 4, &[0u8; 5 * 4 * 3]).expect("png");
+        let mut npy = Vec::new();
+        crate::mandel::write_npy(&mut npy, 5, 4, &[1u32; 20]).expect("npy");
+        type Check = fn(&Path, u32, u32) -> bool;
+        // Each format's whole file, its check, and how many bytes a cut one lacks.
+        let formats: [(&str, Vec<u8>, Check, usize); 2] = [
+            ("a.png", png, is_whole_png, 1),
+            ("a.npy", npy, is_whole_npy, 4),
+        ];
+        for (name, bytes, is_whole, cut) in formats {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).expect("write");
+            assert!(is_whole(&path, 5, 4), "{name}");
+            assert!(!is_whole(&path, 4, 5), "{name} of another shape");
+            std::fs::write(&path, &bytes[..bytes.len() - cut]).expect("cut");
+            assert!(!is_whole(&path, 5, 4), "{name} cut short");
+            assert!(
+                !is_whole(&dir.path().join("none").join(name), 5, 4),
+                "no {name}"
+            );
+        }
     }
 }

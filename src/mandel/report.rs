@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::distribute::{Rendered, Schedule};
+use super::distribute::{RankFigures, Rendered, Schedule};
 use super::movie::{FrameDone, Movie};
 use super::png::PngCompression;
 use super::viewport::Viewport;
@@ -49,6 +49,31 @@ pub struct DeepFigures {
     pub skipped: u64,
 }
 
+/// The per-rank figures and their balance, as both JSON reports give them (in this order).
+#[derive(Serialize)]
+struct PerRankJson<'a> {
+    rank_compute_s: &'a [f64],
+    rank_pixel_iterations: &'a [u64],
+    rank_peak_rss_bytes: &'a [u64],
+    load_balance: f64,
+    work_balance: f64,
+    pixel_iterations: u64,
+}
+
+impl<'a> PerRankJson<'a> {
+    fn new(figures: &'a RankFigures, peak_rss: &'a [u64]) -> Self {
+        let work: Vec<f64> = figures.work.iter().map(|&w| w as f64).collect();
+        PerRankJson {
+            rank_compute_s: &figures.times,
+            rank_pixel_iterations: &figures.work,
+            rank_peak_rss_bytes: peak_rss,
+            load_balance: report::load_balance(&figures.times),
+            work_balance: report::load_balance(&work),
+            pixel_iterations: figures.work.iter().sum(),
+        }
+    }
+}
+
 /// The JSON report.
 #[derive(Serialize)]
 struct ReportJson<'a> {
@@ -79,12 +104,8 @@ struct ReportJson<'a> {
     bla_skipped_iterations: Option<u64>,
     no_bla: bool,
     finish_s: f64,
-    rank_compute_s: &'a [f64],
-    rank_pixel_iterations: &'a [u64],
-    rank_peak_rss_bytes: &'a [u64],
-    load_balance: f64,
-    work_balance: f64,
-    pixel_iterations: u64,
+    #[serde(flatten)]
+    per_rank: PerRankJson<'a>,
     pixel_iterations_per_s: f64,
     computed_iterations: u64,
     computed_iterations_per_s: f64,
@@ -109,7 +130,7 @@ impl RunReport<'_> {
         let work: Vec<f64> = figures.work.iter().map(|&w| w as f64).collect();
         let per_second = |n: u64| if time > 0.0 { n as f64 / time } else { 0.0 };
         let (rate, computed_rate) = (per_second(total), per_second(computed));
-        if args.json {
+        if args.run.json {
             let json = ReportJson {
                 width: job.width,
                 height: job.height,
@@ -124,7 +145,7 @@ impl RunReport<'_> {
                 colormap: job.colormap.name(),
                 smooth: job.smooth,
                 ranks: self.ranks,
-                threads: args.threads,
+                threads: args.run.threads,
                 schedule: args.schedule,
                 kernel: job.kernel,
                 png_compression: args.png_compression,
@@ -138,12 +159,7 @@ impl RunReport<'_> {
                 bla_skipped_iterations: deep.map(|d| d.skipped),
                 no_bla: args.no_bla,
                 finish_s: self.finish_s,
-                rank_compute_s: &figures.times,
-                rank_pixel_iterations: &figures.work,
-                rank_peak_rss_bytes: self.peak_rss,
-                load_balance: report::load_balance(&figures.times),
-                work_balance: report::load_balance(&work),
-                pixel_iterations: total,
+                per_rank: PerRankJson::new(figures, self.peak_rss),
                 pixel_iterations_per_s: rate,
                 computed_iterations: computed,
                 computed_iterations_per_s: computed_rate,
@@ -180,7 +196,7 @@ impl RunReport<'_> {
         println!(
             "Ranks: {}, threads per rank: {}, schedule: {}, kernel: {}",
             self.ranks,
-            args.threads,
+            args.run.threads,
             args.schedule.name(),
             job.kernel.name()
         );
@@ -220,7 +236,7 @@ impl RunReport<'_> {
         if let Some(path) = &args.counts {
             println!(
                 "Wrote {} (uint32 counts, shape ({}, {}))",
-                path.display(),
+                crate::error::shown(path),
                 job.height,
                 job.width
             );
@@ -228,7 +244,7 @@ impl RunReport<'_> {
         if let Some(path) = &args.out {
             println!(
                 "Wrote {} ({}x{} PNG, colour map {})",
-                path.display(),
+                crate::error::shown(path),
                 job.width,
                 job.height,
                 job.colormap.name()
@@ -243,7 +259,7 @@ impl RunReport<'_> {
         if let (Some(dir), Some(restored)) = (&args.checkpoint, self.rows_restored) {
             println!(
                 "Checkpoint {}: {restored} rows read back, {} computed; removed",
-                dir.display(),
+                crate::error::shown(dir),
                 job.height - restored
             );
         }
@@ -308,12 +324,8 @@ struct MovieJson<'a> {
     frames_per_s: f64,
     reference_s: Option<f64>,
     precision_bits: Option<u32>,
-    rank_compute_s: &'a [f64],
-    rank_pixel_iterations: &'a [u64],
-    rank_peak_rss_bytes: &'a [u64],
-    load_balance: f64,
-    work_balance: f64,
-    pixel_iterations: u64,
+    #[serde(flatten)]
+    per_rank: PerRankJson<'a>,
     frames: Vec<FrameJson>,
 }
 
@@ -323,7 +335,6 @@ impl MovieReport<'_> {
         let figures = &self.rendered.ranks;
         let time = self.rendered.computing_time + self.reference_s.unwrap_or(0.0);
         let work: Vec<f64> = figures.work.iter().map(|&w| w as f64).collect();
-        let total: u64 = figures.work.iter().sum();
         let fps = if time > 0.0 {
             self.slots.len() as f64 / time
         } else {
@@ -332,7 +343,7 @@ impl MovieReport<'_> {
         let frames = &self.movie.frames;
         let (first, last) = (&frames[0], &frames[frames.len() - 1]);
         let done_of = |i: u64| self.done.iter().find(|d| d.index == i);
-        if self.args.json {
+        if self.args.run.json {
             let json = MovieJson {
                 width: first.job.width,
                 height: first.job.height,
@@ -343,7 +354,7 @@ impl MovieReport<'_> {
                 max_iter: first.job.max_iter,
                 colormap: first.job.colormap.name(),
                 ranks: self.ranks,
-                threads: self.args.threads,
+                threads: self.args.run.threads,
                 schedule: self.args.schedule,
                 frames_total: frames.len(),
                 frames_done: self.slots.len(),
@@ -352,12 +363,7 @@ impl MovieReport<'_> {
                 frames_per_s: fps,
                 reference_s: self.reference_s,
                 precision_bits: self.precision_bits,
-                rank_compute_s: &figures.times,
-                rank_pixel_iterations: &figures.work,
-                rank_peak_rss_bytes: self.peak_rss,
-                load_balance: report::load_balance(&figures.times),
-                work_balance: report::load_balance(&work),
-                pixel_iterations: total,
+                per_rank: PerRankJson::new(figures, self.peak_rss),
                 frames: frames
                     .iter()
                     .map(|f| {
@@ -395,7 +401,7 @@ impl MovieReport<'_> {
         println!(
             "Ranks: {}, threads per rank: {}, schedule: {}",
             self.ranks,
-            self.args.threads,
+            self.args.run.threads,
             self.args.schedule.name()
         );
         println!("{}", report::computing_time_line(time));
@@ -415,7 +421,7 @@ impl MovieReport<'_> {
                 .out
                 .as_ref()
                 .or(f.counts.as_ref())
-                .map_or(String::new(), |p| format!(" {}", p.display()));
+                .map_or(String::new(), |p| format!(" {}", crate::error::shown(p)));
             match done_of(f.index) {
                 Some(d) => println!(
                     "Frame {}: scale {}, {} kernel, {:.3} sec{file}",

@@ -68,21 +68,20 @@ impl Viewport {
             }
         }
         check_size(width, height)?;
-        if xmin >= xmax {
-            return Err(MandelError::BadBounds {
-                min_option: "--xmin",
-                min: xmin,
-                max_option: "--xmax",
-                max: xmax,
-            });
-        }
-        if ymin >= ymax {
-            return Err(MandelError::BadBounds {
-                min_option: "--ymin",
-                min: ymin,
-                max_option: "--ymax",
-                max: ymax,
-            });
+        // Each axis: its flags, its bounds and its pixels.
+        let axes = [
+            ("--xmin", xmin, "--xmax", xmax, width),
+            ("--ymin", ymin, "--ymax", ymax, height),
+        ];
+        for (min_option, min, max_option, max, _) in axes {
+            if min >= max {
+                return Err(MandelError::BadBounds {
+                    min_option,
+                    min,
+                    max_option,
+                    max,
+                });
+            }
         }
         let dx = (xmax - xmin) / f64::from(width);
         let dy = (ymax - ymin) / f64::from(height);
@@ -94,25 +93,16 @@ impl Viewport {
             let ulp = m.next_up() - m;
             step.is_finite() && step >= 4.0 * ulp && min + f64::from(n - 1) * step < max
         };
-        if !resolvable(xmin, xmax, dx, width) {
-            let (min_option, max_option) = ("--xmin", "--xmax");
-            return Err(MandelError::BadStep {
-                min_option,
-                min: xmin,
-                max_option,
-                max: xmax,
-                pixels: width,
-            });
-        }
-        if !resolvable(ymin, ymax, dy, height) {
-            let (min_option, max_option) = ("--ymin", "--ymax");
-            return Err(MandelError::BadStep {
-                min_option,
-                min: ymin,
-                max_option,
-                max: ymax,
-                pixels: height,
-            });
+        for ((min_option, min, max_option, max, pixels), step) in axes.into_iter().zip([dx, dy]) {
+            if !resolvable(min, max, step, pixels) {
+                return Err(MandelError::BadStep {
+                    min_option,
+                    min,
+                    max_option,
+                    max,
+                    pixels,
+                });
+            }
         }
         Ok(Self {
             xmin,

@@ -744,26 +744,27 @@ pub struct Fixed {
 
 /// `r = a + b` on equal-length limb slices; returns the carry out.
 fn mag_add(a: &[u64], b: &[u64], r: &mut [u64]) -> bool {
-    let mut carry = false;
-    for ((w, &x), &y) in r.iter_mut().zip(a).zip(b) {
-        let (s1, c1) = x.overflowing_add(y);
-        let (s2, c2) = s1.overflowing_add(u64::from(carry));
-        *w = s2;
-        carry = c1 || c2;
-    }
-    carry
+    limb_chain(a, b, r, u64::overflowing_add)
 }
 
 /// `r = a - b` on equal-length limb slices (wrapping); returns the borrow out.
 fn mag_sub(a: &[u64], b: &[u64], r: &mut [u64]) -> bool {
-    let mut borrow = false;
+    limb_chain(a, b, r, u64::overflowing_sub)
+}
+
+/// `r = a op b` limb by limb from the lowest, `op` one of `overflowing_add` or
+/// `overflowing_sub`, each limb also taking the previous limb's carry (or borrow); returns the
+/// last one out.
+#[inline(always)]
+fn limb_chain(a: &[u64], b: &[u64], r: &mut [u64], op: fn(u64, u64) -> (u64, bool)) -> bool {
+    let mut carry = false;
     for ((w, &x), &y) in r.iter_mut().zip(a).zip(b) {
-        let (s1, b1) = x.overflowing_sub(y);
-        let (s2, b2) = s1.overflowing_sub(u64::from(borrow));
+        let (s1, c1) = op(x, y);
+        let (s2, c2) = op(s1, u64::from(carry));
         *w = s2;
-        borrow = b1 || b2;
+        carry = c1 || c2;
     }
-    borrow
+    carry
 }
 
 /// Truncated product of two `L`-limb magnitudes with `n = L - 1` fraction
@@ -1436,6 +1437,35 @@ mod tests {
                 .map(|_| char::from(b'0' + self.below(10) as u8))
                 .collect()
         }
+        /// `n` digits, with a point somewhere in half the cases and a minus in half.
+        fn signed_digits(&mut self, n: usize) -> String {
+            let mut s = self.digits(n);
+            if self.below(2) == 0 {
+                let p = self.below(n as u64 + 1) as usize;
+                s.insert(p, '.');
+            }
+            if self.below(2) == 0 {
+                s.insert(0, '-');
+            }
+            s
+        }
+    }
+
+    /// Runs `f`, which must finish within `limit` (these paths must not be quadratic).
+    fn within(limit: std::time::Duration, f: impl FnOnce()) {
+        let t = std::time::Instant::now();
+        f();
+        assert!(t.elapsed() < limit, "{:?} > {limit:?}", t.elapsed());
+    }
+
+    /// `f(rng, n)` `cases` times for every limb count `n` of [`LIMB_COUNTS`], from one seed.
+    fn for_limb_counts(seed: u64, cases: usize, mut f: impl FnMut(&mut Rng, usize)) {
+        let mut rng = Rng(seed);
+        for &n in &LIMB_COUNTS {
+            for _ in 0..cases {
+                f(&mut rng, n);
+            }
+        }
     }
 
     fn dec(s: &str) -> Decimal {
@@ -1559,14 +1589,7 @@ mod tests {
         let mut rng = Rng(42);
         for _ in 0..2000 {
             let n = 1 + rng.below(70) as usize;
-            let mut s = rng.digits(n);
-            if rng.below(2) == 0 {
-                let p = rng.below(n as u64 + 1) as usize;
-                s.insert(p, '.');
-            }
-            if rng.below(2) == 0 {
-                s.insert(0, '-');
-            }
+            let mut s = rng.signed_digits(n);
             if rng.below(2) == 0 {
                 s += &format!("e{}", rng.range(-5000, 5000));
             }
@@ -1662,14 +1685,7 @@ mod tests {
         let mut rng = Rng(1234);
         for i in 0..20_000 {
             let n = 1 + rng.below(if i % 4 == 0 { 120 } else { 25 }) as usize;
-            let mut s = rng.digits(n);
-            if rng.below(2) == 0 {
-                let p = rng.below(n as u64 + 1) as usize;
-                s.insert(p, '.');
-            }
-            if rng.below(2) == 0 {
-                s.insert(0, '-');
-            }
+            let mut s = rng.signed_digits(n);
             let e = match rng.below(4) {
                 0 => rng.range(-30, 30),
                 1 => rng.range(-360, 340),
@@ -1753,11 +1769,11 @@ mod tests {
 
     #[test]
     fn to_f64_fast_for_huge_exponents() {
-        let t = std::time::Instant::now();
-        assert_eq!(dec("1e-100000").to_f64(), 0.0);
-        assert_eq!(dec("1e100000").to_f64(), f64::INFINITY);
-        assert_eq!(dec("-1e100000").to_f64(), f64::NEG_INFINITY);
-        assert!(t.elapsed().as_millis() < 50);
+        within(std::time::Duration::from_millis(50), || {
+            assert_eq!(dec("1e-100000").to_f64(), 0.0);
+            assert_eq!(dec("1e100000").to_f64(), f64::INFINITY);
+            assert_eq!(dec("-1e100000").to_f64(), f64::NEG_INFINITY);
+        });
     }
 
     // ----- to_binary -----
@@ -1876,28 +1892,28 @@ mod tests {
 
     #[test]
     fn to_binary_huge_is_fast_and_sane() {
-        let t = std::time::Instant::now();
-        for s in [
-            "1e-1000000000000",
-            "7.5e999999999999",
-            "1e-2305843009213693952",
-        ] {
-            let d = dec(s);
-            let (_, m, e) = d.to_binary().expect("non-zero");
-            let lf = d.log10_floor().expect("non-zero") as f64;
-            let est = lf * std::f64::consts::LOG2_10;
-            assert!((1.0..2.0).contains(&m));
-            assert!(
-                (e as f64 - est).abs() < 4.0 + est.abs() * 1e-15,
-                "{s}: {e} vs {est}"
-            );
-        }
-        let (_, m, e) = dec("1e-1000000000000").to_binary().expect("x");
-        // log2(10^-1e12) = -3321928094887.362347870319429489390175864831393...
-        assert_eq!(e, -3_321_928_094_888);
-        let frac = 1.0 - 0.362_347_870_319_429_5_f64;
-        assert!((m.log2() - frac).abs() < 1e-3, "{m}");
-        assert!(t.elapsed().as_secs() < 5);
+        within(std::time::Duration::from_secs(5), || {
+            for s in [
+                "1e-1000000000000",
+                "7.5e999999999999",
+                "1e-2305843009213693952",
+            ] {
+                let d = dec(s);
+                let (_, m, e) = d.to_binary().expect("non-zero");
+                let lf = d.log10_floor().expect("non-zero") as f64;
+                let est = lf * std::f64::consts::LOG2_10;
+                assert!((1.0..2.0).contains(&m));
+                assert!(
+                    (e as f64 - est).abs() < 4.0 + est.abs() * 1e-15,
+                    "{s}: {e} vs {est}"
+                );
+            }
+            let (_, m, e) = dec("1e-1000000000000").to_binary().expect("x");
+            // log2(10^-1e12) = -3321928094887.362347870319429489390175864831393...
+            assert_eq!(e, -3_321_928_094_888);
+            let frac = 1.0 - 0.362_347_870_319_429_5_f64;
+            assert!((m.log2() - frac).abs() < 1e-3, "{m}");
+        });
     }
 
     #[test]
@@ -2017,19 +2033,16 @@ mod tests {
 
     #[test]
     fn fixed_add_sub_exact() {
-        let mut rng = Rng(11);
-        for &n in &LIMB_COUNTS {
-            for _ in 0..300 {
-                let a = random_fixed(&mut rng, n, 61);
-                let b = random_fixed(&mut rng, n, 61);
-                let (ba, bb) = (fixed_to_bigint(&a), fixed_to_bigint(&b));
-                assert_eq!(a.add(&b), fixed_from_bigint(&(&ba + &bb), n));
-                assert_eq!(a.sub(&b), fixed_from_bigint(&(&ba - &bb), n));
-                assert_eq!(a.sub(&a), Fixed::zero(n));
-                assert!(!a.sub(&a).negative);
-                assert_eq!(a.neg().add(&a), Fixed::zero(n));
-            }
-        }
+        for_limb_counts(11, 300, |rng, n| {
+            let a = random_fixed(rng, n, 61);
+            let b = random_fixed(rng, n, 61);
+            let (ba, bb) = (fixed_to_bigint(&a), fixed_to_bigint(&b));
+            assert_eq!(a.add(&b), fixed_from_bigint(&(&ba + &bb), n));
+            assert_eq!(a.sub(&b), fixed_from_bigint(&(&ba - &bb), n));
+            assert_eq!(a.sub(&a), Fixed::zero(n));
+            assert!(!a.sub(&a).negative);
+            assert_eq!(a.neg().add(&a), Fixed::zero(n));
+        });
     }
 
     #[test]
@@ -2124,27 +2137,24 @@ mod tests {
 
     #[test]
     fn fixed_conversions() {
-        let mut rng = Rng(13);
-        for &n in &LIMB_COUNTS {
-            for _ in 0..500 {
-                // from_f64 / to_f64 round trip when the bits fit
-                let e = rng.range(-64 * n as i64 + 53, 61);
-                let x = (rng.next() >> 11) as f64
-                    * 2f64.powi(e as i32 - 53)
-                    * if rng.below(2) == 0 { -1.0 } else { 1.0 };
-                let f = Fixed::from_f64(x, n).expect("in range");
-                assert_eq!(f.to_f64(), x);
-                assert_eq!(Fixed::from_decimal(&Decimal::from_f64(x), n), Ok(f.clone()));
-                // to_f64 correctly rounded: compare with std parse of the exact decimal.
-                let top_bits = rng.below(62) as u32;
-                let g = random_fixed(&mut rng, n, top_bits);
-                let exact = g.to_decimal_string(64 * n);
-                let want: f64 = exact.parse().expect("std parse");
-                assert_eq!(g.to_f64().to_bits(), want.to_bits(), "{exact}");
-                // from_decimal of the exact string is exact.
-                assert_eq!(Fixed::from_decimal(&dec(&exact), n), Ok(g));
-            }
-        }
+        for_limb_counts(13, 500, |rng, n| {
+            // from_f64 / to_f64 round trip when the bits fit
+            let e = rng.range(-64 * n as i64 + 53, 61);
+            let x = (rng.next() >> 11) as f64
+                * 2f64.powi(e as i32 - 53)
+                * if rng.below(2) == 0 { -1.0 } else { 1.0 };
+            let f = Fixed::from_f64(x, n).expect("in range");
+            assert_eq!(f.to_f64(), x);
+            assert_eq!(Fixed::from_decimal(&Decimal::from_f64(x), n), Ok(f.clone()));
+            // to_f64 correctly rounded: compare with std parse of the exact decimal.
+            let top_bits = rng.below(62) as u32;
+            let g = random_fixed(rng, n, top_bits);
+            let exact = g.to_decimal_string(64 * n);
+            let want: f64 = exact.parse().expect("std parse");
+            assert_eq!(g.to_f64().to_bits(), want.to_bits(), "{exact}");
+            // from_decimal of the exact string is exact.
+            assert_eq!(Fixed::from_decimal(&dec(&exact), n), Ok(g));
+        });
         // Truncation toward zero.
         let f = Fixed::from_decimal(&dec("-0.3"), 1).expect("fits");
         assert_eq!(f.mag, vec![0x4ccc_cccc_cccc_cccc, 0]);
@@ -2180,21 +2190,18 @@ mod tests {
 
     #[test]
     fn fixed_mul_pow2() {
-        let mut rng = Rng(14);
-        for &n in &LIMB_COUNTS {
-            for _ in 0..200 {
-                let a = random_fixed(&mut rng, n, 20);
-                let k = rng.range(-(64 * n as i64) - 70, 40);
-                let ba = fixed_to_bigint(&a);
-                let mag = if k >= 0 {
-                    ba.magnitude() << (k as u32)
-                } else {
-                    ba.magnitude() >> (k.unsigned_abs() as u32)
-                };
-                let want = fixed_from_bigint(&BigInt::from_biguint(ba.sign(), mag), n);
-                assert_eq!(a.mul_pow2(k), want);
-            }
-        }
+        for_limb_counts(14, 200, |rng, n| {
+            let a = random_fixed(rng, n, 20);
+            let k = rng.range(-(64 * n as i64) - 70, 40);
+            let ba = fixed_to_bigint(&a);
+            let mag = if k >= 0 {
+                ba.magnitude() << (k as u32)
+            } else {
+                ba.magnitude() >> (k.unsigned_abs() as u32)
+            };
+            let want = fixed_from_bigint(&BigInt::from_biguint(ba.sign(), mag), n);
+            assert_eq!(a.mul_pow2(k), want);
+        });
         assert_eq!(Fixed::zero(3).mul_pow2(1 << 60), Fixed::zero(3));
         assert_eq!(
             Fixed::from_f64(1.5, 2).expect("x").mul_pow2(-1 << 60),

@@ -301,7 +301,7 @@ impl Location {
     /// that are not UTF-8 (KF writes ANSI text) are replaced, which only matters in values
     /// we do not read.
     pub fn read(path: &Path) -> Result<Location, LocationError> {
-        let file = path.display().to_string();
+        let file = crate::error::shown(path);
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -858,33 +858,20 @@ mod tests {
         assert_eq!(l.zoom, "1.00E14");
         assert_eq!(l.iterations, Some(4036));
 
+        // Each file's centre (its first digits), zoom and iterations, one file a line.
+        #[rustfmt::skip]
+        let cases = [
+            (RFC_1E50, "-0.0494700290631040937516922267273536301187457124882248793", "-0.6747875758446753640113920531305976563347707068224034806", "1.00E050", 263010),
+            (RFC_5E113, "-1.47981577613247326072298452597877854692240725774045369", "-0.00063911193261361727152139632255671572957303918943984", "5.00E113", 35494),
+            (RFC_5E227, "-0.74962449737876168207862620426836138684529527812364025", "0.034270108740460169451729515457494748680515346724391118", "5.00E227", 1200000),
+        ];
+        for (text, re, im, zoom, iterations) in cases {
+            let l = toml(text).unwrap();
+            assert!(l.re.starts_with(re) && l.im.starts_with(im), "{zoom}");
+            assert_eq!((l.zoom.as_str(), l.iterations), (zoom, Some(iterations)));
+        }
         let l = toml(RFC_1E50).unwrap();
-        assert!(l
-            .re
-            .starts_with("-0.0494700290631040937516922267273536301187457124882248793"));
-        assert!(l
-            .im
-            .starts_with("-0.6747875758446753640113920531305976563347707068224034806"));
         assert_eq!((l.re.len(), l.im.len()), (121, 121));
-        assert_eq!((l.zoom.as_str(), l.iterations), ("1.00E050", Some(263010)));
-
-        let l = toml(RFC_5E113).unwrap();
-        assert!(l
-            .re
-            .starts_with("-1.47981577613247326072298452597877854692240725774045369"));
-        assert!(l
-            .im
-            .starts_with("-0.00063911193261361727152139632255671572957303918943984"));
-        assert_eq!((l.zoom.as_str(), l.iterations), ("5.00E113", Some(35494)));
-
-        let l = toml(RFC_5E227).unwrap();
-        assert!(l
-            .re
-            .starts_with("-0.74962449737876168207862620426836138684529527812364025"));
-        assert!(l
-            .im
-            .starts_with("0.034270108740460169451729515457494748680515346724391118"));
-        assert_eq!((l.zoom.as_str(), l.iterations), ("5.00E227", Some(1200000)));
         for text in [RFC_1E14, RFC_1E50, RFC_5E113, RFC_5E227] {
             let l = toml(text).unwrap();
             assert!(is_decimal(&l.re) && is_decimal(&l.im) && is_decimal(&l.zoom));
@@ -921,37 +908,24 @@ mod tests {
             }
             s + extra
         };
-        let missing = |r: Result<Location, LocationError>| msg(r);
-        assert_eq!(
-            missing(toml(&base("", "\"0\"", "\"1e5\"", ""))),
-            "x.toml: missing key `real`"
-        );
-        assert_eq!(
-            missing(toml(&base("\"0\"", "", "\"1e5\"", ""))),
-            "x.toml: missing key `imag`"
-        );
-        assert_eq!(
-            missing(toml(&base("\"0\"", "\"0\"", "", ""))),
-            "x.toml: missing key `zoom`"
-        );
+        // (real, imag, zoom) as TOML values ("" leaves the key out), and the one message.
+        #[rustfmt::skip]
+        let refused = [
+            ("", "\"0\"", "\"1e5\"", "x.toml: missing key `real`"),
+            ("\"0\"", "", "\"1e5\"", "x.toml: missing key `imag`"),
+            ("\"0\"", "\"0\"", "", "x.toml: missing key `zoom`"),
+            ("\"abc\"", "\"0\"", "\"1e5\"", "x.toml line 1: `real` value \"abc\" is not a decimal number"),
+            ("\"0\"", "\"1.2.3\"", "\"1e5\"", "x.toml line 2: `imag` value \"1.2.3\" is not a decimal number"),
+            ("\"0\"", "\"0\"", "\"1E\"", "x.toml line 3: `zoom` value \"1E\" is not a decimal number"),
+        ];
+        for (real, imag, zoom, want) in refused {
+            assert_eq!(msg(toml(&base(real, imag, zoom, ""))), want);
+        }
         assert_eq!(msg(toml("")), "x.toml: missing key `real`");
         // an options file is not a location
         assert_eq!(
             msg(toml("image_width = 1024\nimage_height = 1024\n")),
             "x.toml: missing key `real`"
-        );
-
-        assert_eq!(
-            msg(toml(&base("\"abc\"", "\"0\"", "\"1e5\"", ""))),
-            "x.toml line 1: `real` value \"abc\" is not a decimal number"
-        );
-        assert_eq!(
-            msg(toml(&base("\"0\"", "\"1.2.3\"", "\"1e5\"", ""))),
-            "x.toml line 2: `imag` value \"1.2.3\" is not a decimal number"
-        );
-        assert_eq!(
-            msg(toml(&base("\"0\"", "\"0\"", "\"1E\"", ""))),
-            "x.toml line 3: `zoom` value \"1E\" is not a decimal number"
         );
         for z in ["\"0\"", "\"0.0e5\"", "\"-0\"", "\"-1e5\""] {
             assert_eq!(
@@ -1192,19 +1166,20 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// Image sizes for the grid tests: square, wide, tall, odd, even, tiny (at least 2 rows,
+    /// which rust-fractal-core's spacing needs).
+    #[rustfmt::skip]
+    const IMAGE_SIZES: [(u32, u32); 11] = [
+        (1000, 1000), (3840, 2160), (640, 360), (1, 2), (1001, 777), (360, 640),
+        (8, 6), (7, 5), (5, 9), (2, 2), (641, 360),
+    ];
+
     #[test]
     fn scale_factors() {
         let rfc = toml(RFC_1E50).unwrap();
         let kf = kfr(&sample_kfr()).unwrap();
         let zoom = 1.0e50;
-        for (w, h) in [
-            (1000u32, 1000u32),
-            (3840, 2160),
-            (640, 360),
-            (1, 2),
-            (1001, 777),
-            (360, 640),
-        ] {
+        for (w, h) in IMAGE_SIZES {
             let (wf, hf) = (f64::from(w), f64::from(h));
             // rust-fractal-core: d = 4/((H-1) zoom)  (src/renderer.rs line 340)
             let s = rfc.scale_factor(w, h) / zoom;
@@ -1227,14 +1202,7 @@ mod tests {
     fn centre_offsets_reproduce_their_grid() {
         let rfc = toml(RFC_1E14).unwrap();
         let kf = kfr("Re: 0\nIm: 0\nZoom: 1\n").unwrap();
-        for (w, h) in [
-            (8u32, 6u32),
-            (7, 5),
-            (3840, 2160),
-            (5, 9),
-            (2, 2),
-            (641, 360),
-        ] {
+        for (w, h) in IMAGE_SIZES {
             let (wf, hf) = (f64::from(w), f64::from(h));
             for (loc, name) in [(&rfc, "rfc"), (&kf, "kf")] {
                 let zoom = 1.0; // points relative to the centre, in units where zoom = 1

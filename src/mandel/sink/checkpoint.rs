@@ -74,7 +74,7 @@ pub struct Restored {
 fn io_error(dir: &Path, what: &str, e: std::io::Error) -> Error {
     Error::Runtime(format!(
         "cannot {what} the checkpoint ({e}), {}",
-        dir.display()
+        crate::error::shown(dir)
     ))
 }
 
@@ -100,14 +100,14 @@ impl Checkpoint {
             Ok(m) if !m.is_dir() => {
                 return Err(Error::Usage(format!(
                     "--checkpoint names a file, not a folder, {}",
-                    dir.display()
+                    crate::error::shown(dir)
                 )))
             }
             Ok(_) => {}
             Err(_) => fs::create_dir(dir).map_err(|e| {
                 Error::Usage(format!(
                     "cannot create the checkpoint folder ({e}), {}",
-                    dir.display()
+                    crate::error::shown(dir)
                 ))
             })?,
         }
@@ -123,7 +123,7 @@ impl Checkpoint {
                     return Err(Error::Usage(format!(
                         "the checkpoint was saved for another request (other size, view, \
                          iterations or kernel); remove it or choose another --checkpoint, {}",
-                        dir.display()
+                        crate::error::shown(dir)
                     )));
                 }
             }
@@ -308,7 +308,7 @@ impl CheckpointSink {
             let mut unsaved = lock(&on_signal);
             unsaved.save();
             let signal = signals::pending_signal_name();
-            let dir = unsaved.checkpoint.dir.display();
+            let dir = crate::error::shown(&unsaved.checkpoint.dir);
             match &unsaved.error {
                 Some(e) => eprintln!("mandel: stopped by {signal}; the checkpoint was not saved: {e}"),
                 None => eprintln!(

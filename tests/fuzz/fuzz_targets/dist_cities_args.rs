@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(args) = DistCitiesArgs::try_parse_from(argv) else {
         return;
     };
-    assert!(args.threads >= 1);
+    assert!(args.run.threads >= 1);
     let options = args.read_options();
     for file in [CITIES, CITIES_TXT] {
         if let Err(e) = parse_cities(&args.path, file, &options) {
