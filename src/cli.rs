@@ -26,6 +26,23 @@ use crate::mandel::{
 use crate::progress::ProgressMode;
 use crate::Error;
 
+/// The name of a value of an enumerated option as the command line spells it and the reports
+/// print it. Clap's table of the enumeration (its `ValueEnum`) is the one source, so a name, its
+/// parsing and its help cannot drift apart.
+pub trait OptionName {
+    /// The value's name, e.g. `"cyclic"`.
+    fn name(&self) -> String;
+}
+
+impl<T: clap::ValueEnum> OptionName for T {
+    fn name(&self) -> String {
+        self.to_possible_value()
+            .expect("no value of an option is hidden")
+            .get_name()
+            .to_owned()
+    }
+}
+
 /// The options both programs take: threads per rank and the report's form.
 #[derive(clap::Args, Debug, Clone)]
 pub struct RunArgs {
@@ -712,4 +729,31 @@ pub fn location_from_wire(bytes: &[u8]) -> Option<Location> {
         zoom: f[3].to_string(),
         iterations: f[4].parse().ok(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mandel::Schedule;
+
+    /// The text report prints clap's names and the JSON report serde's: they must be the same
+    /// words for every value.
+    fn names_agree<T: clap::ValueEnum + serde::Serialize>() {
+        for v in T::value_variants() {
+            let json = serde_json::to_value(v).expect("serialises");
+            assert_eq!(json.as_str(), Some(v.name().as_str()));
+        }
+    }
+
+    #[test]
+    fn option_names_are_the_reports_names() {
+        names_agree::<Schedule>();
+        names_agree::<MandelKernel>();
+        names_agree::<PngCompression>();
+        names_agree::<ProgressMode>();
+        names_agree::<Algorithm>();
+        names_agree::<CityKernel>();
+        names_agree::<Units>();
+        names_agree::<crate::cities::wgs84::Earth>();
+    }
 }

@@ -44,17 +44,6 @@ pub enum Schedule {
     Dynamic,
 }
 
-impl Schedule {
-    /// The name as written on the command line and in the JSON report.
-    pub fn name(self) -> &'static str {
-        match self {
-            Schedule::Block => "block",
-            Schedule::Cyclic => "cyclic",
-            Schedule::Dynamic => "dynamic",
-        }
-    }
-}
-
 /// Bytes of counts one piece of a rank's rows aims for: few messages, each far above any eager
 /// limit, and small enough that a piece is quickly rendered.
 const PIECE_BYTES: usize = 2 << 20;

@@ -7,7 +7,7 @@ use super::distribute::{RankFigures, Rendered, Schedule};
 use super::movie::{FrameDone, Movie};
 use super::png::PngCompression;
 use super::viewport::Viewport;
-use crate::cli::{MandelArgs, MandelJob};
+use crate::cli::{MandelArgs, MandelJob, OptionName};
 use crate::report;
 
 /// Everything the report says, gathered on rank 0.
