@@ -379,7 +379,7 @@ def deep_zoom(args, root, runs, tmp):
             md.append([loc, ranks, three_digits(median), f"{rep['reference_s']:.3f} ({100 * share:.1f}%)",
                        f"{rep['reference_iterations']:,}, {rep['precision_bits']}" if first else "",
                        f"{100 * skipped:.2f}%" if first else "", f"{per_core:.1e}".replace("e+0", "e").replace("e+", "e")])
-    RECORD.add("deep", f"{side}x{side}, one thread a rank, default 24-bit BLA, median of {deep_runs} runs.")
+    RECORD.add("deep", f"{side}x{side}, one thread a rank, default 24-bit BLA, median of {deep_runs} run{'s' if deep_runs > 1 else ''}.")
     RECORD.table("deep", ["location", "ranks", "computing s", "reference s (share)", "reference iterations, bits",
                           "BLA skipped", "computed it/s/core"], md)
     # The acceptance row: wall time of the whole command, beside rust-fractal-core's.
@@ -443,7 +443,7 @@ def cities_at_scale(args, root, runs, tmp):
     answer = lambda r: (r["max_distance_km"], r["farthest"][0]["index"], r["farthest"][1]["index"])
     md = []
     targets = files[:-1] + [(os.path.basename(f), f, None) for f in real]
-    for name, path, _ in targets:
+    for name, path, count in targets:
         size_mb = os.path.getsize(path) / 1e6
         for ranks in (1, 2):
             tree_t, tree_rep, peak = measure(args, root, ranks, 1, "dist-cities",
@@ -454,7 +454,7 @@ def cities_at_scale(args, root, runs, tmp):
             read = tree_rep["read_s"]
             print(f"{name:22} {ranks:>5} {brute_t:>9.2f} {tree_t:>8.3f} {brute_t / tree_t:>6.0f}x {same:>5} "
                   f"{read:>7.3f} {size_mb / read:>6.0f} {peak:>8.0f}", flush=True)
-            md.append([name, ranks, f"{brute_t:.2f}", f"{tree_t:.3f}", f"{brute_t / tree_t:.0f}x", same,
+            md.append([name if count else f"{name} ({tree_rep['cities']:,})", ranks, f"{brute_t:.2f}", f"{tree_t:.3f}", f"{brute_t / tree_t:.0f}x", same,
                        f"{read:.3f} ({size_mb / read:.0f})", f"{peak:.0f}"])
     RECORD.add("cities", f"One thread a rank; brute force (the fast kernel) is one run, the tree the median of "
                          f"{min(runs, 3)}; times are `computing_time_s`, building the tree included; \"same\" "
@@ -607,10 +607,10 @@ def big_image(args, root, runs, tmp):
                            timeout=max(args.timeout, 3600))
     check_s = time.perf_counter() - start
     verdict = (check.stdout.strip() or check.stderr.strip()).splitlines()
-    verdict = verdict[-1] if verdict else f"exit {check.returncode}"
+    verdict = verdict[-1].replace(png, "big.png") if verdict else f"exit {check.returncode}"
     os.unlink(png)
     line = (f"`mpirun -n 2 mandel --width {side} --height {side} --max-iter 20 --out big.png` "
-            f"({side * side / 1e9:.2g}e9 pixels, {3 * side * side / 1e9:.1f} GB of RGB): {wall:.1f} s wall "
+            f"({side * side:,} pixels, {3 * side * side / 1e9:.1f} GB of RGB): {wall:.1f} s wall "
             f"(computing {rep['computing_time_s']:.1f} s), peaks of {rss[0]:.0f} MB on rank 0 and {rss[1]:.0f} MB "
             f"on rank 1, a {size:.0f} MB PNG; `scripts/check-png` ({check_s:.0f} s, exit {check.returncode}): {verdict}")
     print(f"\nbig image: {line}", flush=True)
