@@ -12,17 +12,177 @@ Then the Benchmarks Game problem (16000x16000, 50 iterations, x in [-1.5, 0.5], 
 1 and 2 ranks, without output and with --out: computing time, wall time (launch to exit, MPI's
 start-up included; a 1x1 render's wall time is measured beside it and subtracted in the ratios),
 and rank 0's peak memory.
+
+Beside the CSV it writes a Markdown record (--record, default bench.md): a header naming the
+command line, the commit, the date and the machine (CPU, cores, the instruction set the fast
+kernels chose, memory, OS, MPI, rustc), then each part's tables as the README shows them, one
+section per part between `<!-- bench:PART -->` and `<!-- /bench:PART -->`, each opening with a
+line naming the command, commit and machine. scripts/readme-figures pastes those sections into
+README.md between the same markers.
 """
 import argparse
 import csv
 import json
 import os
+import platform
+import re
+import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+
+PARTS = ["kernels", "game", "deep", "cities", "reading", "big"]
+
+
+class Record:
+    """What one run measured, for bench.md: a header block and, per part, Markdown chunks."""
+
+    def __init__(self, args, root):
+        self.args, self.root = args, root
+        self.started = time.time()
+        self.sections = {}  # part -> list of Markdown chunks, in order of the run
+        self.isas = set()   # what the programs' --json reports said about the kernels' ISA
+        self.commit = git_commit(root)
+        self.command = command_line(args)
+
+    def add(self, part, text):
+        self.sections.setdefault(part, []).append(text.rstrip("\n"))
+
+    def table(self, part, header, rows):
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+        self.add(part, "\n".join(lines))
+
+    def note(self, part, text):
+        self.add(part, "- " + text)
+
+    def write(self, path):
+        m = machine(self.isas)
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.started))
+        took = time.time() - self.started
+        short = f"{m['cpu']} ({m['cores']} cores, {m['isa_short']}), {m['os']}, {m['mpi_short']}"
+        out = ["# Benchmark record", "",
+               f"- Command: `{self.command}`" + (" (smoke test: --quick workloads)" if self.args.quick else ""),
+               f"- Commit: {self.commit}",
+               f"- Date: {when} (the run took {took:.0f} s)",
+               f"- CPU: {m['cpu']}, {m['cores']} cores ({m['usable']} usable by this run)",
+               f"- Kernels' instruction set: {m['isa']}",
+               f"- Memory: {m['memory']}",
+               f"- OS: {m['os']}, kernel {platform.release()}",
+               f"- MPI: {m['mpi']}",
+               f"- Rust: {m['rustc']}",
+               ""]
+        for part in PARTS:
+            if part not in self.sections:
+                continue
+            out += [f"<!-- bench:{part} -->",
+                    f"Measured with `{self.command}` at commit {self.commit} on {short}, {when[:10]}"
+                    + (" (--quick: a smoke test, not figures)" if self.args.quick else "") + ".", ""]
+            out += ["\n\n".join(self.sections[part]), f"<!-- /bench:{part} -->", ""]
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write("\n".join(out))
+        os.replace(tmp, path)
+        print(f"bench: record written to {path}")
+
+
+def command_line(args):
+    """The command as a user types it: the environment that changes what is measured, then
+    scripts/bench (when the wrapper started us) and the arguments after its --root."""
+    env = [f"{k}={shlex.quote(os.environ[k])}" for k in
+           ("MPI_IMPL", "CITIES_REAL", "RUST_FRACTAL", "BENCHMARKS_GAME_C", "BENCHMARKS_GAME_CFLAGS")
+           if os.environ.get(k) and not (k == "MPI_IMPL" and os.environ[k] == "openmpi")]
+    argv = sys.argv[1:]
+    if "--root" in argv and os.environ.get("BENCH_COMMAND"):
+        k = argv.index("--root")
+        argv = argv[:k] + argv[k + 2:]
+    name = os.environ.get("BENCH_COMMAND") or "python3 scripts/bench.py"
+    return " ".join(env + [name] + [shlex.quote(a) for a in argv])
+
+
+def git_commit(root):
+    """`git rev-parse --short HEAD`, with +dirty when tracked files differ from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return head + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+
+
+def first_line(cmd):
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        lines = (done.stdout or done.stderr).strip().splitlines()
+        return lines[0].strip() if lines else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def machine(isas):
+    """The machine's description for the record's header."""
+    cpu, flags = "", set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and not cpu:
+                    cpu = value.strip()
+                elif key.strip() in ("flags", "Features") and not flags:
+                    flags = set(value.split())
+    except OSError:
+        pass
+    if not cpu:
+        for line in first_line(["sh", "-c", "lscpu | grep -i 'model name'"]).splitlines():
+            cpu = line.partition(":")[2].strip()
+    cpu = cpu or platform.processor() or platform.machine()
+    cores = os.cpu_count() or 0
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
+    if isas:
+        isa = ", ".join(sorted(isas)) + " (from the programs' --json reports)"
+        isa_short = "/".join(sorted(isas))
+    else:
+        # The programs do not report it: src/isa.rs takes AVX-512F, else AVX2, else the portable loop.
+        chosen = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "portable"
+        isa = (f"{chosen} (not in the programs' reports; src/isa.rs's rule applied to the CPU's flags: "
+               "avx512f, else avx2, else portable)")
+        isa_short = chosen
+    memory = "unknown"
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    memory = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+    except (OSError, ValueError):
+        pass
+    os_name = platform.system()
+    try:
+        with open("/etc/os-release", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    os_name = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    mpi = first_line([os.environ.get("MPIRUN", "mpirun"), "--version"])
+    mpi_short = re.sub(r"^\S*(mpirun|mpiexec)\S*\s*", "", mpi).replace("(", "").replace(")", "") or mpi
+    mpi_short = mpi_short.replace("OpenRTE", "Open MPI")
+    if mpi.startswith("HYDRA"):  # MPICH's hydra: "HYDRA build details:", then "Version: 4.0.2"
+        version = first_line(["sh", "-c", f"{shlex.quote(os.environ.get('MPIRUN', 'mpirun'))} --version"
+                                          " | grep -m1 'Version:'"])
+        mpi_short = "MPICH " + version.partition(":")[2].strip()
+        mpi = f"{mpi} {version}"
+    return {"cpu": cpu, "cores": cores, "usable": usable, "isa": isa, "isa_short": isa_short,
+            "memory": memory, "os": os_name, "mpi": mpi, "mpi_short": mpi_short,
+            "rustc": first_line(["rustc", "--version"])}
+
+
+RECORD = None
 
 
 def launch(args, root, ranks, threads, program, prog_args, unbound=False):
@@ -38,6 +198,9 @@ def launch(args, root, ranks, threads, program, prog_args, unbound=False):
     if done.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed:\n{done.stderr}")
     report = json.loads(done.stdout)
+    for key in ("isa", "simd", "kernel_isa"):
+        if RECORD is not None and isinstance(report.get(key), str):
+            RECORD.isas.add(report[key])
     rss = [b / 2**20 for b in report.get("rank_peak_rss_bytes", [])]
     return report, rss, wall
 
@@ -59,14 +222,27 @@ def main():
     p.add_argument("--root", default=os.getcwd())
     p.add_argument("--runs", type=int, default=5, help="runs per configuration (median)")
     p.add_argument("--out", default="bench.csv", help="CSV file to write")
+    p.add_argument("--record", default="bench.md",
+                   help="Markdown record to write: command, commit, machine and every table of the run")
     p.add_argument("--timeout", type=int, default=600)
     p.add_argument("--quick", action="store_true", help="smaller workloads, 3 runs (a smoke test)")
-    p.add_argument("--only", choices=["kernels", "game", "deep", "cities", "reading"],
-                   help="run only the kernel table, the Benchmarks Game rows, the deep-zoom rows or the "
-                        "dist-cities rows at scale (tree against brute force, reading, wgs84) or just "
-                        "the reading speed against pandas")
+    p.add_argument("--only", choices=PARTS,
+                   help="run only the kernel table, the Benchmarks Game rows, the deep-zoom rows, the "
+                        "dist-cities rows at scale (tree against brute force, 10M points, reading, wgs84), "
+                        "just the reading speed against pandas, or 'big' (never run otherwise: the "
+                        "48000x48000 image at 2 ranks, checked with scripts/check-png)")
     args = p.parse_args()
     root = args.root
+    global RECORD
+    RECORD = Record(args, root)
+    try:
+        run_parts(args, root)
+    finally:
+        if RECORD.sections:
+            RECORD.write(args.record)
+
+
+def run_parts(args, root):
     runs = 3 if args.quick else args.runs
     cities = os.path.join(root, "data", "cities15000.csv")
     tmp = tempfile.mkdtemp(prefix="bench-")
@@ -74,11 +250,12 @@ def main():
         path = os.path.join(tmp, "uniform-1000000.csv")
         subprocess.run([sys.executable, os.path.join(root, "scripts", "gen-cities"), "1000000", "2026", path],
                        check=True, timeout=args.timeout)
-        reading_vs_pandas(args, root, tmp, "uniform 1,000,000", path)
+        reading_vs_pandas(args, root, tmp, "uniform 1,000,000", path, "reading")
         shutil.rmtree(tmp, ignore_errors=True)
         return
-    if args.only in ("game", "deep", "cities"):
-        {"game": benchmarks_game, "deep": deep_zoom, "cities": cities_at_scale}[args.only](args, root, runs, tmp)
+    if args.only in ("game", "deep", "cities", "big"):
+        {"game": benchmarks_game, "deep": deep_zoom, "cities": cities_at_scale,
+         "big": big_image}[args.only](args, root, runs, tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         return
     # The haversine reference runs on a prefix of the full file (scaled by rate).
@@ -103,15 +280,18 @@ def main():
     plan = [
         # (program, kernel, workload name, args, reference args, unit, layouts)
         ("dist-cities", "haversine", f"first {prefix_rows} cities", [prefix, "--kernel", "haversine"], None, "pairs", [(1, 1)]),
-        ("dist-cities", "fast", "cities15000.csv", [cities, "--kernel", "fast"], "haversine", "pairs", layouts),
+        ("dist-cities", "fast", "cities15000.csv", [cities, "--kernel", "fast", "--algorithm", "brute"], "haversine", "pairs", layouts),
         ("mandel", "scalar", f"default view {side // 4}^2, 1000 it", mandel_small + ["--kernel", "scalar"], None, "pixel-iterations", [(1, 1)]),
         ("mandel", "fast", f"default view {side}^2, 1000 it", mandel_default + ["--kernel", "fast"], "scalar", "pixel-iterations", layouts),
         ("mandel", "scalar", f"no-skip view {side // 8}^2, 1000 it", noskip_small + ["--kernel", "scalar"], None, "pixel-iterations", [(1, 1)]),
         ("mandel", "fast", f"no-skip view {side // 4}^2, 1000 it", noskip_big + ["--kernel", "fast"], "scalar-noskip", "pixel-iterations", [(1, 1)]),
     ]
-    rows, ref_rate, one_rank_time = [], {}, {}
+    # The record's names for the workloads, as the README's table has them.
+    md_names = {f"no-skip view {n}^2, 1000 it": f"seahorse valley {n}², 1000 it, nothing skipped" for n in (side // 8, side // 4)}
+    md_names.update({f"default view {n}^2, 1000 it": f"default view {n}², 1000 it" for n in (side // 4, side)})
+    rows, ref_rate, one_rank_time, md_rows, computed_md = [], {}, {}, [], []
     for program, kernel, workload, prog_args, ref, unit, lays in plan:
-        for ranks, threads in lays:
+        for k, (ranks, threads) in enumerate(lays):
             median, report, peak = measure(args, root, ranks, threads, program, prog_args, runs)
             # The rate of useful work (pairs, or pixel-iterations: the sum of the escape counts) is
             # what kernels are compared by; mandel's computed iterations (the iterations its
@@ -140,6 +320,16 @@ def main():
                 "peak_rss_mb_per_rank": f"{peak:.1f}" if peak else "n/a",
             })
             r = rows[-1]
+            name = md_names.get(workload, workload)
+            if unit == "pairs" and k == 0:
+                name += f" ({report['pairs']:,} pairs)"
+            md_rows.append([program, kernel, name, f"{ranks}x{threads}", f"{median:.3f} s",
+                            f"{rate:.2e} {'pairs' if unit == 'pairs' else 'pixel-it'}/s".replace("e+0", "e").replace("e+", "e"),
+                            "" if not ratio else (f"{rate / base:.0f}x" if rate / base >= 20 else ratio),
+                            "" if ref is None else r["speedup_vs_1x1"], r["load_balance"],
+                            f"{peak:.0f} MB" if peak else "n/a"])
+            if computed is not None and kernel == "fast" and (ranks, threads) == (1, 1):
+                computed_md.append(f"{computed / median / cores:.2e} on the {name.split(',')[0]}".replace("e+0", "e"))
             print(f"{program:11} {kernel:9} {workload:28} {ranks}x{threads}  {r['compute_s']:>8} s  "
                   f"{r['rate_per_core']:>9} {unit}/s/core  {ratio:>7}  x{r['speedup_vs_1x1']:>5}  "
                   f"lb {r['load_balance']}  {r['peak_rss_mb_per_rank']:>5} MB  {computed_rate}", flush=True)
@@ -151,6 +341,11 @@ def main():
           " rate per core, ratio to the reference kernel's rate, speedup over 1x1, load balance,"
           " peak RSS per rank, mandel computed iterations/s/core")
     print(f"bench: {len(rows)} configurations, median of {runs} runs each; written to {args.out}")
+    RECORD.table("kernels", ["program", "kernel", "workload", "ranks x threads", "compute time", "rate per core",
+                             "vs reference", "speedup", "balance", "peak RSS/rank"], md_rows)
+    RECORD.note("kernels", f"Median of {runs} runs each. The mandel fast kernel's computed iterations (what it "
+                           "really iterated, the cardioid and bulb skipped) per second per core, 1x1: "
+                           + " and ".join(computed_md) + ".")
     if args.only != "kernels":
         benchmarks_game(args, root, runs, tmp)
         deep_zoom(args, root, runs, tmp)
@@ -168,6 +363,7 @@ def deep_zoom(args, root, runs, tmp):
     deep_runs = 1 if args.quick else min(runs, 3)
     print(f"\ndeep zoom: {side}x{side}, median of {deep_runs} runs; the reference (orbit and BLA table) is part of the computing time")
     print(f"{'location':9} {'ranks':>5} {'compute s':>10} {'reference s':>12} {'share':>6} {'ref it':>9} {'bits':>5} {'BLA skipped':>12} {'computed it/s/core':>19} {'peak MB':>8}")
+    md = []
     for loc in ["1e14", "1e50", "5e113", "5e227"]:
         path = os.path.join(root, "data", "locations", f"{loc}.toml")
         for ranks in [1, 2]:
@@ -179,6 +375,13 @@ def deep_zoom(args, root, runs, tmp):
             print(f"{loc:9} {ranks:>5} {median:>10.3f} {rep['reference_s']:>12.3f} {100 * share:>5.1f}% "
                   f"{rep['reference_iterations']:>9} {rep['precision_bits']:>5} {100 * skipped:>11.2f}% "
                   f"{per_core:>19.3e} {peak:>8.0f}", flush=True)
+            first = ranks == 1
+            md.append([loc, ranks, three_digits(median), f"{rep['reference_s']:.3f} ({100 * share:.1f}%)",
+                       f"{rep['reference_iterations']:,}, {rep['precision_bits']}" if first else "",
+                       f"{100 * skipped:.2f}%" if first else "", f"{per_core:.1e}".replace("e+0", "e").replace("e+", "e")])
+    RECORD.add("deep", f"{side}x{side}, one thread a rank, default 24-bit BLA, median of {deep_runs} run{'s' if deep_runs > 1 else ''}.")
+    RECORD.table("deep", ["location", "ranks", "computing s", "reference s (share)", "reference iterations, bits",
+                          "BLA skipped", "computed it/s/core"], md)
     # The acceptance row: wall time of the whole command, beside rust-fractal-core's.
     loc = os.path.join(root, "data", "locations", "1e50.toml")
     walls = []
@@ -191,6 +394,8 @@ def deep_zoom(args, root, runs, tmp):
         print(f"1e50 at 512x512, 1 process, 1 thread: mandel {ours:.2f} s wall; rust-fractal-core: set "
               "RUST_FRACTAL=/path/to/its/target/release/main (fetch github:rust-fractal/rust-fractal-core, "
               "`cargo update`, `cargo update -p clap --precise 3.0.0-beta.2`, `cargo build --release`; it needs m4)")
+        RECORD.note("deep", f"1e50 at 512x512, one process, one thread, wall time with MPI start-up (median of "
+                            f"{len(walls)}): mandel {ours:.2f} s (rust-fractal-core not run: RUST_FRACTAL unset).")
         return
     bench_dir = os.path.join(tmp, "rfc")
     os.makedirs(os.path.join(bench_dir, "output"), exist_ok=True)  # where it writes, export or not
@@ -210,6 +415,9 @@ def deep_zoom(args, root, runs, tmp):
     t = statistics.median(theirs)
     print(f"1e50 at 512x512, 1 process, 1 thread (wall, median of 3): mandel {ours:.2f} s, "
           f"rust-fractal-core {t:.2f} s: mandel is {t / ours:.2f}x as fast")
+    RECORD.note("deep", f"The acceptance row, 1e50 at 512x512, one process, one thread, wall time with MPI start-up, "
+                        f"the two run alternately, median of 3: **mandel {ours:.2f} s, rust-fractal-core {t:.2f} s: "
+                        f"{t / ours:.2f}x as fast**.")
 
 
 def cities_at_scale(args, root, runs, tmp):
@@ -233,8 +441,9 @@ def cities_at_scale(args, root, runs, tmp):
     print(f"{'points':22} {'ranks':>5} {'brute s':>9} {'tree s':>8} {'ratio':>7} {'same':>5} {'read s':>7} "
           f"{'MB/s':>6} {'peak MB':>8}")
     answer = lambda r: (r["max_distance_km"], r["farthest"][0]["index"], r["farthest"][1]["index"])
+    md = []
     targets = files[:-1] + [(os.path.basename(f), f, None) for f in real]
-    for name, path, _ in targets:
+    for name, path, count in targets:
         size_mb = os.path.getsize(path) / 1e6
         for ranks in (1, 2):
             tree_t, tree_rep, peak = measure(args, root, ranks, 1, "dist-cities",
@@ -245,6 +454,14 @@ def cities_at_scale(args, root, runs, tmp):
             read = tree_rep["read_s"]
             print(f"{name:22} {ranks:>5} {brute_t:>9.2f} {tree_t:>8.3f} {brute_t / tree_t:>6.0f}x {same:>5} "
                   f"{read:>7.3f} {size_mb / read:>6.0f} {peak:>8.0f}", flush=True)
+            md.append([name if count else f"{name} ({tree_rep['cities']:,})", ranks, f"{brute_t:.2f}", f"{tree_t:.3f}", f"{brute_t / tree_t:.0f}x", same,
+                       f"{read:.3f} ({size_mb / read:.0f})", f"{peak:.0f}"])
+    RECORD.add("cities", f"One thread a rank; brute force (the fast kernel) is one run, the tree the median of "
+                         f"{min(runs, 3)}; times are `computing_time_s`, building the tree included; \"same\" "
+                         "compares the distance's bits and both indices.")
+    RECORD.table("cities", ["points", "ranks", "brute force s", "tree s", "tree vs brute", "same", "read s (MB/s)",
+                            "peak MB/rank"], md)
+    big_runs = []
     name, path, _ = files[-1]
     size_mb = os.path.getsize(path) / 1e6
     for ranks in (1, 2):
@@ -252,18 +469,30 @@ def cities_at_scale(args, root, runs, tmp):
         print(f"{name} ({size_mb:.0f} MB), {ranks} rank(s), auto ({rep['algorithm']}): wall {wall:.1f} s, "
               f"computing {rep['computing_time_s']:.2f} s, reading {rep['read_s']:.2f} s "
               f"({size_mb / rep['read_s']:.0f} MB/s), peak per rank {max(rss):.0f} MB", flush=True)
+        big_runs.append(f"{ranks} rank{'s' if ranks > 1 else ''} {wall:.1f} s wall (computing "
+                        f"{rep['computing_time_s']:.2f} s, reading {rep['read_s']:.2f} s), peak {max(rss):.0f} MB per rank")
+    RECORD.note("cities", f"**{name.replace('uniform ', '')} uniform points** (a {size_mb:.0f} MB CSV), "
+                          f"`--algorithm auto` ({rep['algorithm']}), one run each: " + "; ".join(big_runs) + ".")
     # Reading: rank 0's read_s against pandas on the 1M file.
     name, path, _ = files[-2]
-    reading_vs_pandas(args, root, tmp, name, path)
+    reading_vs_pandas(args, root, tmp, name, path, "cities")
     # WGS84 overhead on the 1M file, tree, 1 rank.
     sphere, _, _ = measure(args, root, 1, 1, "dist-cities", [path, "--algorithm", "tree"], min(runs, 3))
     wgs, rep, _ = measure(args, root, 1, 1, "dist-cities", [path, "--algorithm", "tree", "--earth", "wgs84"],
                           min(runs, 3))
     print(f"wgs84 on {name}, tree, 1 rank: {wgs:.3f} s against {sphere:.3f} s on the sphere "
           f"(+{100 * (wgs / sphere - 1):.0f}%), {rep['max_distance_m']:.3f} m")
+    RECORD.note("cities", f"**WGS84** on the {name.replace('uniform ', '')} uniform points, tree, 1 rank (median of "
+                          f"{min(runs, 3)}): {wgs:.3f} s against {sphere:.3f} s on the sphere "
+                          f"(+{100 * (wgs / sphere - 1):.0f}%); the geodesic {rep['max_distance_m']:.3f} m.")
 
 
-def reading_vs_pandas(args, root, tmp, name, path):
+def three_digits(x):
+    """Seconds to three significant digits, as the README's deep-zoom table has them."""
+    return f"{x:.3f}" if x < 1 else f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:.0f}"
+
+
+def reading_vs_pandas(args, root, tmp, name, path, part):
     """Rank 0's reading time (JSON read_s, median of 3) beside pandas.read_csv's (best of 3) on
     the same file; pandas is installed privately for the run when it is missing."""
     size_mb = os.path.getsize(path) / 1e6
@@ -289,9 +518,16 @@ def reading_vs_pandas(args, root, tmp, name, path):
         print(f"reading {name} ({size_mb:.0f} MB): dist-cities {ours:.3f} s ({size_mb / ours:.0f} MB/s, median of 3), "
               f"pandas {version} read_csv {theirs:.3f} s ({size_mb / theirs:.0f} MB/s, best of 3); "
               f"{theirs / ours:.1f}x")
+        RECORD.note(part, f"**Reading** {name.replace('uniform ', '')} generated cities ({size_mb:.0f} MB), rank 0's "
+                          f"`read_s`: dist-cities {ours:.3f} s ({size_mb / ours:.0f} MB/s, median of 3), pandas "
+                          f"{version} `read_csv` of the same three columns {theirs:.3f} s ({size_mb / theirs:.0f} MB/s, "
+                          f"best of 3): {theirs / ours:.1f}x.")
     else:
         print(f"reading {name} ({size_mb:.0f} MB): dist-cities {ours:.3f} s ({size_mb / ours:.0f} MB/s); "
               f"pandas not available ({done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'failed'})")
+        RECORD.note(part, f"**Reading** {name.replace('uniform ', '')} generated cities ({size_mb:.0f} MB), rank 0's "
+                          f"`read_s`: dist-cities {ours:.3f} s ({size_mb / ours:.0f} MB/s, median of 3); pandas was "
+                          "not available.")
 
 
 def benchmarks_game(args, root, runs, tmp):
@@ -306,7 +542,7 @@ def benchmarks_game(args, root, runs, tmp):
     print(f"\nBenchmarks Game problem {side}x{side}, 50 iterations (1x1 render's wall time: {startup:.3f} s,"
           f" subtracted below; ranks unbound so the PNG encoder may use the spare cores)")
     print("ranks  output   compute_s   wall_s  (wall-startup)/compute_no_out  finish_s  rank0_peak_MB  png_MB")
-    rows = []
+    rows, md = [], []
     for ranks in (1, 2):
         base = None
         for output in ("none", "png"):
@@ -323,8 +559,15 @@ def benchmarks_game(args, root, runs, tmp):
             rows.append((ranks, output, compute, wall, ratio, finish, peak0, size))
             print(f"{ranks:5}  {output:6} {compute:10.3f} {wall:8.3f}  {ratio:29.2f}  {finish:8.3f}  {peak0:13.1f}"
                   f"  {size:6.1f}", flush=True)
+            md.append([ranks, "`--out`" if output == "png" else "none", f"{compute:.3f} s", f"{wall:.3f} s",
+                       f"{ratio:.2f}", f"{peak0:.0f} MB", f"{size:.1f} MB" if output == "png" else ""])
     if os.path.exists(png):
         os.unlink(png)
+    RECORD.add("game", f"{side}x{side}, 50 iterations, median of {runs} runs, the ranks unbound (so the PNG encoder "
+                       "may use a spare core).")
+    RECORD.table("game", ["ranks", "output", "`Computing time`", "wall", "(wall - start-up) / no-output `Computing time`",
+                          "rank 0 peak", "PNG"], md)
+    RECORD.note("game", f"Start-up is a 1x1 render's wall time, {startup:.3f} s (median of {runs}).")
     c_program = os.environ.get("BENCHMARKS_GAME_C")
     if c_program:
         # A Benchmarks Game C program (e.g. its "C gcc #1"), side by side with mandel's 1-rank rows.
@@ -340,10 +583,40 @@ def benchmarks_game(args, root, runs, tmp):
         c_wall = statistics.median(walls)
         print(f"C program {os.path.basename(c_program)} (1 thread): {c_wall:.3f} s wall; mandel 1 rank,"
               f" no output: Computing time {rows[0][2] / c_wall:.2f}x, wall {rows[0][3] / c_wall:.2f}x of it")
+        RECORD.note("game", f"C program `{os.path.basename(c_program)}` (`gcc {' '.join(flags)}`, 1 thread): "
+                            f"{c_wall:.3f} s wall; mandel at 1 rank without output: `Computing time` "
+                            f"{rows[0][2] / c_wall:.2f}x, wall {rows[0][3] / c_wall:.2f}x of it.")
     else:
         print("(set BENCHMARKS_GAME_C=/path/to/mandelbrot.c, e.g. the Benchmarks Game's C gcc #1 program,"
               " to time it beside these rows)")
     return rows
+
+
+def big_image(args, root, runs, tmp):
+    """The image that does not fit rank 0's memory (never run unless --only big): 48000x48000 at
+    20 iterations, 2 ranks, written as a PNG (12000x12000 with --quick), one run: wall time, rank
+    peaks, PNG size, then scripts/check-png on the file. Needs the PNG's size free in the temp
+    folder ($TMPDIR), a few hundred MB."""
+    side = 12000 if args.quick else 48000
+    png = os.path.join(tmp, "big.png")
+    rep, rss, wall = launch(args, root, 2, 1, "mandel", ["--width", str(side), "--height", str(side),
+                                                         "--max-iter", "20", "--out", png])
+    size = os.path.getsize(png) / 1e6
+    start = time.perf_counter()
+    check = subprocess.run([os.path.join(root, "scripts", "check-png"), png], capture_output=True, text=True,
+                           timeout=max(args.timeout, 3600))
+    check_s = time.perf_counter() - start
+    verdict = (check.stdout.strip() or check.stderr.strip()).splitlines()
+    verdict = verdict[-1].replace(png, "big.png") if verdict else f"exit {check.returncode}"
+    os.unlink(png)
+    line = (f"`mpirun -n 2 mandel --width {side} --height {side} --max-iter 20 --out big.png` "
+            f"({side * side:,} pixels, {3 * side * side / 1e9:.1f} GB of RGB): {wall:.1f} s wall "
+            f"(computing {rep['computing_time_s']:.1f} s), peaks of {rss[0]:.0f} MB on rank 0 and {rss[1]:.0f} MB "
+            f"on rank 1, a {size:.0f} MB PNG; `scripts/check-png` ({check_s:.0f} s, exit {check.returncode}): {verdict}")
+    print(f"\nbig image: {line}", flush=True)
+    RECORD.note("big", line)
+    if check.returncode != 0:
+        sys.exit(f"bench: scripts/check-png failed on the {side}x{side} PNG:\n{check.stderr}")
 
 
 if __name__ == "__main__":
