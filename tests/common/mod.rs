@@ -44,6 +44,44 @@ impl Outcome {
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 
+    /// The program's one error line, which must contain `want`: panics unless stderr holds
+    /// exactly one `error: ` line (rank 0's; the others print nothing) and it says `want`.
+    pub fn one_error_line(&self, want: &str, what: &str) -> &str {
+        let lines = self.error_lines();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{what}: one error line expected, stderr:\n{}",
+            self.stderr
+        );
+        assert!(
+            lines[0].contains(want),
+            "{what}: {:?} lacks {want:?}",
+            lines[0]
+        );
+        lines[0]
+    }
+
+    /// Panics unless the run was refused as the MPI conventions say: it ended (no hang) with
+    /// exit `code`, rank 0 alone printed one line naming the problem (`want`), and nothing went
+    /// to stdout. Returns that line.
+    pub fn assert_refused(&self, code: i32, want: &str, what: &str) -> &str {
+        assert!(!self.timed_out, "{what}: hung");
+        assert_eq!(
+            self.code,
+            Some(code),
+            "{what}: exit code; stderr:\n{}",
+            self.stderr
+        );
+        let line = self.one_error_line(want, what);
+        assert!(
+            self.stdout.is_empty(),
+            "{what}: nothing on stdout, got {}",
+            self.stdout
+        );
+        line
+    }
+
     /// Panics with everything printed unless the run succeeded.
     pub fn assert_success(&self) -> &Self {
         assert!(
@@ -312,6 +350,222 @@ pub fn json_report(bin: &str, ranks: Option<u32>, args: &[&str]) -> serde_json::
     let out = launch_with(bin, ranks, &all);
     out.assert_success();
     out.json()
+}
+
+/// Runs `bin args` under mpirun at each of `ranks` and checks that each run is refused
+/// ([`Outcome::assert_refused`]: exit `code`, one line saying `want`, nothing on stdout, no
+/// hang); returns the outcomes, with their rank counts, for a case's own further checks.
+pub fn assert_refused_at(
+    bin: &str,
+    ranks: &[u32],
+    args: &[&str],
+    code: i32,
+    want: &str,
+) -> Vec<(u32, Outcome)> {
+    ranks
+        .iter()
+        .map(|&n| {
+            let out = mpirun_n(bin, n, args);
+            out.assert_refused(code, want, &format!("{args:?} at {n} ranks"));
+            (n, out)
+        })
+        .collect()
+}
+
+/// Owned arguments from string slices (for argument lists that get paths added later).
+pub fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
+/// Borrowed arguments from owned ones, as the launchers take them.
+pub fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+/// `--out png --counts npy`, the arguments naming mandel's two outputs.
+pub fn outputs(png: &Path, npy: &Path) -> [String; 4] {
+    [
+        "--out".into(),
+        png.display().to_string(),
+        "--counts".into(),
+        npy.display().to_string(),
+    ]
+}
+
+/// The bytes of mandel's two outputs, `(png, npy)`, as [`outputs`] named them.
+pub fn read_outputs(png: &Path, npy: &Path) -> (Vec<u8>, Vec<u8>) {
+    let read = |p: &Path| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    (read(png), read(npy))
+}
+
+/// The names in a folder, sorted; a folder that does not exist (yet, or any more) lists as empty,
+/// and any other failure to read it fails the test.
+pub fn listing(dir: &Path) -> Vec<String> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+        Err(e) => panic!("cannot list {}: {e}", dir.display()),
+    };
+    let mut names: Vec<String> = entries
+        .map(|e| {
+            e.unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// What every run must give again: the first run's value, then a check of each later one.
+pub struct SameEveryRun<T>(Option<T>);
+
+impl<T> Default for SameEveryRun<T> {
+    fn default() -> Self {
+        SameEveryRun(None)
+    }
+}
+
+impl<T: PartialEq> SameEveryRun<T> {
+    /// Keeps the first value; panics if a later one differs. `what` names the run; the values
+    /// are not printed (they may be megabytes of pixels).
+    pub fn check(&mut self, got: T, what: &str) {
+        match &self.0 {
+            None => self.0 = Some(got),
+            Some(first) => assert!(*first == got, "{what}: differs from the first run"),
+        }
+    }
+
+    /// The first run's value, once there was one.
+    pub fn first(&self) -> Option<&T> {
+        self.0.as_ref()
+    }
+}
+
+/// A parsed `.npy` file (NumPy's format, any version): its header and the bytes after it.
+#[derive(Debug)]
+pub struct Npy<'a> {
+    /// Major and minor version.
+    pub version: (u8, u8),
+    /// Bytes before the data: magic, version, length field and header text.
+    pub data_offset: usize,
+    /// The header's text (a Python dict literal, padded with spaces, ending in a newline).
+    pub header: String,
+    /// The `'descr'` entry, such as `<u4`.
+    pub descr: String,
+    /// The `'shape'` entry.
+    pub shape: Vec<usize>,
+    /// The `'fortran_order'` entry.
+    pub fortran_order: bool,
+    /// Everything after the header.
+    pub data: &'a [u8],
+}
+
+impl Npy<'_> {
+    /// Whether the data is exactly the shape's elements: no more, no fewer bytes.
+    pub fn is_whole(&self) -> bool {
+        let elem: usize = self
+            .descr
+            .get(2..)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        elem > 0 && self.data.len() == self.shape.iter().product::<usize>() * elem
+    }
+}
+
+/// Parses the header of a `.npy` file; an error says what is wrong, for a test that expects a
+/// file may be cut (a killed run) to tell whole from not.
+pub fn parse_npy(bytes: &[u8]) -> Result<Npy<'_>, String> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err("no .npy magic".into());
+    }
+    let version = (bytes[6], bytes[7]);
+    let (header_len, start) = match version.0 {
+        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
+        _ if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        _ => return Err("cut inside the header length".into()),
+    };
+    let header = bytes
+        .get(start..start + header_len)
+        .ok_or("cut inside the header")?;
+    let header = String::from_utf8(header.to_vec()).map_err(|_| "a header that is not text")?;
+    let entry = |key: &str, end: char| {
+        header
+            .split(&format!("'{key}': "))
+            .nth(1)
+            .and_then(|v| v.split(end).next())
+            .map(str::to_owned)
+            .ok_or(format!("no {key} in {header:?}"))
+    };
+    let descr = entry("descr", ',')?.trim_matches('\'').to_owned();
+    let fortran_order = entry("fortran_order", ',')?.trim() == "True";
+    let shape = entry("shape", ')')?
+        .trim_start_matches('(')
+        .split(',')
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| d.trim().parse().map_err(|_| format!("shape {d:?}")))
+        .collect::<Result<_, _>>()?;
+    Ok(Npy {
+        version,
+        data_offset: start + header_len,
+        header,
+        descr,
+        shape,
+        fortran_order,
+        data: &bytes[start + header_len..],
+    })
+}
+
+/// Reads mandel's counts: a version-1.0 `.npy` of `<u4` in C order, its header padded to 64
+/// bytes and ending in a newline, whole; panics otherwise. Returns the header and the values.
+pub fn read_counts(bytes: &[u8]) -> (Npy<'_>, Vec<u32>) {
+    let npy = parse_npy(bytes).unwrap_or_else(|e| panic!("not a .npy file: {e}"));
+    assert_eq!(npy.version, (1, 0), "magic and version");
+    assert_eq!(npy.data_offset % 64, 0, "header padded to 64 bytes");
+    assert!(npy.header.ends_with('\n'), "{}", npy.header);
+    assert!(npy.descr == "<u4" && !npy.fortran_order, "{}", npy.header);
+    assert!(
+        npy.is_whole(),
+        "{} data bytes for {}",
+        npy.data.len(),
+        npy.header
+    );
+    let values = npy
+        .data
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    (npy, values)
+}
+
+/// Writes `points` as a city CSV at `dir/name` ([`write_cities_csv`]); returns its path and the
+/// coordinates interleaved (lat, lon, lat, ...), as the library's references take them.
+pub fn cities_file(dir: &Path, name: &str, points: &[(f64, f64)]) -> (String, Vec<f64>) {
+    let path = dir.join(name);
+    write_cities_csv(&path, points);
+    let coords = points.iter().flat_map(|&(lat, lon)| [lat, lon]).collect();
+    (path.to_str().expect("a UTF-8 path").to_owned(), coords)
+}
+
+/// The coordinates of a plain CSV (no quoted commas) with a header line, from the columns
+/// numbered `lat` and `lon`, interleaved (lat, lon, lat, ...); read here, not by the program.
+pub fn csv_coords(path: &str, lat: usize, lon: usize) -> Vec<f64> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .lines()
+        .skip(1)
+        .flat_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            [
+                f[lat].parse::<f64>().expect("lat"),
+                f[lon].parse::<f64>().expect("lon"),
+            ]
+        })
+        .collect()
 }
 
 /// The launch modes every result must agree across: without mpirun, and 1 to 4 ranks.
