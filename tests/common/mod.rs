@@ -7,7 +7,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -571,53 +571,235 @@ pub fn csv_coords(path: &str, lat: usize, lon: usize) -> Vec<f64> {
 /// The launch modes every result must agree across: without mpirun, and 1 to 4 ranks.
 pub const LAUNCHES: [Option<u32>; 5] = [None, Some(1), Some(2), Some(3), Some(4)];
 
-fn launch(mut cmd: Command) -> Outcome {
-    use std::os::unix::process::CommandExt;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let out_path = dir.path().join("stdout");
-    let err_path = dir.path().join("stderr");
-    let out = std::fs::File::create(&out_path).expect("stdout file");
-    let err = std::fs::File::create(&err_path).expect("stderr file");
-    cmd.current_dir(root())
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .process_group(0);
-    let start = Instant::now();
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot launch {cmd:?}: {e}"));
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break Some(status);
+/// Runs `cmd` to its end or the timeout ([`Running`]).
+fn launch(cmd: Command) -> Outcome {
+    Running::spawn(cmd).finish()
+}
+
+/// A launch in a process group of its own (whose id is the launcher's pid), run from the crate's
+/// root with stdout and stderr going to files, bounded by [`TIMEOUT`]: the one wait loop every
+/// launch goes through, whether it is waited for at once or signalled midway. Dropped before
+/// its end (a test that failed meanwhile), it SIGKILLs its whole group.
+pub struct Running {
+    child: Child,
+    start: Instant,
+    /// Holds the stdout and stderr files.
+    dir: tempfile::TempDir,
+    /// The command, for messages.
+    command: String,
+    /// Whether the child has been waited for.
+    reaped: bool,
+}
+
+impl Running {
+    /// Starts `cmd`.
+    pub fn spawn(mut cmd: Command) -> Running {
+        use std::os::unix::process::CommandExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = std::fs::File::create(dir.path().join("stdout")).expect("stdout file");
+        let err = std::fs::File::create(dir.path().join("stderr")).expect("stderr file");
+        cmd.current_dir(root())
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot launch {cmd:?}: {e}"));
+        Running {
+            child,
+            start: Instant::now(),
+            dir,
+            command: format!("{cmd:?}"),
+            reaped: false,
         }
-        if start.elapsed() > TIMEOUT {
-            timed_out = true;
-            // Kill the launcher and every rank it started (one process group, whose id is the
-            // launcher's pid) with killpg(2): no `kill` binary, which a minimal system lacks.
-            let group = libc::pid_t::try_from(child.id()).expect("a pid fits pid_t");
-            // SAFETY: killpg(2) only reads its two integer arguments.
-            let killed = unsafe { libc::killpg(group, libc::SIGKILL) } == 0;
-            let error = std::io::Error::last_os_error();
-            let _ = child.kill();
-            let _ = child.wait();
-            // ESRCH: the group had already gone. Anything else may leave ranks running.
-            if !killed && error.raw_os_error() != Some(libc::ESRCH) {
-                panic!("timed out, and cannot SIGKILL process group {group} of {cmd:?}: {error}");
+    }
+
+    /// The launcher's pid, which is also its process group's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Where its stderr goes, to read while it runs.
+    pub fn stderr_path(&self) -> PathBuf {
+        self.dir.path().join("stderr")
+    }
+
+    /// Whether it has ended.
+    pub fn has_ended(&mut self) -> bool {
+        let ended = self.child.try_wait().expect("wait").is_some();
+        self.reaped |= ended;
+        ended
+    }
+
+    /// Waits until `ready()` or the end; returns whether it is still running. Fails the test if
+    /// neither comes within [`TIMEOUT`] (`what` says what was awaited).
+    pub fn wait_for(&mut self, what: &str, mut ready: impl FnMut() -> bool) -> bool {
+        loop {
+            if ready() {
+                return true;
             }
-            break None;
+            if self.has_ended() {
+                return false;
+            }
+            assert!(
+                self.start.elapsed() < TIMEOUT,
+                "{what} not seen within {TIMEOUT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
         }
-        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    /// Sends `sig` to the whole process group (the launcher and every rank it started).
+    pub fn signal_group(&self, sig: libc::c_int) {
+        let group = libc::pid_t::try_from(self.pid()).expect("a pid fits pid_t");
+        // SAFETY: killpg(2) only reads its two integer arguments.
+        if unsafe { libc::killpg(group, sig) } != 0 {
+            let error = std::io::Error::last_os_error();
+            panic!("cannot send signal {sig} to process group {group}: {error}");
+        }
+    }
+
+    /// Waits for the end, or SIGKILLs the whole group once [`TIMEOUT`] has passed since the start
+    /// (with killpg(2): no `kill` binary, which a minimal system lacks); what it printed.
+    pub fn finish(mut self) -> Outcome {
+        let mut timed_out = false;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break Some(status);
+            }
+            if self.start.elapsed() > TIMEOUT {
+                timed_out = true;
+                let group = libc::pid_t::try_from(self.pid()).expect("a pid fits pid_t");
+                // SAFETY: killpg(2) only reads its two integer arguments.
+                let killed = unsafe { libc::killpg(group, libc::SIGKILL) } == 0;
+                let error = std::io::Error::last_os_error();
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                // ESRCH: the group had already gone. Anything else may leave ranks running.
+                if !killed && error.raw_os_error() != Some(libc::ESRCH) {
+                    panic!(
+                        "timed out, and cannot SIGKILL process group {group} of {}: {error}",
+                        self.command
+                    );
+                }
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        self.reaped = true;
+        let elapsed = self.start.elapsed();
+        let read = |name: &str| {
+            let bytes = std::fs::read(self.dir.path().join(name)).unwrap_or_default();
+            String::from_utf8_lossy(&bytes).into_owned()
+        };
+        Outcome {
+            code: status.and_then(|s| s.code()),
+            stdout: read("stdout"),
+            stderr: read("stderr"),
+            elapsed,
+            timed_out,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.reaped {
+            if let Ok(group) = libc::pid_t::try_from(self.child.id()) {
+                // SAFETY: killpg(2) only reads its two integer arguments.
+                unsafe { libc::killpg(group, libc::SIGKILL) };
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A process of ours seen in /proc.
+#[derive(Debug, Clone)]
+pub struct Proc {
+    pub pid: u32,
+    pub ppid: u32,
+    /// File name of the executable.
+    pub exe: String,
+    /// The MPI rank, from the launcher's environment variables.
+    pub rank: Option<u32>,
+}
+
+/// Every process whose command line mentions `marker` (a test's own temporary folder).
+pub fn procs_with(marker: &str) -> Vec<Proc> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
     };
-    let elapsed = start.elapsed();
-    let read =
-        |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
-    Outcome {
-        code: status.and_then(|s| s.code()),
-        stdout: read(&out_path),
-        stderr: read(&err_path),
-        elapsed,
-        timed_out,
+    let mut found = Vec::new();
+    for e in entries.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let dir = e.path();
+        let Ok(cmdline) = std::fs::read(dir.join("cmdline")) else {
+            continue;
+        };
+        if !String::from_utf8_lossy(&cmdline).contains(marker) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+        // `pid (comm) state ppid ...`: comm may hold spaces, so parse after the last ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let exe = std::fs::read_link(dir.join("exe"))
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        let environ = std::fs::read(dir.join("environ")).unwrap_or_default();
+        let rank = environ.split(|b| *b == 0).find_map(|var| {
+            let var = String::from_utf8_lossy(var);
+            ["OMPI_COMM_WORLD_RANK=", "PMI_RANK="]
+                .iter()
+                .find_map(|k| var.strip_prefix(k).and_then(|v| v.parse().ok()))
+        });
+        found.push(Proc {
+            pid,
+            ppid,
+            exe,
+            rank,
+        });
+    }
+    found
+}
+
+/// The name of a signal the tests send, without the `SIG` prefix, for messages.
+pub fn sig_name(sig: libc::c_int) -> &'static str {
+    match sig {
+        libc::SIGINT => "INT",
+        libc::SIGTERM => "TERM",
+        libc::SIGKILL => "KILL",
+        _ => "another signal",
+    }
+}
+
+/// Sends `sig` to `pid` with kill(2) (no `kill` binary: a minimal system has no procps).
+pub fn send_signal(pid: u32, sig: libc::c_int) -> std::io::Result<()> {
+    let pid = libc::pid_t::try_from(pid).expect("a pid fits pid_t");
+    // SAFETY: kill(2) only reads its two integer arguments.
+    if unsafe { libc::kill(pid, sig) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Sends `sig` to a process the test needs alive (`what` names it): a signal that cannot be
+/// delivered, even because the process is already gone, fails the test, which could not do its job.
+pub fn signal(pid: u32, sig: libc::c_int, what: &str) {
+    if let Err(e) = send_signal(pid, sig) {
+        panic!(
+            "cannot send SIG{} to {what} (pid {pid}): {e}; the fault was not injected",
+            sig_name(sig)
+        );
     }
 }
