@@ -7,46 +7,31 @@ mod common;
 use std::path::Path;
 
 use common::{
-    assert_refused_at, json_report, launch_with, outputs, read_counts, read_outputs, root, strs,
-    SameEveryRun,
+    assert_refused_at, json_report, launch_with, outputs, read_counts, read_outputs, root, strings,
+    strs, SameEveryRun,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_mandel");
 
+/// `--location data/locations/NAME` and then `view` (size, scale).
+fn location_args(name: &str, view: &[&str]) -> Vec<String> {
+    let loc = root().join("data/locations").join(name);
+    strings(&[&["--location", loc.to_str().unwrap()], view].concat())
+}
+
 /// A view 1e-310 wide on the path to rust-fractal-core's 4e533 location: pixel offsets far
 /// below f64's range, counts from about 37,000 to 48,000 in some 200 values.
 fn deep_args() -> Vec<String> {
-    let loc = root().join("data/locations/4e533.toml");
-    [
-        "--location",
-        loc.to_str().unwrap(),
-        "--scale",
-        "1e-310",
-        "--width",
-        "48",
-        "--height",
-        "36",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    location_args(
+        "4e533.toml",
+        &["--scale", "1e-310", "--width", "48", "--height", "36"],
+    )
 }
 
 /// rust-fractal-core's 1e50 location at 45x36 (a width no multiple of the groups of 8 that
 /// start in lock step): offsets within f64's range, counts from about 170,000 to 190,000.
 fn f64_range_args() -> Vec<String> {
-    let loc = root().join("data/locations/1e50.toml");
-    [
-        "--location",
-        loc.to_str().unwrap(),
-        "--width",
-        "45",
-        "--height",
-        "36",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    location_args("1e50.toml", &["--width", "45", "--height", "36"])
 }
 
 #[test]

@@ -352,34 +352,25 @@ fn fault_leaves_no_file(program: Program, fault: Fault) {
     }
 }
 
-#[test]
-fn mandel_survives_a_killed_rank() {
-    fault_leaves_no_file(Program::Mandel, Fault::KillRank2);
+/// One `#[test]` per (program, fault), each named for what it checks.
+macro_rules! fault_tests {
+    ($($name:ident: $program:ident, $fault:expr;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                fault_leaves_no_file(Program::$program, $fault);
+            }
+        )*
+    };
 }
 
-#[test]
-fn dist_cities_survives_a_killed_rank() {
-    fault_leaves_no_file(Program::Cities, Fault::KillRank2);
-}
-
-#[test]
-fn mandel_sigint_to_launcher() {
-    fault_leaves_no_file(Program::Mandel, Fault::ToLauncher(libc::SIGINT));
-}
-
-#[test]
-fn mandel_sigterm_to_launcher() {
-    fault_leaves_no_file(Program::Mandel, Fault::ToLauncher(libc::SIGTERM));
-}
-
-#[test]
-fn dist_cities_sigint_to_launcher() {
-    fault_leaves_no_file(Program::Cities, Fault::ToLauncher(libc::SIGINT));
-}
-
-#[test]
-fn dist_cities_sigterm_to_launcher() {
-    fault_leaves_no_file(Program::Cities, Fault::ToLauncher(libc::SIGTERM));
+fault_tests! {
+    mandel_survives_a_killed_rank: Mandel, Fault::KillRank2;
+    dist_cities_survives_a_killed_rank: Cities, Fault::KillRank2;
+    mandel_sigint_to_launcher: Mandel, Fault::ToLauncher(libc::SIGINT);
+    mandel_sigterm_to_launcher: Mandel, Fault::ToLauncher(libc::SIGTERM);
+    dist_cities_sigint_to_launcher: Cities, Fault::ToLauncher(libc::SIGINT);
+    dist_cities_sigterm_to_launcher: Cities, Fault::ToLauncher(libc::SIGTERM);
 }
 
 /// Whether a `.npy` file of counts is whole: a header of shape `(height, width)` whose

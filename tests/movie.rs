@@ -51,6 +51,15 @@ fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Two new folders in `dir`: `want` for an uninterrupted run's files, `got` for the
+/// interrupted one's.
+fn want_and_got(dir: &Path) -> (PathBuf, PathBuf) {
+    let (want, got) = (dir.join("want"), dir.join("got"));
+    std::fs::create_dir(&want).expect("mkdir");
+    std::fs::create_dir(&got).expect("mkdir");
+    (want, got)
+}
+
 fn bytes(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
@@ -214,9 +223,7 @@ fn slow_movie(out: &Path) -> Vec<String> {
 fn a_movie_killed_by_sigterm_and_sigkill_resumes_to_the_same_frames() {
     let _one = serial();
     let dir = tempfile::tempdir().expect("dir");
-    let (want, got) = (dir.path().join("want"), dir.path().join("got"));
-    std::fs::create_dir(&want).expect("mkdir");
-    std::fs::create_dir(&got).expect("mkdir");
+    let (want, got) = want_and_got(dir.path());
     mpirun_n(BIN, 2, &strs(&slow_movie(&want))).assert_success();
     assert_eq!(files(&want, "png").len(), 12);
 
@@ -580,9 +587,7 @@ fn sigterm_saves_the_rows_received_and_every_rank_ends_at_2_and_4_ranks() {
 fn sigterm_while_a_frame_is_finished_writes_that_frame() {
     let _one = serial();
     let dir = tempfile::tempdir().expect("dir");
-    let (want, got) = (dir.path().join("want"), dir.path().join("got"));
-    std::fs::create_dir(&want).expect("mkdir");
-    std::fs::create_dir(&got).expect("mkdir");
+    let (want, got) = want_and_got(dir.path());
     let args = |out: &Path| {
         let mut a = movie_args(12, (64, 48), 600, ("3", "1e-6"));
         a.extend([

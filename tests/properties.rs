@@ -412,6 +412,14 @@ fn argv(flags: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
     prop::collection::vec(token, 0..12)
 }
 
+/// `program` and then `tokens`, as the argument lists the checks take.
+fn program_and(program: &str, tokens: Vec<String>) -> Vec<std::ffi::OsString> {
+    std::iter::once(program.to_owned())
+        .chain(tokens)
+        .map(Into::into)
+        .collect()
+}
+
 const DIST_FLAGS: &[&str] = &[
     "--max-cities",
     "--format",
@@ -460,13 +468,13 @@ proptest! {
     /// `dist-cities` arguments: the fuzz target's invariant (`check_dist_cities_args`).
     #[test]
     fn dist_cities_args_never_panic(tokens in argv(DIST_FLAGS)) {
-        check_dist_cities_args(std::iter::once("dist-cities".to_owned()).chain(tokens));
+        check_dist_cities_args(&program_and("dist-cities", tokens));
     }
 
     /// `mandel` arguments: the fuzz target's invariant (`check_mandel_args`).
     #[test]
     fn mandel_args_never_panic(tokens in argv(MANDEL_FLAGS)) {
-        check_mandel_args(std::iter::once("mandel".to_owned()).chain(tokens));
+        check_mandel_args(&program_and("mandel", tokens));
     }
 }
 
@@ -513,10 +521,10 @@ fn the_fuzz_seeds_keep_their_targets_invariants() {
         ("city_csv", |d| check_city_file(d, Format::Csv, "fuzz.csv")),
         ("city_txt", |d| check_city_file(d, Format::Txt, "fuzz.txt")),
         ("dist_cities_args", |d| {
-            check_dist_cities_args(argv_from_lines("dist-cities", d))
+            check_dist_cities_args(&argv_from_lines("dist-cities", d))
         }),
         ("mandel_args", |d| {
-            check_mandel_args(argv_from_lines("mandel", d))
+            check_mandel_args(&argv_from_lines("mandel", d))
         }),
     ];
     for (target, check) in targets {

@@ -84,16 +84,12 @@ mod reference {
         let Some(first) = first else {
             return Err(format!("the city file is empty, {PATH}"));
         };
+        // The whitespace layout's first line starts with two numbers; a CSV's is its header.
+        let numbers = first.split_whitespace().take(2);
+        let two_numbers = numbers.filter(|f| f.parse::<f64>().is_ok()).count() == 2;
         let format = match options.format {
-            Format::Auto => {
-                let mut f = first.split_whitespace();
-                let numeric = |f: Option<&str>| f.is_some_and(|s| s.parse::<f64>().is_ok());
-                if numeric(f.next()) && numeric(f.next()) {
-                    Format::Txt
-                } else {
-                    Format::Csv
-                }
-            }
+            Format::Auto if two_numbers => Format::Txt,
+            Format::Auto => Format::Csv,
             f => f,
         };
         let table = match format {

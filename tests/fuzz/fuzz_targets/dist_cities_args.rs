@@ -7,4 +7,4 @@
 use libfuzzer_sys::fuzz_target;
 use mpi_examples_fuzz::{argv_from_lines, check_dist_cities_args};
 
-fuzz_target!(|data: &[u8]| check_dist_cities_args(argv_from_lines("dist-cities", data)));
+fuzz_target!(|data: &[u8]| check_dist_cities_args(&argv_from_lines("dist-cities", data)));

@@ -99,11 +99,7 @@ const ARGS_CITIES: [(&str, &[u8]); 2] = [
 /// panic; parsed arguments have at least one thread, give reader options with which both small
 /// files read (under their own names and under the path the arguments give) keeping the
 /// reader's promise, and a unit that converts and prints.
-pub fn check_dist_cities_args<I, T>(argv: I)
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
+pub fn check_dist_cities_args(argv: &[OsString]) {
     let Ok(args) = DistCitiesArgs::try_parse_from(argv) else {
         return;
     };
@@ -121,11 +117,7 @@ where
 /// `mandel` arguments (`argv[0]` included): parsing returns Ok or a clap error, never a panic;
 /// parsed arguments give a valid job (a valid view, or a deep one; at least one iteration; a
 /// colour map that maps) or a one-line error.
-pub fn check_mandel_args<I, T>(argv: I)
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
+pub fn check_mandel_args(argv: &[OsString]) {
     let Ok(args) = MandelArgs::try_parse_from(argv) else {
         return;
     };
