@@ -18,6 +18,8 @@ use mpi_examples::partition::{
 };
 use proptest::prelude::*;
 
+mod common;
+
 /// The invariants the fuzz targets check (a library of the fuzz crate, included as a module so
 /// that the property tests build on stable without libFuzzer).
 #[path = "fuzz/src/lib.rs"]
@@ -531,13 +533,10 @@ fn the_fuzz_seeds_keep_their_targets_invariants() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fuzz/corpus")
             .join(target);
-        let seeds: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .map(|e| e.expect("a corpus entry").path())
-            .collect();
+        let seeds = common::listing(&dir);
         assert!(!seeds.is_empty(), "no seeds in {}", dir.display());
         for seed in seeds {
-            check(&std::fs::read(&seed).expect("a seed"));
+            check(&std::fs::read(dir.join(&seed)).expect("a seed"));
         }
     }
 }
