@@ -102,12 +102,7 @@ fn lists_agree(file: &str, coords: &[f64], k: usize, what: &str) {
 /// given twice each, whose four pairs share the farthest dot.
 fn random_with_duplicates() -> Vec<(f64, f64)> {
     let mut rng = Lcg(1212);
-    let mut points: Vec<(f64, f64)> = (0..1984)
-        .map(|_| {
-            let lat = (2.0 * rng.next() - 1.0).asin().to_degrees();
-            (lat, rng.next() * 360.0 - 180.0)
-        })
-        .collect();
+    let mut points = rng.sphere_points(1984);
     let copies = [5, 5, 5, 100, 100, 7, 1500, 33, 900, 1201, 64, 1777];
     for (k, &c) in copies.iter().enumerate() {
         let p = points[c];

@@ -40,12 +40,7 @@ fn the_tree_gives_the_brute_force_answer_on_random_and_degenerate_sets() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut rng = Lcg(2026);
     let mut sets: Vec<(&str, Vec<(f64, f64)>)> = Vec::new();
-    let uniform: Vec<(f64, f64)> = (0..3000)
-        .map(|_| {
-            let lat = (2.0 * rng.next() - 1.0).asin().to_degrees();
-            (lat, rng.next() * 360.0 - 180.0)
-        })
-        .collect();
+    let uniform = rng.sphere_points(3000);
     sets.push(("3000 uniform points", uniform.clone()));
     sets.push(("two points", vec![(10.0, 20.0), (-10.0, -160.0)]));
     sets.push(("all equal", vec![(51.5, -0.125); 400]));
@@ -144,14 +139,7 @@ fn wgs84_gives_karneys_farthest_pair_over_every_pair() {
     wgs84_matches_brute_force(&data("cities.csv"), &sample, "cities.csv");
     // Random points, duplicates, poles and exact antipodes, where geodesic codes struggle.
     let mut rng = Lcg(84);
-    let mut points: Vec<(f64, f64)> = (0..1500)
-        .map(|_| {
-            (
-                (2.0 * rng.next() - 1.0).asin().to_degrees(),
-                rng.next() * 360.0 - 180.0,
-            )
-        })
-        .collect();
+    let mut points = rng.sphere_points(1500);
     points.extend([
         (90.0, 0.0),
         (-90.0, 0.0),

@@ -4,6 +4,17 @@
 //! versions 4 and 5; MPICH: nothing), and picks the launcher of the family the binaries were built
 //! against (or `$MPIRUN`). A missing mpirun fails the test with a pointer to
 //! `scripts/setup`: the tests never pass by skipping.
+//!
+//! What the test files share, one copy each:
+//! - launching: [`mpirun_n`], [`launch_with`], [`alone`], [`json_report`], and [`Running`], the
+//!   one wait loop with its timeout (also for runs a test signals midway: [`mpirun_command`]);
+//! - refusals: [`Outcome::assert_refused`] and [`assert_refused_at`] (exit code, rank 0's one
+//!   line, nothing on stdout, no hang, at the given rank counts);
+//! - results: [`SameEveryRun`] (every run gives the first run's bytes), [`parse_npy`] and
+//!   [`read_counts`] (the one `.npy` reader), [`listing`] (the one folder listing);
+//! - inputs: [`Lcg`] and its points, [`write_cities_csv`], [`cities_file`], [`csv_coords`],
+//!   [`outputs`], [`strings`] / [`strs`];
+//! - processes and signals: [`procs_with`], [`signal`], [`send_signal`], [`sig_name`].
 #![allow(dead_code)] // each test file uses a different subset
 
 use std::path::{Path, PathBuf};
@@ -116,6 +127,17 @@ impl Lcg {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// `n` points uniform on the sphere, (lat, lon) in degrees: the latitude's sine uniform in
+    /// [-1, 1), the longitude uniform in [-180, 180); each point draws its latitude first.
+    pub fn sphere_points(&mut self, n: usize) -> Vec<(f64, f64)> {
+        (0..n)
+            .map(|_| {
+                let lat = (2.0 * self.next() - 1.0).asin().to_degrees();
+                (lat, self.next() * 360.0 - 180.0)
+            })
+            .collect()
     }
 }
 
