@@ -6,49 +6,32 @@ mod common;
 
 use std::path::Path;
 
-use common::{launch_with, mpirun_n, root, Outcome};
+use common::{
+    assert_refused_at, json_report, launch_with, outputs, read_counts, read_outputs, root, strings,
+    strs, SameEveryRun,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mandel");
+
+/// `--location data/locations/NAME` and then `view` (size, scale).
+fn location_args(name: &str, view: &[&str]) -> Vec<String> {
+    let loc = root().join("data/locations").join(name);
+    strings(&[&["--location", loc.to_str().unwrap()], view].concat())
+}
 
 /// A view 1e-310 wide on the path to rust-fractal-core's 4e533 location: pixel offsets far
 /// below f64's range, counts from about 37,000 to 48,000 in some 200 values.
 fn deep_args() -> Vec<String> {
-    let loc = root().join("data/locations/4e533.toml");
-    [
-        "--location",
-        loc.to_str().unwrap(),
-        "--scale",
-        "1e-310",
-        "--width",
-        "48",
-        "--height",
-        "36",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    location_args(
+        "4e533.toml",
+        &["--scale", "1e-310", "--width", "48", "--height", "36"],
+    )
 }
 
 /// rust-fractal-core's 1e50 location at 45x36 (a width no multiple of the groups of 8 that
 /// start in lock step): offsets within f64's range, counts from about 170,000 to 190,000.
 fn f64_range_args() -> Vec<String> {
-    let loc = root().join("data/locations/1e50.toml");
-    [
-        "--location",
-        loc.to_str().unwrap(),
-        "--width",
-        "45",
-        "--height",
-        "36",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
-}
-
-fn run(ranks: Option<u32>, args: &[String]) -> Outcome {
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    launch_with(BIN, ranks, &args)
+    location_args("1e50.toml", &["--width", "45", "--height", "36"])
 }
 
 #[test]
@@ -65,63 +48,37 @@ fn f64_range_perturbation_is_the_same_bytes_at_any_rank_count_thread_count_and_s
 /// thread counts, all the same bytes; the reference at `bits` or more.
 fn same_bytes_everywhere(view_args: Vec<String>, bits: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let mut want: Option<(Vec<u8>, Vec<u8>)> = None;
+    let (mut counts_every_run, mut png_every_run) =
+        (SameEveryRun::default(), SameEveryRun::default());
     let mut runs = 0;
     for ranks in [Some(1), Some(2), Some(3), Some(4)] {
         for (schedule, threads) in [("cyclic", "1"), ("block", "2"), ("dynamic", "3")] {
             let png = dir.path().join(format!("d{runs}.png"));
             let npy = dir.path().join(format!("d{runs}.npy"));
-            let mut args = view_args.clone();
-            args.extend(
-                [
-                    "--schedule",
-                    schedule,
-                    "--threads",
-                    threads,
-                    "--out",
-                    png.to_str().unwrap(),
-                    "--counts",
-                    npy.to_str().unwrap(),
-                    "--json",
-                ]
-                .map(String::from),
+            let run = ["--schedule", schedule, "--threads", threads, "--json"];
+            let out = outputs(&png, &npy);
+            let o = launch_with(
+                BIN,
+                ranks,
+                &[&strs(&view_args), &run[..], &strs(&out)].concat(),
             );
-            let o = run(ranks, &args);
             o.assert_success();
             let report = o.json();
             assert_eq!(report["kernel"], "perturbation", "auto picks perturbation");
             assert!(report["precision_bits"].as_u64().unwrap() >= bits);
             assert!(report["reference_s"].as_f64().unwrap() >= 0.0);
-            let got = (std::fs::read(&png).unwrap(), std::fs::read(&npy).unwrap());
-            match &want {
-                None => {
-                    let counts = npy_counts(&got.1);
-                    let (lo, hi) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
-                    assert!(hi - lo > 20, "the view shows structure ({lo}..{hi})");
-                    want = Some(got);
-                }
-                Some(w) => {
-                    assert!(
-                        w.1 == got.1,
-                        "{ranks:?} ranks {schedule} x{threads}: counts differ"
-                    );
-                    assert!(
-                        w.0 == got.0,
-                        "{ranks:?} ranks {schedule} x{threads}: PNG differs"
-                    );
-                }
+            let (png, npy) = read_outputs(&png, &npy);
+            if counts_every_run.first().is_none() {
+                let (_, counts) = read_counts(&npy);
+                let (lo, hi) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+                assert!(hi - lo > 20, "the view shows structure ({lo}..{hi})");
             }
+            let what = format!("{ranks:?} ranks {schedule} x{threads}");
+            counts_every_run.check(npy, &format!("{what}: counts"));
+            png_every_run.check(png, &format!("{what}: PNG"));
             runs += 1;
         }
     }
-}
-
-fn npy_counts(bytes: &[u8]) -> Vec<u32> {
-    let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    bytes[10 + header..]
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
 }
 
 /// A `.kfr` in Kalles Fraktaler's layout for the same point as `data/locations/1e14.toml`.
@@ -140,46 +97,14 @@ fn both_location_formats_render_and_flags_override_them() {
     let toml = root().join("data/locations/1e14.toml");
     let kfr = write_kfr(dir.path());
     for ranks in [Some(1), Some(4)] {
-        let o = run(
-            ranks,
-            &[
-                "--location",
-                toml.to_str().unwrap(),
-                "--width",
-                "64",
-                "--height",
-                "48",
-                "--json",
-            ]
-            .map(String::from),
-        );
-        o.assert_success();
-        let j = o.json();
+        let j = location_report(ranks, &toml, &[]);
         assert_eq!(j["max_iter"], 4036, "iterations from the file");
         assert_eq!(j["kernel"], "perturbation");
         // rust-fractal-core: S = 4 W / ((H - 1) zoom).
         let s: f64 = j["scale"].as_str().unwrap().parse().unwrap();
         let want = 4.0 * 64.0 / (47.0 * 1e14);
         assert!((s / want - 1.0).abs() < 1e-5, "scale {s} vs {want}");
-        let o = run(
-            ranks,
-            &[
-                "--location",
-                kfr.to_str().unwrap(),
-                "--width",
-                "64",
-                "--height",
-                "48",
-                "--json",
-                "--max-iter",
-                "1000",
-                "--scale",
-                "2e-13",
-            ]
-            .map(String::from),
-        );
-        o.assert_success();
-        let j = o.json();
+        let j = location_report(ranks, &kfr, &["--max-iter", "1000", "--scale", "2e-13"]);
         assert_eq!(j["max_iter"], 1000, "--max-iter overrides the file");
         assert_eq!(j["scale"], "2e-13", "--scale overrides the file");
         assert!(j["center_re"]
@@ -187,24 +112,24 @@ fn both_location_formats_render_and_flags_override_them() {
             .unwrap()
             .starts_with("-1.7598171308048478136"));
         // Kalles Fraktaler: the image height spans 4 / zoom, S = 4 W / (H zoom).
-        let o = run(
-            ranks,
-            &[
-                "--location",
-                kfr.to_str().unwrap(),
-                "--width",
-                "64",
-                "--height",
-                "48",
-                "--json",
-            ]
-            .map(String::from),
-        );
-        o.assert_success();
-        let s: f64 = o.json()["scale"].as_str().unwrap().parse().unwrap();
+        let j = location_report(ranks, &kfr, &[]);
+        let s: f64 = j["scale"].as_str().unwrap().parse().unwrap();
         let want = 4.0 * 64.0 / (48.0 * 1e14);
         assert!((s / want - 1.0).abs() < 1e-5, "scale {s} vs {want}");
     }
+}
+
+/// The JSON report (the run must succeed) of location `file` at 64x48, `extra` flags added.
+fn location_report(ranks: Option<u32>, file: &Path, extra: &[&str]) -> serde_json::Value {
+    let view = [
+        "--location",
+        file.to_str().unwrap(),
+        "--width",
+        "64",
+        "--height",
+        "48",
+    ];
+    json_report(BIN, ranks, &[&view[..], extra].concat())
 }
 
 #[test]
@@ -305,24 +230,6 @@ fn bad_locations_and_impossible_depths_get_one_line_and_exit_2() {
         ),
     ];
     for (args, want) in &cases {
-        for ranks in [1, 4] {
-            let a: Vec<&str> = args.iter().map(String::as_str).collect();
-            let o = mpirun_n(BIN, ranks, &a);
-            assert!(!o.timed_out, "{args:?} hung");
-            assert_eq!(o.code, Some(2), "{args:?} at {ranks} ranks: {}", o.stderr);
-            let lines = o.error_lines();
-            assert_eq!(
-                lines.len(),
-                1,
-                "{args:?}: one error line, stderr:\n{}",
-                o.stderr
-            );
-            assert!(
-                lines[0].contains(want),
-                "{args:?}: {:?} lacks {want:?}",
-                lines[0]
-            );
-            assert!(o.stdout.is_empty(), "{args:?}: nothing on stdout");
-        }
+        assert_refused_at(BIN, &[1, 4], &strs(args), 2, want);
     }
 }

@@ -42,6 +42,13 @@ fn perturbation_counts(view: &DeepView, max_iter: u32, bla: bool) -> Vec<u32> {
         .collect()
 }
 
+/// Counts of every pixel, row 0 first, by the direct f64 kernel.
+fn direct_counts(view: &Viewport, max_iter: u32) -> Vec<u32> {
+    (0..view.height())
+        .flat_map(|r| (0..view.width()).map(move |j| escape_count(view.c_at(j, r), max_iter)))
+        .collect()
+}
+
 #[test]
 fn perturbation_matches_the_direct_kernel_where_f64_suffices() {
     // (centre, scale, max_iter): the whole set, seahorse valley, a bulb's edge.
@@ -60,12 +67,7 @@ fn perturbation_matches_the_direct_kernel_where_f64_suffices() {
             h,
         )
         .expect("f64 resolves it");
-        let direct: Vec<u32> = (0..h)
-            .flat_map(|r| {
-                let v = &f64_view;
-                (0..w).map(move |j| escape_count(v.c_at(j, r), max_iter))
-            })
-            .collect();
+        let direct = direct_counts(&f64_view, max_iter);
         let view = deep_view(re, im, scale, w, h);
         for bla in [false, true] {
             let got = perturbation_counts(&view, max_iter, bla);
@@ -237,12 +239,7 @@ fn at_1e_12_perturbation_matches_the_oracle_and_the_direct_kernel_wherever_that_
     let (w, h) = (120u32, 80u32);
     let f64_view = Viewport::from_center(re.parse().unwrap(), im.parse().unwrap(), 1e-12, w, h)
         .expect("f64 resolves it");
-    let direct: Vec<u32> = (0..h)
-        .flat_map(|r| {
-            let v = &f64_view;
-            (0..w).map(move |j| escape_count(v.c_at(j, r), max_iter))
-        })
-        .collect();
+    let direct = direct_counts(&f64_view, max_iter);
     let view = deep_view(re, im, scale, w, h);
     let oracle = oracle_counts(&view, re, im, scale, max_iter);
     let n = oracle.len();

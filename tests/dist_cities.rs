@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{data, launch_with, mpirun_n, Outcome, LAUNCHES};
+use common::{data, json_report, launch_with, mpirun_n, Outcome, LAUNCHES};
 use std::path::Path;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dist-cities");
@@ -44,11 +44,7 @@ fn sample_cities() -> Vec<(String, String, f64, f64)> {
 }
 
 fn run_json(ranks: Option<u32>, args: &[&str]) -> serde_json::Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = launch_with(BIN, ranks, &all);
-    out.assert_success();
-    out.json()
+    json_report(BIN, ranks, args)
 }
 
 /// The parts of a JSON report that must not depend on the rank count: distance bits, the two
@@ -277,34 +273,12 @@ fn more_ranks_than_pairs() {
     }
 }
 
-/// Checks a failed run: exit 2, exactly one line of the program's own naming the problem, fast.
+/// Checks a failed run: refused (exit 2, exactly one line of the program's own naming the
+/// problem, nothing on stdout), and fast.
 fn assert_bad_input(out: &Outcome, want: &str, what: &str) {
-    assert!(!out.timed_out, "{what}: hung");
+    out.assert_refused(2, want, what);
     // A refusal must be quick, not merely eventual (measured: about 0.4 s at 4 ranks).
     assert!(out.elapsed.as_secs() < 10, "{what}: took {:?}", out.elapsed);
-    assert_eq!(
-        out.code,
-        Some(2),
-        "{what}: exit code; stderr:\n{}",
-        out.stderr
-    );
-    let lines = out.error_lines();
-    assert_eq!(
-        lines.len(),
-        1,
-        "{what}: one error line expected, stderr:\n{}",
-        out.stderr
-    );
-    assert!(
-        lines[0].contains(want),
-        "{what}: {:?} lacks {want:?}",
-        lines[0]
-    );
-    assert!(
-        out.stdout.is_empty(),
-        "{what}: nothing on stdout, got {}",
-        out.stdout
-    );
 }
 
 #[test]
@@ -486,17 +460,9 @@ fn another_mpis_launcher_is_refused_with_a_clear_message() {
         "computed anyway:\n{}",
         out.stdout
     );
-    let lines = out.error_lines();
-    assert_eq!(
-        lines.len(),
-        1,
-        "one message, from the launcher's rank 0: {}",
-        out.stderr
-    );
-    assert!(
-        lines[0].contains("the launcher started 3 processes but MPI sees 1"),
-        "{}",
-        lines[0]
+    out.one_error_line(
+        "the launcher started 3 processes but MPI sees 1",
+        "one message, from the launcher's rank 0",
     );
 }
 

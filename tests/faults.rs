@@ -30,10 +30,13 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{launcher_may_report_0_for_signalled_ranks, mpirun_n, Outcome};
+use common::{
+    launcher_may_report_0_for_signalled_ranks, listing, mpirun_command, parse_npy, procs_with,
+    send_signal, sig_name, signal, Outcome, Proc, Running,
+};
 
 /// How long after the kill or the signal the job must have ended.
 const BOUND: Duration = Duration::from_secs(15);
@@ -45,98 +48,10 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A process of ours seen in /proc.
-#[derive(Debug, Clone)]
-struct Proc {
-    pid: u32,
-    ppid: u32,
-    /// File name of the executable.
-    exe: String,
-    /// The MPI rank, from the launcher's environment variables.
-    rank: Option<u32>,
-}
-
-/// Every process whose command line mentions `marker` (a unique temporary folder).
-fn procs_with(marker: &str) -> Vec<Proc> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let mut found = Vec::new();
-    for e in entries.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        let dir = e.path();
-        let Ok(cmdline) = std::fs::read(dir.join("cmdline")) else {
-            continue;
-        };
-        if !String::from_utf8_lossy(&cmdline).contains(marker) {
-            continue;
-        }
-        let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
-        // `pid (comm) state ppid ...`: comm may hold spaces, so parse after the last ')'.
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        let exe = std::fs::read_link(dir.join("exe"))
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_default();
-        let environ = std::fs::read(dir.join("environ")).unwrap_or_default();
-        let rank = environ.split(|b| *b == 0).find_map(|var| {
-            let var = String::from_utf8_lossy(var);
-            ["OMPI_COMM_WORLD_RANK=", "PMI_RANK="]
-                .iter()
-                .find_map(|k| var.strip_prefix(k).and_then(|v| v.parse().ok()))
-        });
-        found.push(Proc {
-            pid,
-            ppid,
-            exe,
-            rank,
-        });
-    }
-    found
-}
-
-/// The name of a signal the tests send, without the `SIG` prefix, for messages.
-fn sig_name(sig: libc::c_int) -> &'static str {
-    match sig {
-        libc::SIGINT => "INT",
-        libc::SIGTERM => "TERM",
-        libc::SIGKILL => "KILL",
-        _ => "another signal",
-    }
-}
-
-/// Sends `sig` to `pid` with kill(2) (no `kill` binary: a minimal system has no procps).
-fn send(pid: u32, sig: libc::c_int) -> std::io::Result<()> {
-    let pid = libc::pid_t::try_from(pid).expect("a pid fits pid_t");
-    // SAFETY: kill(2) only reads its two integer arguments.
-    if unsafe { libc::kill(pid, sig) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-/// Sends `sig` to a process the test needs alive (`what` names it): a signal that cannot be
-/// delivered, even because the process is already gone, fails the test, which could not do its job.
-fn signal(pid: u32, sig: libc::c_int, what: &str) {
-    if let Err(e) = send(pid, sig) {
-        panic!(
-            "cannot send SIG{} to {what} (pid {pid}): {e}; the fault was not injected",
-            sig_name(sig)
-        );
-    }
-}
-
 /// Sends `sig` to a process that may have ended by itself meanwhile; returns whether it was
 /// still there (ESRCH: gone). Any other failure fails the test.
 fn signal_if_alive(pid: u32, sig: libc::c_int, what: &str) -> bool {
-    match send(pid, sig) {
+    match send_signal(pid, sig) {
         Ok(()) => true,
         Err(e) if e.raw_os_error() == Some(libc::ESRCH) => false,
         Err(e) => panic!(
@@ -166,7 +81,7 @@ struct Job {
     dir: tempfile::TempDir,
     marker: String,
     bin: String,
-    handle: Option<JoinHandle<Outcome>>,
+    running: Option<Running>,
 }
 
 impl Job {
@@ -179,11 +94,8 @@ impl Job {
             args.iter().any(|a| a.contains(&marker)),
             "the command line must name the job's folder, to find its processes"
         );
-        let bin_path = bin.to_string();
-        let handle = thread::spawn(move || {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            mpirun_n(&bin_path, 4, &args)
-        });
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let running = Running::spawn(mpirun_command(bin, 4, &args, &[]));
         let bin = Path::new(bin)
             .file_name()
             .expect("binary name")
@@ -193,7 +105,7 @@ impl Job {
             dir,
             marker,
             bin,
-            handle: Some(handle),
+            running: Some(running),
         }
     }
 
@@ -201,15 +113,15 @@ impl Job {
         self.dir.path().join(name)
     }
 
-    fn finished(&self) -> bool {
-        self.handle.as_ref().is_none_or(|h| h.is_finished())
+    fn finished(&mut self) -> bool {
+        self.running.as_mut().is_none_or(Running::has_ended)
     }
 
     /// Waits until the launcher and all 4 ranks (with their rank numbers) are running, each with
     /// its SIGINT and SIGTERM handlers installed (after MPI's initialisation), so that a signal
     /// sent next meets the program's handlers and not a disposition inherited from whatever
     /// started the tests (a shell's background job ignores SIGINT).
-    fn wait_for_ranks(&self) -> (Proc, Vec<Proc>) {
+    fn wait_for_ranks(&mut self) -> (Proc, Vec<Proc>) {
         let start = Instant::now();
         loop {
             let procs = procs_with(&self.marker);
@@ -239,23 +151,13 @@ impl Job {
 
     /// Waits for the launch to return; returns its outcome and the time since `since`.
     fn finish(&mut self, since: Instant) -> (Outcome, Duration) {
-        let outcome = self
-            .handle
-            .take()
-            .expect("not joined yet")
-            .join()
-            .expect("launch thread");
+        let outcome = self.running.take().expect("not finished yet").finish();
         (outcome, since.elapsed())
     }
 
     /// Names in the job's folder, sorted.
     fn listing(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
-            .expect("readable")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
+        listing(self.dir.path())
     }
 }
 
@@ -265,7 +167,7 @@ impl Drop for Job {
     /// test (reported only, when the test is already failing: a second panic would abort).
     fn drop(&mut self) {
         for p in procs_with(&self.marker) {
-            if let Err(e) = send(p.pid, libc::SIGKILL) {
+            if let Err(e) = send_signal(p.pid, libc::SIGKILL) {
                 if e.raw_os_error() == Some(libc::ESRCH) {
                     continue;
                 }
@@ -280,9 +182,8 @@ impl Drop for Job {
                 }
             }
         }
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
+        // And the launcher's group, if it is still there (Running's own drop).
+        self.running.take();
     }
 }
 
@@ -418,82 +319,64 @@ fn interrupt_launcher(job: &mut Job, sig: libc::c_int, after: Duration) -> Outco
     outcome
 }
 
-#[test]
-fn mandel_survives_a_killed_rank() {
-    let _serial = serial();
-    let mut job = start_mandel();
-    let outcome = kill_a_rank(&mut job, Duration::from_millis(1500));
-    assert_mandel_untouched(&job, &outcome);
+/// The programs the fault tests interrupt, each with its workload and what it must leave.
+#[derive(Clone, Copy)]
+enum Program {
+    Mandel,
+    Cities,
 }
 
-#[test]
-fn dist_cities_survives_a_killed_rank() {
-    let _serial = serial();
-    let mut job = start_cities();
-    let outcome = kill_a_rank(&mut job, Duration::from_millis(1500));
-    assert_cities_untouched(&job, &outcome);
+/// The faults: a non-root rank SIGKILLed, or SIGINT / SIGTERM to the launcher.
+#[derive(Clone, Copy)]
+enum Fault {
+    KillRank2,
+    ToLauncher(libc::c_int),
 }
 
-#[test]
-fn mandel_sigint_to_launcher() {
+/// Starts `program`'s workload at 4 ranks, injects `fault` 1.5 s after the ranks are up, and
+/// checks the end (in time, with the exit code the fault gives) and what is left in its folder.
+fn fault_leaves_no_file(program: Program, fault: Fault) {
     let _serial = serial();
-    let mut job = start_mandel();
-    let outcome = interrupt_launcher(&mut job, libc::SIGINT, Duration::from_millis(1500));
-    assert_mandel_untouched(&job, &outcome);
-}
-
-#[test]
-fn mandel_sigterm_to_launcher() {
-    let _serial = serial();
-    let mut job = start_mandel();
-    let outcome = interrupt_launcher(&mut job, libc::SIGTERM, Duration::from_millis(1500));
-    assert_mandel_untouched(&job, &outcome);
-}
-
-#[test]
-fn dist_cities_sigint_to_launcher() {
-    let _serial = serial();
-    let mut job = start_cities();
-    let outcome = interrupt_launcher(&mut job, libc::SIGINT, Duration::from_millis(1500));
-    assert_cities_untouched(&job, &outcome);
-}
-
-#[test]
-fn dist_cities_sigterm_to_launcher() {
-    let _serial = serial();
-    let mut job = start_cities();
-    let outcome = interrupt_launcher(&mut job, libc::SIGTERM, Duration::from_millis(1500));
-    assert_cities_untouched(&job, &outcome);
-}
-
-/// Checks a `.npy` file of `u32`/`i32`/... counts is whole: its header's shape times the element
-/// size accounts for exactly the bytes after the header.
-fn npy_is_whole(bytes: &[u8], width: usize, height: usize) -> bool {
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
-        return false;
+    let mut job = match program {
+        Program::Mandel => start_mandel(),
+        Program::Cities => start_cities(),
+    };
+    let after = Duration::from_millis(1500);
+    let outcome = match fault {
+        Fault::KillRank2 => kill_a_rank(&mut job, after),
+        Fault::ToLauncher(sig) => interrupt_launcher(&mut job, sig, after),
+    };
+    match program {
+        Program::Mandel => assert_mandel_untouched(&job, &outcome),
+        Program::Cities => assert_cities_untouched(&job, &outcome),
     }
-    let (header_len, start) = match bytes[6] {
-        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        _ if bytes.len() >= 12 => (
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-            12,
-        ),
-        _ => return false,
+}
+
+/// One `#[test]` per (program, fault), each named for what it checks.
+macro_rules! fault_tests {
+    ($($name:ident: $program:ident, $fault:expr;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                fault_leaves_no_file(Program::$program, $fault);
+            }
+        )*
     };
-    let Some(header) = bytes.get(start..start + header_len) else {
-        return false;
-    };
-    let header = String::from_utf8_lossy(header);
-    let elem: usize = header
-        .split("'descr': '")
-        .nth(1)
-        .and_then(|d| d.split('\'').next())
-        .and_then(|d| d.get(2..))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    header.contains(&format!("({height}, {width})"))
-        && elem > 0
-        && bytes.len() - start - header_len == width * height * elem
+}
+
+fault_tests! {
+    mandel_survives_a_killed_rank: Mandel, Fault::KillRank2;
+    dist_cities_survives_a_killed_rank: Cities, Fault::KillRank2;
+    mandel_sigint_to_launcher: Mandel, Fault::ToLauncher(libc::SIGINT);
+    mandel_sigterm_to_launcher: Mandel, Fault::ToLauncher(libc::SIGTERM);
+    dist_cities_sigint_to_launcher: Cities, Fault::ToLauncher(libc::SIGINT);
+    dist_cities_sigterm_to_launcher: Cities, Fault::ToLauncher(libc::SIGTERM);
+}
+
+/// Whether a `.npy` file of counts is whole: a header of shape `(height, width)` whose
+/// elements account for exactly the bytes after it.
+fn npy_is_whole(bytes: &[u8], width: usize, height: usize) -> bool {
+    parse_npy(bytes).is_ok_and(|npy| npy.shape == [height, width] && npy.is_whole())
 }
 
 /// The signal lands while the counts and the image are being written (the job's folder holds a

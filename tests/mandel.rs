@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{launch_with, mpirun_n, root, Outcome, LAUNCHES};
+use common::{
+    assert_refused_at, launch_with, listing, mpirun_n, outputs, read_counts, read_outputs, root,
+    strs, Outcome, SameEveryRun, LAUNCHES,
+};
 use std::path::Path;
 use std::process::Command;
 
@@ -43,33 +46,13 @@ fn reference_counts(
     out
 }
 
-/// Parses a version-1.0 `.npy` of `<u4`: returns (header text, shape, values).
-fn read_npy(path: &Path) -> (String, (usize, usize), Vec<u32>) {
+/// Reads mandel's counts file (a version-1.0 `.npy` of `<u4`, checked by `common::read_counts`):
+/// returns (shape, values).
+fn read_npy(path: &Path) -> ((usize, usize), Vec<u32>) {
     let bytes = std::fs::read(path).expect("npy file");
-    assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00", "magic and version");
-    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    assert_eq!((10 + header_len) % 64, 0, "header padded to 64 bytes");
-    let header = String::from_utf8(bytes[10..10 + header_len].to_vec()).expect("ascii header");
-    assert!(header.ends_with('\n'));
-    assert!(
-        header.contains("'descr': '<u4'") && header.contains("'fortran_order': False"),
-        "{header}"
-    );
-    let shape_text = header
-        .split("'shape': (")
-        .nth(1)
-        .and_then(|s| s.split(')').next())
-        .expect("shape");
-    let dims: Vec<usize> = shape_text
-        .split(',')
-        .filter_map(|d| d.trim().parse().ok())
-        .collect();
-    let values: Vec<u32> = bytes[10 + header_len..]
-        .chunks_exact(4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
-    assert_eq!(values.len(), dims[0] * dims[1]);
-    (header, (dims[0], dims[1]), values)
+    let (npy, values) = read_counts(&bytes);
+    assert_eq!(npy.shape.len(), 2, "{}", npy.header);
+    ((npy.shape[0], npy.shape[1]), values)
 }
 
 fn run_ok(ranks: Option<u32>, args: &[&str]) -> Outcome {
@@ -83,34 +66,18 @@ fn output_is_byte_identical_for_every_rank_count_and_schedule() {
     let dir = tempfile::tempdir().expect("temp dir");
     let base = ["--width", "360", "--height", "240", "--max-iter", "120"];
     for extra in [&[][..], &["--smooth", "--colormap", "magma"][..]] {
-        let mut reference: Option<(Vec<u8>, Vec<u8>)> = None;
+        let mut files = SameEveryRun::default();
         for schedule in ["block", "cyclic", "dynamic"] {
             for ranks in LAUNCHES {
                 let png = dir.path().join(format!("{schedule}-{ranks:?}.png"));
                 let npy = dir.path().join(format!("{schedule}-{ranks:?}.npy"));
-                let (png_s, npy_s) = (png.display().to_string(), npy.display().to_string());
-                let mut args = base.to_vec();
-                args.extend_from_slice(extra);
-                args.extend_from_slice(&[
-                    "--schedule",
-                    schedule,
-                    "--out",
-                    &png_s,
-                    "--counts",
-                    &npy_s,
-                ]);
-                run_ok(ranks, &args);
-                let got = (
-                    std::fs::read(&png).expect("png"),
-                    std::fs::read(&npy).expect("npy"),
+                let out = outputs(&png, &npy);
+                run_ok(
+                    ranks,
+                    &[&base[..], extra, &["--schedule", schedule], &strs(&out)].concat(),
                 );
-                match &reference {
-                    None => reference = Some(got),
-                    Some(want) => assert!(
-                        *want == got,
-                        "{schedule} at {ranks:?} ranks {extra:?} differs"
-                    ),
-                }
+                let what = format!("{schedule} at {ranks:?} ranks {extra:?}");
+                files.check(read_outputs(&png, &npy), &what);
             }
         }
     }
@@ -154,7 +121,7 @@ fn counts_match_the_plain_formula_and_images_decode() {
                 "--json",
             ],
         );
-        let (_, shape, counts) = read_npy(&npy);
+        let (shape, counts) = read_npy(&npy);
         assert_eq!(shape, (h as usize, w as usize));
         let want = reference_counts(x0, x1, y0, y1, w, h, it);
         let differ = counts.iter().zip(&want).filter(|(a, b)| a != b).count();
@@ -191,7 +158,7 @@ fn row_zero_is_the_top_of_the_view() {
             "--height", "4", "--counts", &npy_s,
         ],
     );
-    let (_, _, counts) = read_npy(&npy);
+    let (_, counts) = read_npy(&npy);
     // Rows sample y = 1.5, 1.0, 0.5, 0.0; columns x = -1.0, -0.5.
     assert_eq!(
         counts[6..8],
@@ -317,17 +284,6 @@ fn colormap_list_names_the_maps() {
     }
 }
 
-/// Every file in a folder, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("dir")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn every_bad_input_fails_cleanly_and_leaves_no_file() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -403,27 +359,12 @@ fn every_bad_input_fails_cleanly_and_leaves_no_file() {
             if !all.contains(&"--out") {
                 all.extend_from_slice(&["--out", &new_png]);
             }
-            let o = mpirun_n(BIN, ranks, &all);
-            assert!(!o.timed_out, "{args:?}: hung");
+            assert_refused_at(BIN, &[ranks], &all, 2, want);
             assert_eq!(
-                o.code,
-                Some(2),
-                "{args:?} at {ranks} ranks; stderr:\n{}",
-                o.stderr
+                listing(d),
+                before,
+                "{args:?} at {ranks} ranks: a file was left behind"
             );
-            let lines = o.error_lines();
-            assert_eq!(
-                lines.len(),
-                1,
-                "{args:?}: one error line, stderr:\n{}",
-                o.stderr
-            );
-            assert!(
-                lines[0].contains(want),
-                "{args:?}: {:?} lacks {want:?}",
-                lines[0]
-            );
-            assert_eq!(listing(d), before, "{args:?}: a file was left behind");
         }
     }
     assert_eq!(
@@ -492,7 +433,7 @@ fn kernels_threads_and_ranks_give_identical_bytes() {
     ];
     // Smooth colouring too: the PNG then shows the smooth values, which the fast kernel gets by
     // replaying each escaped pixel's last block.
-    let mut reference: Option<(Vec<u8>, Vec<u8>)> = None;
+    let mut files = SameEveryRun::default();
     let mut computed = Vec::new();
     for (kernel, ranks, threads, schedule) in [
         ("scalar", Some(1), "1", "cyclic"),
@@ -506,23 +447,17 @@ fn kernels_threads_and_ranks_give_identical_bytes() {
         let npy = dir
             .path()
             .join(format!("{kernel}-{ranks:?}-{threads}-{schedule}.npy"));
-        let npy_s = npy.display().to_string();
-        let png_s = npy.with_extension("png").display().to_string();
-        let mut args = view.to_vec();
-        args.extend_from_slice(&[
+        let png = npy.with_extension("png");
+        let out = outputs(&png, &npy);
+        let run = [
             "--kernel",
             kernel,
             "--threads",
             threads,
             "--schedule",
             schedule,
-            "--counts",
-            &npy_s,
-            "--smooth",
-            "--out",
-            &png_s,
-            "--json",
-        ]);
+        ];
+        let args = [&view[..], &run, &["--smooth", "--json"], &strs(&out)].concat();
         let v = run_ok(ranks, &args).json();
         assert_eq!(v["kernel"], kernel);
         assert_eq!(
@@ -534,17 +469,8 @@ fn kernels_threads_and_ranks_give_identical_bytes() {
             v["computed_iterations"].as_u64().expect("computed"),
             v["pixel_iterations"].as_u64().expect("pixel"),
         ));
-        let bytes = (
-            std::fs::read(&npy).expect("npy"),
-            std::fs::read(&png_s).expect("png"),
-        );
-        match &reference {
-            None => reference = Some(bytes),
-            Some(want) => assert!(
-                *want == bytes,
-                "{kernel} {ranks:?}x{threads} {schedule} differs"
-            ),
-        }
+        let what = format!("{kernel} {ranks:?}x{threads} {schedule}");
+        files.check(read_outputs(&png, &npy), &what);
     }
     // The pixel-iterations never depend on the kernel; the fast kernel computes fewer iterations
     // than the scalar one here because it skips the cardioid.
@@ -564,22 +490,19 @@ fn counts_beyond_16_bits_survive_every_rank_count() {
         "--xmin", "-0.8", "--xmax", "-0.7", "--ymin", "0.05", "--ymax", "0.15", "--width", "41",
         "--height", "29",
     ];
-    let mut reference: Option<Vec<u32>> = None;
+    let mut counts_every_run = SameEveryRun::default();
     for ranks in [Some(1), Some(3), None] {
         let npy = dir.path().join(format!("{ranks:?}.npy"));
         let npy_s = npy.display().to_string();
         let mut args = view.to_vec();
         args.extend_from_slice(&["--max-iter", "70000", "--counts", &npy_s]);
         run_ok(ranks, &args);
-        let (_, _, counts) = read_npy(&npy);
+        let (_, counts) = read_npy(&npy);
         assert!(counts.contains(&70000), "some pixels stay in the set");
-        match &reference {
-            None => reference = Some(counts),
-            Some(want) => assert_eq!(want, &counts, "{ranks:?} ranks"),
-        }
+        counts_every_run.check(counts, &format!("{ranks:?} ranks"));
     }
     let want = reference_counts(-0.8, -0.7, 0.05, 0.15, 41, 29, 70000);
-    assert_eq!(reference.expect("ran"), want);
+    assert_eq!(counts_every_run.first().expect("ran"), &want);
 }
 
 #[test]
@@ -588,32 +511,20 @@ fn counts_larger_than_the_disk_are_refused_up_front() {
     // computing a row (images past 2^31 pixels are fine otherwise; the disk is the limit).
     let dir = tempfile::tempdir().expect("temp dir");
     let npy = dir.path().join("huge.npy");
-    for ranks in [1, 4] {
-        let o = mpirun_n(
-            BIN,
-            ranks,
-            &[
-                "--width",
-                "2000000000",
-                "--height",
-                "2000000000",
-                "--counts",
-                npy.to_str().expect("utf-8"),
-            ],
-        );
-        assert!(!o.timed_out, "hung");
-        assert_eq!(o.code, Some(2), "{}", o.stderr);
-        let lines = o.error_lines();
-        assert_eq!(lines.len(), 1, "{}", o.stderr);
-        assert!(
-            lines[0].contains("output needs 16.00 EB but its folder has")
-                && lines[0].contains("huge.npy"),
-            "{}",
-            lines[0]
-        );
+    let huge = [
+        "--width",
+        "2000000000",
+        "--height",
+        "2000000000",
+        "--counts",
+    ];
+    let args = [&huge[..], &[npy.to_str().expect("utf-8")]].concat();
+    let want = "output needs 16.00 EB but its folder has";
+    for (ranks, o) in assert_refused_at(BIN, &[1, 4], &args, 2, want) {
+        assert!(o.error_lines()[0].contains("huge.npy"), "{}", o.stderr);
         assert!(
             o.elapsed.as_secs() < 10,
-            "refused only after {:?}",
+            "{ranks} ranks: refused only after {:?}",
             o.elapsed
         );
         assert!(!npy.exists());

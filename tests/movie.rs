@@ -4,18 +4,18 @@
 //! what it holds as it ends, at 2 and 4 ranks) and SIGTERM to rank 0 while a frame is finished
 //! (that frame is written); and the bad requests, at 1 and 4 ranks.
 //!
-//! The interrupted runs are started here (not through `common::launch`) so that they can be
-//! signalled midway; each is bounded by a timeout like every other launch.
+//! The interrupted runs are started with `common::Running` so that they can be signalled midway;
+//! each is bounded by the timeout of every other launch.
 
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::{
-    alone, launcher_may_report_0_for_signalled_ranks, mpirun_command, mpirun_n, mpirun_n_env,
+    alone, assert_refused_at, launcher_may_report_0_for_signalled_ranks, listing, mpirun_command,
+    mpirun_n, mpirun_n_env, procs_with, signal, strs, Outcome, Running,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_mandel");
@@ -36,99 +36,45 @@ fn s(p: &Path) -> String {
 
 /// Names in `dir` that are temporary files of an atomic write (`.<name>.tmp-<pid>-<n>`).
 fn temporaries(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.contains(".tmp-"))
-                .collect()
-        })
-        .unwrap_or_default()
+    listing(dir)
+        .into_iter()
+        .filter(|n| n.contains(".tmp-"))
+        .collect()
 }
 
-/// Files in `dir` whose names end in `ext`, sorted.
+/// Files in `dir` whose names end in `.ext`, sorted.
 fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == ext))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
+    listing(dir)
+        .into_iter()
+        .map(|n| dir.join(n))
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect()
+}
+
+/// Two new folders in `dir`: `want` for an uninterrupted run's files, `got` for the
+/// interrupted one's.
+fn want_and_got(dir: &Path) -> (PathBuf, PathBuf) {
+    let (want, got) = (dir.join("want"), dir.join("got"));
+    std::fs::create_dir(&want).expect("mkdir");
+    std::fs::create_dir(&got).expect("mkdir");
+    (want, got)
 }
 
 fn bytes(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-/// A launch started in its own process group, killed (the whole group) if it outlives
-/// `common::TIMEOUT`.
-struct Running {
-    child: Child,
-    start: Instant,
+/// Starts `mandel` under mpirun with `args` and `env`, to be signalled midway; its stderr can be
+/// read as it runs (`Running::stderr_path`).
+fn start(ranks: u32, args: &[String], env: &[(&str, &str)]) -> Running {
+    Running::spawn(mpirun_command(BIN, ranks, &strs(args), env))
 }
 
-impl Running {
-    /// Starts `mandel` under mpirun with `args` and `env`, stderr into `log` when given.
-    fn start_logged(
-        ranks: u32,
-        args: &[String],
-        env: &[(&str, &str)],
-        log: Option<&Path>,
-    ) -> Running {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut cmd = mpirun_command(BIN, ranks, &args, env);
-        let stderr = match log {
-            Some(p) => Stdio::from(std::fs::File::create(p).expect("log file")),
-            None => Stdio::null(),
-        };
-        cmd.stdout(Stdio::null()).stderr(stderr);
-        Running {
-            child: cmd.spawn().expect("launch mpirun"),
-            start: Instant::now(),
-        }
-    }
-
-    fn pid(&self) -> i32 {
-        self.child.id() as i32
-    }
-
-    /// Waits until `ready()` or the launch ends; whether it is still running.
-    fn wait_for(&mut self, what: &str, ready: impl Fn() -> bool) -> bool {
-        loop {
-            if ready() {
-                return true;
-            }
-            if self.child.try_wait().expect("wait").is_some() {
-                return false;
-            }
-            assert!(
-                self.start.elapsed() < common::TIMEOUT,
-                "{what} not seen within {:?}",
-                common::TIMEOUT
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Waits for the end; the exit code (`None`: killed by a signal).
-    fn finish(mut self) -> Option<i32> {
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status.code();
-            }
-            if self.start.elapsed() > common::TIMEOUT {
-                // SAFETY: killpg(2) only reads its two integer arguments.
-                unsafe { libc::killpg(self.pid(), libc::SIGKILL) };
-                let _ = self.child.wait();
-                panic!("timed out");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
+/// Waits for an interrupted run's end, which must come before the timeout.
+fn end(job: Running) -> Outcome {
+    let outcome = job.finish();
+    assert!(!outcome.timed_out, "timed out: {outcome:?}");
+    outcome
 }
 
 fn movie_args(frames: u32, size: (u32, u32), iters: u32, zoom: (&str, &str)) -> Vec<String> {
@@ -151,10 +97,6 @@ fn movie_args(frames: u32, size: (u32, u32), iters: u32, zoom: (&str, &str)) -> 
     .iter()
     .map(|a| a.to_string())
     .collect()
-}
-
-fn strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
 }
 
 #[test]
@@ -281,9 +223,7 @@ fn slow_movie(out: &Path) -> Vec<String> {
 fn a_movie_killed_by_sigterm_and_sigkill_resumes_to_the_same_frames() {
     let _one = serial();
     let dir = tempfile::tempdir().expect("dir");
-    let (want, got) = (dir.path().join("want"), dir.path().join("got"));
-    std::fs::create_dir(&want).expect("mkdir");
-    std::fs::create_dir(&got).expect("mkdir");
+    let (want, got) = want_and_got(dir.path());
     mpirun_n(BIN, 2, &strs(&slow_movie(&want))).assert_success();
     assert_eq!(files(&want, "png").len(), 12);
 
@@ -294,24 +234,20 @@ fn a_movie_killed_by_sigterm_and_sigkill_resumes_to_the_same_frames() {
     for (sig, after) in [(libc::SIGTERM, 3), (libc::SIGKILL, 6)] {
         let mut args = args.clone();
         args.push("--resume".into());
-        let log = dir.path().join("stderr");
-        let mut job = Running::start_logged(2, &args, &[], Some(&log));
+        let mut job = start(2, &args, &[]);
         let running = job.wait_for("frames", || files(&got, "png").len() >= after);
         assert!(running, "the movie ended before the signal");
-        // SAFETY: kill(2) and killpg(2) only read their two integer arguments.
-        unsafe {
-            if sig == libc::SIGKILL {
-                libc::killpg(job.pid(), sig);
-            } else {
-                libc::kill(job.pid(), sig);
-            }
+        if sig == libc::SIGKILL {
+            job.signal_group(sig);
+        } else {
+            signal(job.pid(), sig, "the launcher");
         }
-        let code = job.finish();
+        let o = end(job);
         if sig == libc::SIGKILL || !launcher_may_report_0_for_signalled_ranks() {
-            assert_ne!(code, Some(0), "an interrupted movie exits non-zero");
+            assert_ne!(o.code, Some(0), "an interrupted movie exits non-zero");
         }
         if sig == libc::SIGTERM {
-            let text = std::fs::read_to_string(&log).expect("stderr");
+            let text = &o.stderr;
             assert!(
                 text.contains("mandel: stopped by SIGTERM; every frame written so far is whole"),
                 "{text}"
@@ -399,6 +335,29 @@ fn slow_image(png: &Path, checkpoint: Option<&Path>) -> Vec<String> {
     args
 }
 
+/// Runs an interrupted image's command again (it must succeed) and checks that it wrote the
+/// uninterrupted run's image (`png` against `want`) and removed its checkpoint; its report.
+fn rerun_restores_the_image(
+    ranks: u32,
+    args: &[String],
+    env: &[(&str, &str)],
+    (png, want): (&Path, &Path),
+    cp: &Path,
+) -> serde_json::Value {
+    let o = mpirun_n_env(BIN, ranks, &strs(args), env);
+    o.assert_success();
+    assert_eq!(
+        bytes(png),
+        bytes(want),
+        "the image is an uninterrupted run's"
+    );
+    assert!(
+        !cp.exists(),
+        "the checkpoint is removed once the image is written"
+    );
+    o.json()
+}
+
 #[test]
 fn an_image_killed_by_sigterm_is_finished_from_its_checkpoint() {
     let _one = serial();
@@ -410,27 +369,18 @@ fn an_image_killed_by_sigterm_is_finished_from_its_checkpoint() {
     let (png, cp) = (dir.path().join("got.png"), dir.path().join("cp"));
     let args = slow_image(&png, Some(&cp));
     let env = [("MPI_EXAMPLES_CHECKPOINT_MS", "200")];
-    let log = dir.path().join("stderr");
-    let mut job = Running::start_logged(2, &args, &env, Some(&log));
-    let saved = || {
-        std::fs::read_dir(&cp)
-            .map(|d| {
-                d.flatten()
-                    .any(|e| e.file_name().to_string_lossy().starts_with("rows-"))
-            })
-            .unwrap_or(false)
-    };
+    let mut job = start(2, &args, &env);
+    let saved = || listing(&cp).iter().any(|n| n.starts_with("rows-"));
     assert!(
         job.wait_for("a saved chunk", saved),
         "the image was done before a chunk was saved"
     );
-    // SAFETY: kill(2) only reads its two integer arguments.
-    unsafe { libc::kill(job.pid(), libc::SIGTERM) };
-    let code = job.finish();
+    signal(job.pid(), libc::SIGTERM, "the launcher");
+    let o = end(job);
     if !launcher_may_report_0_for_signalled_ranks() {
-        assert_ne!(code, Some(0));
+        assert_ne!(o.code, Some(0));
     }
-    let text = std::fs::read_to_string(&log).expect("stderr");
+    let text = &o.stderr;
     assert!(
         text.contains("mandel: stopped by SIGTERM; the first "),
         "rank 0 says what it saved: {text}"
@@ -439,22 +389,11 @@ fn an_image_killed_by_sigterm_is_finished_from_its_checkpoint() {
     assert!(temporaries(dir.path()).is_empty());
     assert!(temporaries(&cp).is_empty());
 
-    let o = mpirun_n_env(BIN, 2, &strs(&args), &env);
-    o.assert_success();
-    let j = o.json();
+    let j = rerun_restores_the_image(2, &args, &env, (&png, &want), &cp);
     let restored = j["rows_restored"].as_u64().expect("restored");
     let computed = j["rows_computed"].as_u64().expect("computed");
     assert!(restored > 0 && restored < 300, "{restored} rows restored");
     assert_eq!(restored + computed, 300);
-    assert_eq!(
-        bytes(&png),
-        bytes(&want),
-        "the image is an uninterrupted run's"
-    );
-    assert!(
-        !cp.exists(),
-        "the checkpoint is removed once the image is written"
-    );
     eprintln!(
         "checkpointed: {restored} rows restored, {computed} computed in {:.2} s (whole image {full:.2} s)",
         j["computing_time_s"].as_f64().unwrap_or(0.0)
@@ -526,13 +465,7 @@ fn bad_movie_requests_get_one_line_and_exit_2_at_1_and_4_ranks() {
             "3".into(),
         ];
         args.extend(extra.iter().cloned());
-        for ranks in [1, 4] {
-            let o = mpirun_n(BIN, ranks, &strs(&args));
-            assert_eq!(o.code, Some(2), "{args:?} at {ranks}: {o:?}");
-            let lines = o.error_lines();
-            assert_eq!(lines.len(), 1, "{args:?}: {}", o.stderr);
-            assert!(lines[0].contains(want), "{args:?}: {}", lines[0]);
-        }
+        assert_refused_at(BIN, &[1, 4], &strs(&args), 2, want);
     }
     assert!(!dir.path().join("y.png").exists());
     assert!(
@@ -541,48 +474,16 @@ fn bad_movie_requests_get_one_line_and_exit_2_at_1_and_4_ranks() {
     );
 }
 
-/// Pids of the processes whose command line mentions `marker` (a test's own folder), with
-/// their MPI rank when the launcher gave them one.
-fn procs_with(marker: &str) -> Vec<(i32, Option<u32>)> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(marker))
-        })
-        .map(|pid| {
-            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-            let rank = env.split(|&b| b == 0).find_map(|kv| {
-                let kv = String::from_utf8_lossy(kv);
-                ["OMPI_COMM_WORLD_RANK=", "PMI_RANK="]
-                    .iter()
-                    .find_map(|k| kv.strip_prefix(k)?.parse().ok())
-            });
-            (pid, rank)
-        })
-        .collect()
-}
-
 /// Rows held by the chunks in a checkpoint folder (`rows-<first>-<end>.bin`).
 fn checkpointed_rows(cp: &Path) -> u64 {
-    std::fs::read_dir(cp)
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    let span = name
-                        .strip_prefix("rows-")?
-                        .strip_suffix(".bin")?
-                        .to_string();
-                    let (a, b) = span.split_once('-')?;
-                    Some(b.parse::<u64>().ok()? - a.parse::<u64>().ok()?)
-                })
-                .sum()
+    listing(cp)
+        .iter()
+        .filter_map(|name| {
+            let span = name.strip_prefix("rows-")?.strip_suffix(".bin")?;
+            let (a, b) = span.split_once('-')?;
+            Some(b.parse::<u64>().ok()? - a.parse::<u64>().ok()?)
         })
-        .unwrap_or(0)
+        .sum()
 }
 
 /// SIGTERM with no periodic save due: rank 0 saves the rows it holds as it ends, every rank
@@ -613,10 +514,10 @@ fn sigterm_saves_the_rows_received_and_every_rank_ends_at_2_and_4_ranks() {
             dir.path().join(format!("cp{ranks}")),
         );
         let args = with_out(&slow, &png, &cp);
-        let log = dir.path().join(format!("stderr{ranks}"));
         let mut progress = args.clone();
         progress.extend(["--progress".into(), "always".into()]);
-        let mut job = Running::start_logged(ranks, &progress, &env, Some(&log));
+        let mut job = start(ranks, &progress, &env);
+        let log = job.stderr_path();
         let marker = s(&cp);
         // Rank 0's progress lines (one a second) say how many rows it has: wait for 30.
         let rows_in = || {
@@ -633,15 +534,11 @@ fn sigterm_saves_the_rows_received_and_every_rank_ends_at_2_and_4_ranks() {
             0,
             "a chunk was saved before the signal"
         );
-        assert!(
-            job.child.try_wait().expect("wait").is_none(),
-            "done too soon"
-        );
+        assert!(!job.has_ended(), "done too soon");
         let sent = Instant::now();
-        // SAFETY: kill(2) only reads its two integer arguments.
-        unsafe { libc::kill(job.pid(), libc::SIGTERM) };
-        let code = job.finish();
-        let took = sent.elapsed();
+        signal(job.pid(), libc::SIGTERM, "the launcher");
+        let o = end(job);
+        let (code, took) = (o.code, sent.elapsed());
         if !launcher_may_report_0_for_signalled_ranks() {
             assert_ne!(code, Some(0), "an interrupted image exits non-zero");
         }
@@ -658,20 +555,14 @@ fn sigterm_saves_the_rows_received_and_every_rank_ends_at_2_and_4_ranks() {
         assert!(temporaries(dir.path()).is_empty());
         assert!(temporaries(&cp).is_empty(), "{:?}", temporaries(&cp));
         let saved = checkpointed_rows(&cp);
-        let listing: Vec<String> = std::fs::read_dir(&cp)
-            .map(|d| {
-                d.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
         assert!(
             saved > 0 && saved < 300,
-            "{saved} rows saved on SIGTERM at {ranks} ranks (exit {code:?} after {took:?}): {listing:?}"
+            "{saved} rows saved on SIGTERM at {ranks} ranks (exit {code:?} after {took:?}): {:?}",
+            listing(&cp)
         );
         // Rank 0's one line says so (and is what shows the stop where the launcher's status
         // cannot be trusted).
-        let text = std::fs::read_to_string(&log).expect("stderr");
+        let text = &o.stderr;
         let line = format!("mandel: stopped by SIGTERM; the first {saved} of 300 rows are saved");
         assert_eq!(
             text.lines().filter(|l| l.starts_with(&line)).count(),
@@ -679,20 +570,9 @@ fn sigterm_saves_the_rows_received_and_every_rank_ends_at_2_and_4_ranks() {
             "{text}"
         );
 
-        let o = mpirun_n_env(BIN, ranks, &strs(&args), &env);
-        o.assert_success();
-        let j = o.json();
+        let j = rerun_restores_the_image(ranks, &args, &env, (&png, &want), &cp);
         let restored = j["rows_restored"].as_u64().expect("restored");
         assert_eq!(restored, saved, "the rerun restores every row saved");
-        assert_eq!(
-            bytes(&png),
-            bytes(&want),
-            "the image is an uninterrupted run's"
-        );
-        assert!(
-            !cp.exists(),
-            "the checkpoint is removed once the image is written"
-        );
         eprintln!(
             "{ranks} ranks: SIGTERM to the launcher, exit {code:?} after {:.2} s, {saved} rows saved",
             took.as_secs_f64()
@@ -707,9 +587,7 @@ fn sigterm_saves_the_rows_received_and_every_rank_ends_at_2_and_4_ranks() {
 fn sigterm_while_a_frame_is_finished_writes_that_frame() {
     let _one = serial();
     let dir = tempfile::tempdir().expect("dir");
-    let (want, got) = (dir.path().join("want"), dir.path().join("got"));
-    std::fs::create_dir(&want).expect("mkdir");
-    std::fs::create_dir(&got).expect("mkdir");
+    let (want, got) = want_and_got(dir.path());
     let args = |out: &Path| {
         let mut a = movie_args(12, (64, 48), 600, ("3", "1e-6"));
         a.extend([
@@ -723,8 +601,7 @@ fn sigterm_while_a_frame_is_finished_writes_that_frame() {
     mpirun_n(BIN, 2, &strs(&args(&want))).assert_success();
     // Rank 0 spends 800 ms finishing each frame (the frames themselves take milliseconds).
     let env = [("MPI_EXAMPLES_FRAME_FINISH_MS", "800")];
-    let log = dir.path().join("stderr");
-    let mut job = Running::start_logged(2, &args(&got), &env, Some(&log));
+    let mut job = start(2, &args(&got), &env);
     let whole = |k: usize| files(&got, "png").len() > k && files(&got, "npy").len() > k;
     assert!(
         job.wait_for("3 frames", || whole(2)),
@@ -735,19 +612,18 @@ fn sigterm_while_a_frame_is_finished_writes_that_frame() {
     let marker = s(&got);
     let rank0 = procs_with(&marker)
         .into_iter()
-        .find(|(_, r)| *r == Some(0))
+        .find(|p| p.rank == Some(0))
         .expect("rank 0")
-        .0;
+        .pid;
     let before = files(&got, "png").len();
     let sent = Instant::now();
-    // SAFETY: kill(2) only reads its two integer arguments.
-    unsafe { libc::kill(rank0, libc::SIGTERM) };
-    let code = job.finish();
-    let took = sent.elapsed();
+    signal(rank0, libc::SIGTERM, "rank 0");
+    let o = end(job);
+    let (code, took) = (o.code, sent.elapsed());
     if !launcher_may_report_0_for_signalled_ranks() {
         assert_ne!(code, Some(0));
     }
-    let text = std::fs::read_to_string(&log).expect("stderr");
+    let text = &o.stderr;
     assert_eq!(
         text.lines()
             .filter(|l| l
@@ -792,42 +668,16 @@ fn a_movie_makes_its_frames_folder_and_a_refused_one_leaves_none() {
     let dir = tempfile::tempdir().expect("dir");
     let ok = dir.path().join("frames");
     let bad = dir.path().join("refused");
+    let three_frames = ["--frames", "3", "--zoom-to", "0.5"];
     for ranks in [1, 4] {
-        let o = mpirun_n(
-            BIN,
-            ranks,
-            &[
-                "--frames",
-                "3",
-                "--zoom-to",
-                "0.5",
-                "--width",
-                "32",
-                "--height",
-                "24",
-                "--out",
-                &s(&ok.join(format!("r{ranks}-%d.png"))),
-            ],
-        );
-        o.assert_success();
+        let out = s(&ok.join(format!("r{ranks}-%d.png")));
+        let small = ["--width", "32", "--height", "24", "--out", &out];
+        mpirun_n(BIN, ranks, &[&three_frames[..], &small].concat()).assert_success();
         assert_eq!(files(&ok, "png").len(), if ranks == 1 { 3 } else { 6 });
         // Refused after the folder would have been made: the wrong extension for the counts.
-        let o = mpirun_n(
-            BIN,
-            ranks,
-            &[
-                "--frames",
-                "3",
-                "--zoom-to",
-                "0.5",
-                "--out",
-                &s(&bad.join("f%d.png")),
-                "--counts",
-                &s(&bad.join("f%d.txt")),
-            ],
-        );
-        assert_eq!(o.code, Some(2), "{}", o.stderr);
-        assert_eq!(o.error_lines().len(), 1, "{}", o.stderr);
+        let (png, txt) = (s(&bad.join("f%d.png")), s(&bad.join("f%d.txt")));
+        let refused = [&three_frames[..], &["--out", &png, "--counts", &txt]].concat();
+        assert_refused_at(BIN, &[ranks], &refused, 2, "must end in .npy");
         assert!(!bad.exists(), "a refused movie left its folder");
     }
 }

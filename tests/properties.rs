@@ -1,5 +1,8 @@
 //! Property tests (proptest) for the pure parts: the work splits, the pixel mapping, the city-file
 //! reader and the argument parsing. No MPI; case counts are bounded so the file runs in seconds.
+//!
+//! The invariants themselves (a valid view, the reader's promise, what parsed arguments give)
+//! are the fuzz targets' own, from tests/fuzz/src/lib.rs: one copy, checked by both.
 
 use std::io::Write;
 use std::path::Path;
@@ -8,13 +11,24 @@ use clap::Parser;
 use mpi_examples::cities::read::parse_cities;
 use mpi_examples::cities::{read_cities, CityTable, Format, ReadError, ReadOptions};
 use mpi_examples::cli::{DistCitiesArgs, MandelArgs, MandelJob};
-use mpi_examples::mandel::viewport::MAX_PIXELS;
 use mpi_examples::mandel::Viewport;
 use mpi_examples::partition::{
     block_rows, cyclic_rows, for_each_row_segment, pair_at, pair_count, pair_range_for_rank,
     row_start,
 };
 use proptest::prelude::*;
+
+mod common;
+
+/// The invariants the fuzz targets check (a library of the fuzz crate, included as a module so
+/// that the property tests build on stable without libFuzzer).
+#[path = "fuzz/src/lib.rs"]
+mod invariants;
+
+use invariants::{
+    argv_from_lines, check_city_file, check_city_read, check_dist_cities_args, check_mandel_args,
+    check_one_line, check_view,
+};
 
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
@@ -137,33 +151,6 @@ fn awkward_size() -> impl Strategy<Value = u32> {
     ]
 }
 
-/// What every view that validated guarantees.
-fn check_valid(v: &Viewport) -> Result<(), TestCaseError> {
-    prop_assert!(v.xmin().is_finite() && v.xmax().is_finite());
-    prop_assert!(v.ymin().is_finite() && v.ymax().is_finite());
-    prop_assert!(v.xmin() < v.xmax() && v.ymin() < v.ymax());
-    prop_assert!(v.width() >= 1 && v.height() >= 1);
-    prop_assert!(v.pixels() as u64 <= MAX_PIXELS);
-    prop_assert!(v.dx() > 0.0 && v.dx().is_finite());
-    prop_assert!(v.dy() > 0.0 && v.dy().is_finite());
-    for (col, row) in [(0, 0), (v.width() - 1, v.height() - 1)] {
-        let c = v.c_at(col, row);
-        prop_assert!(c.re.is_finite() && c.im.is_finite());
-    }
-    Ok(())
-}
-
-/// An error is one line, as the program prints it after `error: `.
-fn check_one_line(message: &str) -> Result<(), TestCaseError> {
-    prop_assert!(!message.is_empty());
-    prop_assert!(
-        !message.contains('\n') && !message.contains('\r'),
-        "{:?}",
-        message
-    );
-    Ok(())
-}
-
 proptest! {
     #![proptest_config(config(2000))]
 
@@ -175,10 +162,10 @@ proptest! {
     ) {
         match Viewport::new(xmin, xmax, ymin, ymax, width, height) {
             Ok(v) => {
-                check_valid(&v)?;
+                check_view(&v);
                 prop_assert_eq!((v.xmin(), v.xmax(), v.ymin(), v.ymax()), (xmin, xmax, ymin, ymax));
             }
-            Err(e) => check_one_line(&e.to_string())?,
+            Err(e) => check_one_line(&e.to_string()),
         }
     }
 
@@ -189,8 +176,8 @@ proptest! {
         width in awkward_size(), height in awkward_size(),
     ) {
         match Viewport::from_center(re, im, scale, width, height) {
-            Ok(v) => check_valid(&v)?,
-            Err(e) => check_one_line(&e.to_string())?,
+            Ok(v) => check_view(&v),
+            Err(e) => check_one_line(&e.to_string()),
         }
     }
 }
@@ -208,7 +195,7 @@ proptest! {
     ) {
         let v = Viewport::new(xmin, xmin + xspan, ymin, ymin + yspan, width, height)
             .expect("a well-conditioned view validates");
-        check_valid(&v)?;
+        check_view(&v);
         let mut last = f64::NEG_INFINITY;
         for col in 0..width {
             let x = v.x_at(col);
@@ -242,36 +229,6 @@ proptest! {
 
 // ---------------------------------------------------------------------------------------------
 // The city-file reader
-
-/// Checks what the reader promises for any input: Ok with at least two cities whose coordinates
-/// are finite and in range, or an error of one line.
-fn check_read(result: &Result<CityTable, ReadError>) -> Result<(), TestCaseError> {
-    match result {
-        Ok(table) => {
-            prop_assert!(table.len() >= 2);
-            prop_assert_eq!(table.lon_deg.len(), table.len());
-            prop_assert_eq!(table.lines.len(), table.len());
-            // Every city has a name and, with a country column, a country.
-            for k in 0..table.len() {
-                let _ = (table.name(k), table.country(k), table.label(k));
-            }
-            for (&lat, &lon) in table.lat_deg.iter().zip(&table.lon_deg) {
-                prop_assert!(
-                    lat.is_finite() && (-90.0..=90.0).contains(&lat),
-                    "lat {}",
-                    lat
-                );
-                prop_assert!(
-                    lon.is_finite() && (-180.0..=180.0).contains(&lon),
-                    "lon {}",
-                    lon
-                );
-            }
-            Ok(())
-        }
-        Err(e) => check_one_line(&e.to_string()),
-    }
-}
 
 /// The same outcome, compared by value (tables) or by message (errors).
 fn same_outcome(
@@ -334,7 +291,7 @@ proptest! {
         file.write_all(&bytes).expect("written");
         file.flush().expect("flushed");
         let from_file = read_cities(file.path(), &options(format));
-        check_read(&from_file)?;
+        check_city_read(&from_file);
         let from_bytes = parse_cities(file.path(), &bytes[..], &options(format));
         same_outcome(&from_file, &from_bytes)?;
     }
@@ -457,6 +414,14 @@ fn argv(flags: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
     prop::collection::vec(token, 0..12)
 }
 
+/// `program` and then `tokens`, as the argument lists the checks take.
+fn program_and(program: &str, tokens: Vec<String>) -> Vec<std::ffi::OsString> {
+    std::iter::once(program.to_owned())
+        .chain(tokens)
+        .map(Into::into)
+        .collect()
+}
+
 const DIST_FLAGS: &[&str] = &[
     "--max-cities",
     "--format",
@@ -502,36 +467,16 @@ const MANDEL_FLAGS: &[&str] = &[
 proptest! {
     #![proptest_config(config(1000))]
 
-    /// `dist-cities` arguments: parsing returns Ok or a clap error, and parsed arguments give
-    /// reader options that a small file reads with, or a one-line error.
+    /// `dist-cities` arguments: the fuzz target's invariant (`check_dist_cities_args`).
     #[test]
     fn dist_cities_args_never_panic(tokens in argv(DIST_FLAGS)) {
-        let args = std::iter::once("dist-cities".to_owned()).chain(tokens);
-        if let Ok(args) = DistCitiesArgs::try_parse_from(args) {
-            prop_assert!(args.run.threads >= 1);
-            let file = b"name,lat,lon\nA,1.5,2.5\nB,-45,170\n";
-            // The path only names the file in messages; the options are what is under test.
-            check_read(&parse_cities(Path::new("args.csv"), &file[..], &args.read_options()))?;
-        }
+        check_dist_cities_args(&program_and("dist-cities", tokens));
     }
 
-    /// `mandel` arguments: parsing returns Ok or a clap error, and parsed arguments give a valid
-    /// job or a one-line error.
+    /// `mandel` arguments: the fuzz target's invariant (`check_mandel_args`).
     #[test]
     fn mandel_args_never_panic(tokens in argv(MANDEL_FLAGS)) {
-        let args = std::iter::once("mandel".to_owned()).chain(tokens);
-        if let Ok(args) = MandelArgs::try_parse_from(args) {
-            match MandelJob::from_args(&args, None) {
-                Ok(job) => {
-                    match &job.view {
-                        Some(view) => check_valid(view)?,
-                        None => prop_assert!(job.deep.is_some(), "a job has a view"),
-                    }
-                    prop_assert!(job.max_iter >= 1);
-                }
-                Err(e) => check_one_line(&e.to_string())?,
-            }
-        }
+        check_mandel_args(&program_and("mandel", tokens));
     }
 }
 
@@ -562,6 +507,36 @@ fn sub_resolution_step_is_refused() {
                 "column {} samples {last} = xmax",
                 v.width() - 1
             );
+        }
+    }
+}
+
+/// One fuzz target's check of one input.
+type Invariant = fn(&[u8]);
+
+/// The fuzz corpus's seeds (tests/fuzz/corpus/TARGET) through each target's own invariant, as
+/// `scripts/fuzz` starts from them, here on stable without libFuzzer: a seed that breaks its
+/// invariant fails, and an empty or missing corpus fails too (the test could not do its job).
+#[test]
+fn the_fuzz_seeds_keep_their_targets_invariants() {
+    let targets: [(&str, Invariant); 4] = [
+        ("city_csv", |d| check_city_file(d, Format::Csv, "fuzz.csv")),
+        ("city_txt", |d| check_city_file(d, Format::Txt, "fuzz.txt")),
+        ("dist_cities_args", |d| {
+            check_dist_cities_args(&argv_from_lines("dist-cities", d))
+        }),
+        ("mandel_args", |d| {
+            check_mandel_args(&argv_from_lines("mandel", d))
+        }),
+    ];
+    for (target, check) in targets {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fuzz/corpus")
+            .join(target);
+        let seeds = common::listing(&dir);
+        assert!(!seeds.is_empty(), "no seeds in {}", dir.display());
+        for seed in seeds {
+            check(&std::fs::read(dir.join(&seed)).expect("a seed"));
         }
     }
 }

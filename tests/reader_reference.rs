@@ -84,16 +84,12 @@ mod reference {
         let Some(first) = first else {
             return Err(format!("the city file is empty, {PATH}"));
         };
+        // The whitespace layout's first line starts with two numbers; a CSV's is its header.
+        let numbers = first.split_whitespace().take(2);
+        let two_numbers = numbers.filter(|f| f.parse::<f64>().is_ok()).count() == 2;
         let format = match options.format {
-            Format::Auto => {
-                let mut f = first.split_whitespace();
-                let numeric = |f: Option<&str>| f.is_some_and(|s| s.parse::<f64>().is_ok());
-                if numeric(f.next()) && numeric(f.next()) {
-                    Format::Txt
-                } else {
-                    Format::Csv
-                }
-            }
+            Format::Auto if two_numbers => Format::Txt,
+            Format::Auto => Format::Csv,
             f => f,
         };
         let table = match format {
@@ -173,36 +169,51 @@ mod reference {
         )
     }
 
+    /// The header's names as the lookups compare them: trimmed, in lower case.
+    fn normalised(header: &[String]) -> Vec<String> {
+        header.iter().map(|h| h.trim().to_lowercase()).collect()
+    }
+
+    /// The column of the first name looked for (the explicit one, or the usual ones in order)
+    /// that the header holds; or, for the message, the names looked for.
     fn find_column(
         header: &[String],
         explicit: Option<&str>,
         usual: &[&str],
     ) -> Result<usize, String> {
-        let wanted: Vec<String> = match explicit {
+        let looked_for: Vec<String> = match explicit {
             Some(name) => vec![name.trim().to_lowercase()],
-            None => usual.iter().map(|s| s.to_string()).collect(),
+            None => usual.iter().map(|u| u.to_string()).collect(),
         };
-        wanted
-            .iter()
-            .find_map(|w| header.iter().position(|h| h.trim().to_lowercase() == *w))
-            .ok_or_else(|| wanted.join(", "))
+        let names = normalised(header);
+        for wanted in &looked_for {
+            if let Some(col) = names.iter().position(|n| n == wanted) {
+                return Ok(col);
+            }
+        }
+        Err(looked_for.join(", "))
     }
 
-    /// The new rule, applied here too.
+    /// The new rule, applied here too: a later column of the same name makes `col` ambiguous.
     fn refuse_repeated(header: &[String], col: usize, wanted: &str) -> Result<usize, String> {
-        let name = header[col].trim().to_lowercase();
-        match (col + 1..header.len()).find(|&k| header[k].trim().to_lowercase() == name) {
-            None => Ok(col),
-            Some(again) => Err(at(
-                format!(
-                    "{wanted} column {:?} appears twice in the header (columns {} and {})",
-                    header[col],
-                    col + 1,
-                    again + 1
-                ),
-                1,
-            )),
-        }
+        let names = normalised(header);
+        let again = names
+            .iter()
+            .enumerate()
+            .skip(col + 1)
+            .find_map(|(k, n)| (*n == names[col]).then_some(k));
+        let Some(again) = again else {
+            return Ok(col);
+        };
+        Err(at(
+            format!(
+                "{wanted} column {:?} appears twice in the header (columns {} and {})",
+                header[col],
+                col + 1,
+                again + 1
+            ),
+            1,
+        ))
     }
 
     fn read_csv(body: &[u8], options: &ReadOptions) -> Result<Table, String> {

@@ -4,27 +4,13 @@
 
 mod common;
 
-use common::{data, json_report, launch_with, mpirun_n, write_cities_csv, Lcg};
+use common::{
+    assert_refused_at, cities_file, csv_coords, data, json_report, launch_with, mpirun_n, Lcg,
+};
 use mpi_examples::cities::UnitVectors;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dist-cities");
-
-/// The coordinates of a CSV with `lat` and `lon` in the named columns.
-fn read_coords(path: &str, lat: usize, lon: usize) -> Vec<f64> {
-    std::fs::read_to_string(path)
-        .expect("the CSV")
-        .lines()
-        .skip(1)
-        .flat_map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            [
-                f[lat].parse::<f64>().expect("lat"),
-                f[lon].parse::<f64>().expect("lon"),
-            ]
-        })
-        .collect()
-}
 
 fn json(ranks: Option<u32>, args: &[&str]) -> Value {
     json_report(BIN, ranks, args)
@@ -116,12 +102,7 @@ fn lists_agree(file: &str, coords: &[f64], k: usize, what: &str) {
 /// given twice each, whose four pairs share the farthest dot.
 fn random_with_duplicates() -> Vec<(f64, f64)> {
     let mut rng = Lcg(1212);
-    let mut points: Vec<(f64, f64)> = (0..1984)
-        .map(|_| {
-            let lat = (2.0 * rng.next() - 1.0).asin().to_degrees();
-            (lat, rng.next() * 360.0 - 180.0)
-        })
-        .collect();
+    let mut points = rng.sphere_points(1984);
     let copies = [5, 5, 5, 100, 100, 7, 1500, 33, 900, 1201, 64, 1777];
     for (k, &c) in copies.iter().enumerate() {
         let p = points[c];
@@ -140,22 +121,14 @@ fn random_with_duplicates() -> Vec<(f64, f64)> {
 #[test]
 fn top_and_closest_agree_at_every_rank_and_thread_count_on_random_points_with_duplicates() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let points = random_with_duplicates();
-    let path = dir.path().join("dups.csv");
-    write_cities_csv(&path, &points);
-    let coords: Vec<f64> = points.iter().flat_map(|&(a, b)| [a, b]).collect();
-    lists_agree(
-        path.to_str().expect("utf-8"),
-        &coords,
-        40,
-        "2000 points with duplicates",
-    );
+    let (path, coords) = cities_file(dir.path(), "dups.csv", &random_with_duplicates());
+    lists_agree(&path, &coords, 40, "2000 points with duplicates");
 }
 
 #[test]
 fn top_and_closest_agree_at_every_rank_and_thread_count_on_the_sample_file() {
     let file = data("cities.csv");
-    lists_agree(&file, &read_coords(&file, 2, 3), 25, "cities.csv");
+    lists_agree(&file, &csv_coords(&file, 2, 3), 25, "cities.csv");
 }
 
 #[test]
@@ -206,14 +179,9 @@ fn top_1_is_the_plain_answer_and_more_than_all_pairs_lists_them_all() {
         .map(|k| (f64::from(k) * 9.0 - 40.0, f64::from(k) * 37.0 - 170.0))
         .collect();
     points.extend([(1.5, 2.5), (1.5, 2.5), (1.5, 2.5)]);
-    let path = dir.path().join("small.csv");
-    write_cities_csv(&path, &points);
-    let coords: Vec<f64> = points.iter().flat_map(|&(a, b)| [a, b]).collect();
-    lists_agree(path.to_str().expect("utf-8"), &coords, 1000, "12 points");
-    let v = json(
-        Some(2),
-        &[path.to_str().expect("utf-8"), "--top", "1000", "--closest"],
-    );
+    let (path, coords) = cities_file(dir.path(), "small.csv", &points);
+    lists_agree(&path, &coords, 1000, "12 points");
+    let v = json(Some(2), &[&path, "--top", "1000", "--closest"]);
     assert_eq!(v["top"].as_array().map(Vec::len), Some(66));
     assert_eq!(v["min_distance_km"], 0.0);
 }
@@ -258,18 +226,8 @@ fn top_and_closest_are_refused_with_haversine_and_wgs84_with_one_line() {
             "--kernel haversine",
         ),
     ];
-    for ranks in [1, 4] {
-        for (extra, says) in cases {
-            let mut args = vec![file.as_str()];
-            args.extend(extra);
-            let out = mpirun_n(BIN, ranks, &args);
-            let at = format!("{ranks} ranks, {extra:?}");
-            assert_eq!(out.code, Some(2), "{at}: {}", out.stderr);
-            let lines = out.error_lines();
-            assert_eq!(lines.len(), 1, "{at}: {}", out.stderr);
-            assert!(lines[0].contains(says), "{at}: {}", lines[0]);
-            assert!(out.stdout.is_empty(), "{at}: {}", out.stdout);
-        }
+    for (extra, says) in cases {
+        assert_refused_at(BIN, &[1, 4], &[&[file.as_str()], extra].concat(), 2, says);
     }
     let out = mpirun_n(BIN, 2, &[&file, "--top", "0"]);
     assert_eq!(out.code, Some(2), "--top 0: {}", out.stderr);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{data, json_report, mpirun_n, write_cities_csv, Lcg};
+use common::{assert_refused_at, cities_file, csv_coords, data, json_report, Lcg};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dist-cities");
 
@@ -40,12 +40,7 @@ fn the_tree_gives_the_brute_force_answer_on_random_and_degenerate_sets() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut rng = Lcg(2026);
     let mut sets: Vec<(&str, Vec<(f64, f64)>)> = Vec::new();
-    let uniform: Vec<(f64, f64)> = (0..3000)
-        .map(|_| {
-            let lat = (2.0 * rng.next() - 1.0).asin().to_degrees();
-            (lat, rng.next() * 360.0 - 180.0)
-        })
-        .collect();
+    let uniform = rng.sphere_points(3000);
     sets.push(("3000 uniform points", uniform.clone()));
     sets.push(("two points", vec![(10.0, 20.0), (-10.0, -160.0)]));
     sets.push(("all equal", vec![(51.5, -0.125); 400]));
@@ -85,9 +80,8 @@ fn the_tree_gives_the_brute_force_answer_on_random_and_degenerate_sets() {
         .collect();
     sets.push(("two tight antipodal clusters", clusters));
     for (k, (what, points)) in sets.iter().enumerate() {
-        let path = dir.path().join(format!("set{k}.csv"));
-        write_cities_csv(&path, points);
-        tree_matches_brute_force(path.to_str().expect("utf-8 path"), what);
+        let (path, _) = cities_file(dir.path(), &format!("set{k}.csv"), points);
+        tree_matches_brute_force(&path, what);
     }
 }
 
@@ -105,24 +99,9 @@ fn the_tree_gives_the_brute_force_answer_on_the_real_files() {
 
 #[test]
 fn the_tree_with_the_haversine_kernel_is_refused_with_one_line() {
-    for ranks in [1, 4] {
-        let out = mpirun_n(
-            BIN,
-            ranks,
-            &[
-                &data("cities.csv"),
-                "--algorithm",
-                "tree",
-                "--kernel",
-                "haversine",
-            ],
-        );
-        assert_eq!(out.code, Some(2), "{ranks} ranks: {}", out.stderr);
-        let lines = out.error_lines();
-        assert_eq!(lines.len(), 1, "{ranks} ranks: {}", out.stderr);
-        assert!(lines[0].contains("--algorithm brute"), "{}", lines[0]);
-        assert!(out.stdout.is_empty(), "{}", out.stdout);
-    }
+    let file = data("cities.csv");
+    let args = [&file, "--algorithm", "tree", "--kernel", "haversine"];
+    assert_refused_at(BIN, &[1, 4], &args, 2, "--algorithm brute");
 }
 
 /// `--earth wgs84` at 1-4 ranks, tree and brute force, against Karney's geodesic on every
@@ -156,29 +135,11 @@ fn wgs84_matches_brute_force(file: &str, coords: &[f64], what: &str) {
 fn wgs84_gives_karneys_farthest_pair_over_every_pair() {
     let dir = tempfile::tempdir().expect("temp dir");
     // The sample file (1000 cities, 499,500 geodesics for the reference).
-    let sample: Vec<f64> = std::fs::read_to_string(data("cities.csv"))
-        .expect("data/cities.csv")
-        .lines()
-        .skip(1)
-        .flat_map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            [
-                f[2].parse::<f64>().expect("lat"),
-                f[3].parse::<f64>().expect("lon"),
-            ]
-        })
-        .collect();
+    let sample = csv_coords(&data("cities.csv"), 2, 3);
     wgs84_matches_brute_force(&data("cities.csv"), &sample, "cities.csv");
     // Random points, duplicates, poles and exact antipodes, where geodesic codes struggle.
     let mut rng = Lcg(84);
-    let mut points: Vec<(f64, f64)> = (0..1500)
-        .map(|_| {
-            (
-                (2.0 * rng.next() - 1.0).asin().to_degrees(),
-                rng.next() * 360.0 - 180.0,
-            )
-        })
-        .collect();
+    let mut points = rng.sphere_points(1500);
     points.extend([
         (90.0, 0.0),
         (-90.0, 0.0),
@@ -188,14 +149,8 @@ fn wgs84_gives_karneys_farthest_pair_over_every_pair() {
         (0.0, 180.0),
     ]);
     points.extend(points[..40].to_vec());
-    let path = dir.path().join("hard.csv");
-    write_cities_csv(&path, &points);
-    let coords: Vec<f64> = points.iter().flat_map(|&(a, b)| [a, b]).collect();
-    wgs84_matches_brute_force(
-        path.to_str().expect("utf-8"),
-        &coords,
-        "random and hard pairs",
-    );
+    let (path, coords) = cities_file(dir.path(), "hard.csv", &points);
+    wgs84_matches_brute_force(&path, &coords, "random and hard pairs");
     // Nearly antipodal pairs give finite, bounded distances.
     for (a, b, c, d) in [
         (45.0, 0.0, -45.0, 179.572719),

@@ -1,5 +1,6 @@
 //! The city-file reader on arbitrary bytes in the CSV layout: never a panic; either at least two
-//! cities with finite coordinates in range, or an error whose message is one line.
+//! cities with finite coordinates in range, or an error whose message is one line
+//! (`check_city_file`, the invariant tests/properties.rs checks too).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
