@@ -205,6 +205,19 @@ def launch(args, root, ranks, threads, program, prog_args, unbound=False):
     return report, rss, wall
 
 
+def median_wall(runs, cmd, what, **run_args):
+    """The median wall time of `runs` runs of another program `cmd` (output discarded); exits
+    with its stderr if it fails."""
+    walls = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **run_args)
+        walls.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            sys.exit(f"bench: {what} failed:\n{done.stderr}")
+    return statistics.median(walls)
+
+
 def measure(args, root, ranks, threads, program, prog_args, runs):
     reports, peak = [], 0.0
     for _ in range(runs):
@@ -404,15 +417,8 @@ def deep_zoom(args, root, runs, tmp):
                             "benchmarks", "512.toml")
     if not os.path.exists(settings):
         sys.exit(f"bench: {settings} not found (RUST_FRACTAL should be <repo>/target/release/main)")
-    theirs = []
-    for _ in range(3):
-        start = time.perf_counter()
-        done = subprocess.run([rfc, "-o", settings, loc], cwd=bench_dir, capture_output=True, text=True,
-                              env=dict(os.environ, RAYON_NUM_THREADS="1"), timeout=args.timeout)
-        theirs.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            sys.exit(f"bench: rust-fractal-core failed:\n{done.stderr}")
-    t = statistics.median(theirs)
+    t = median_wall(3, [rfc, "-o", settings, loc], "rust-fractal-core", cwd=bench_dir,
+                    env=dict(os.environ, RAYON_NUM_THREADS="1"), timeout=args.timeout)
     print(f"1e50 at 512x512, 1 process, 1 thread (wall, median of 3): mandel {ours:.2f} s, "
           f"rust-fractal-core {t:.2f} s: mandel is {t / ours:.2f}x as fast")
     RECORD.note("deep", f"The acceptance row, 1e50 at 512x512, one process, one thread, wall time with MPI start-up, "
@@ -574,13 +580,8 @@ def benchmarks_game(args, root, runs, tmp):
         exe = os.path.join(tmp, "bg-c")
         flags = os.environ.get("BENCHMARKS_GAME_CFLAGS", "-O3 -march=native -fopenmp").split()
         subprocess.run(["gcc", *flags, c_program, "-o", exe, "-lm"], check=True)
-        walls = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            subprocess.run([exe, str(side)], stdout=subprocess.DEVNULL, check=True,
-                           env=dict(os.environ, OMP_NUM_THREADS="1"))
-            walls.append(time.perf_counter() - start)
-        c_wall = statistics.median(walls)
+        c_wall = median_wall(runs, [exe, str(side)], os.path.basename(c_program),
+                             env=dict(os.environ, OMP_NUM_THREADS="1"))
         print(f"C program {os.path.basename(c_program)} (1 thread): {c_wall:.3f} s wall; mandel 1 rank,"
               f" no output: Computing time {rows[0][2] / c_wall:.2f}x, wall {rows[0][3] / c_wall:.2f}x of it")
         RECORD.note("game", f"C program `{os.path.basename(c_program)}` (`gcc {' '.join(flags)}`, 1 thread): "
