@@ -6,7 +6,7 @@
 //! | [`geo`]       | the sphere: haversine distance, units, the Earth's radius |
 //! | [`haversine`] | the notebook's per-pair haversine over a slice of the pair index: the reference |
 //! | [`dot`]       | the fast kernel: unit vectors, the smallest dot product in SIMD lanes |
-//! | [`search`]    | kernels and algorithms, the one tie rule ([`search::key_order`]), a rank's search |
+//! | [`search`]    | kernels and algorithms, the one candidate type ([`Candidate`], ordered by [`search::key_order`]), a rank's search |
 //! | [`tree`]      | the exact k-d tree: brute force's answer in about O(n log n) |
 //! | [`top`]       | the K best pairs, farthest or closest |
 //! | [`wgs84`]     | the ellipsoid: Karney's geodesic, filtered by a proven bound on the sphere |
@@ -39,9 +39,9 @@ pub(crate) mod test_points {
     }
 }
 
-pub use dot::{closest_dot_in_range, ClosestDot, UnitVectors};
+pub use dot::UnitVectors;
 pub use geo::{haversine_km, Units, EARTH_RADIUS_KM};
-pub use haversine::{farthest_in_range, Farthest, Points};
+pub use haversine::Points;
 pub use read::{read_cities, Format, ReadError, ReadOptions};
 pub use search::{Algorithm, Candidate, Kernel, Prepared, AUTO_TREE_MIN};
 
