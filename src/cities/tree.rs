@@ -453,7 +453,7 @@ fn key_bound(d: &[f64; 3], node: &Node) -> f64 {
 mod tests {
     use super::*;
     use crate::cities::dot::best_in_range;
-    use crate::cities::test_points::random_coords;
+    use crate::cities::test_points::{antipodal_clusters, random_coords};
     use crate::partition::pair_count;
 
     /// The tree's answer (pairs inside groups included) over all queries, in `chunks` pieces.
@@ -528,15 +528,9 @@ mod tests {
             .flat_map(|k| [f64::from(k) * 0.25 - 90.0, 30.0 + 180.0 * f64::from(k % 2)])
             .collect();
         sets.push(("one meridian both sides", meridian));
-        let mut clusters = Vec::new();
-        for (k, c) in random_coords(1000, 9).chunks(2).enumerate() {
-            let (dlat, dlon) = (c[0] * 1e-7, c[1] * 1e-7);
-            if k % 2 == 0 {
-                clusters.extend([35.0 + dlat, 139.0 + dlon]);
-            } else {
-                clusters.extend([-35.0 + dlat, -41.0 + dlon]);
-            }
-        }
+        let offsets = random_coords(1000, 9);
+        let offsets = offsets.chunks(2).map(|c| (c[0] * 1e-7, c[1] * 1e-7));
+        let clusters = antipodal_clusters(35.0, 139.0, offsets);
         sets.push(("two tight antipodal clusters", clusters));
         let mut tight = Vec::new();
         for (k, c) in random_coords(600, 10).chunks(2).enumerate() {

@@ -326,7 +326,7 @@ mod tests {
 
     use super::*;
     use crate::cities::dot::best_in_range;
-    use crate::cities::test_points::random_coords;
+    use crate::cities::test_points::{antipodal_clusters, lcg, random_coords};
     use crate::partition::pair_count;
 
     /// Half the meridian of WGS84 in metres (twice GeographicLib's quarter meridian, 10001965.7293127 m).
@@ -337,13 +337,6 @@ mod tests {
     }
 
     const HALF_MERIDIAN_M: f64 = 20_003_931.458_625_4;
-
-    fn lcg(seed: &mut u64) -> f64 {
-        *seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (*seed >> 11) as f64 / (1u64 << 53) as f64
-    }
 
     /// The exact angle between two geodetic normals, `atan2(|u x v|, u . v)`.
     fn central_angle(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
@@ -626,15 +619,11 @@ mod tests {
                 .collect(),
         ));
         let mut seed = 99;
-        let mut clusters = Vec::new();
-        for k in 0..120 {
-            let (dla, dlo) = ((lcg(&mut seed) - 0.5) * 1e-3, (lcg(&mut seed) - 0.5) * 1e-3);
-            if k % 2 == 0 {
-                clusters.extend([10.0 + dla, 40.0 + dlo]);
-            } else {
-                clusters.extend([-10.0 + dla, -140.0 + dlo]);
-            }
-        }
+        let offsets = (0..120).map(|_| {
+            let dla = (lcg(&mut seed) - 0.5) * 1e-3;
+            (dla, (lcg(&mut seed) - 0.5) * 1e-3)
+        });
+        let clusters = antipodal_clusters(10.0, 40.0, offsets);
         sets.push(("two tight antipodal clusters", clusters));
         let mut eq = Vec::new();
         for k in 0..100 {
