@@ -254,28 +254,12 @@ impl Tree {
                     }
                 }
             }
-            stack.clear();
-            stack.push(0);
-            while let Some(k) = stack.pop() {
-                let node = &self.nodes[k as usize];
-                if node.max_id <= a || key_bound(&d, node) - MARGIN > t {
-                    continue;
+            self.walk(&mut stack, a, &q, &d, t, |b, dot, t| {
+                if dot <= t {
+                    push_pairs(ga, self.group(b), &mut out);
                 }
-                if node.child == 0 {
-                    for p in node.start as usize..node.end as usize {
-                        let b = self.id[p];
-                        if b > a
-                            && super::dot::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p])
-                                <= t
-                        {
-                            push_pairs(ga, self.group(b), &mut out);
-                        }
-                    }
-                } else {
-                    stack.push(node.child);
-                    stack.push(node.child + 1);
-                }
-            }
+                t
+            });
         }
         out
     }
@@ -321,44 +305,65 @@ impl Tree {
                 }
                 limit = top.limit().min(bound.get());
             }
-            stack.clear();
-            stack.push(0);
-            while let Some(k) = stack.pop() {
-                let node = &self.nodes[k as usize];
-                if node.max_id <= a || key_bound(&d, node) - MARGIN > limit {
-                    continue;
+            self.walk(&mut stack, a, &q, &d, limit, |b, dot, limit| {
+                let key = order.key(dot);
+                if key <= limit && offer_cross(self.n, ga, self.group(b), key, top) {
+                    bound.lower(top.limit());
+                    return top.limit().min(bound.get());
                 }
-                if node.child == 0 {
-                    for p in node.start as usize..node.end as usize {
-                        let b = self.id[p];
-                        if b <= a {
-                            continue;
-                        }
+                limit
+            });
+            limit = top.limit().min(bound.get());
+        }
+    }
+
+    /// One query's walk, the same for both searches: query number `a` (vector `q`, key direction
+    /// `d`, [`key_direction`]) calls `visit(b, dot, limit)` for every vector number `b > a` in a
+    /// leaf whose box is not pruned, with the kernel's dot of `q` and `b`, and `visit` returns
+    /// the limit from then on. A box is pruned when `b > a` holds for none of its vectors or its
+    /// [`key_bound`], less `MARGIN`, is strictly above the limit; of two children, the one with
+    /// the better bound is visited first.
+    #[inline]
+    fn walk(
+        &self,
+        stack: &mut Vec<u32>,
+        a: u32,
+        q: &[f64; 3],
+        d: &[f64; 3],
+        mut limit: f64,
+        mut visit: impl FnMut(u32, f64, f64) -> f64,
+    ) {
+        stack.clear();
+        stack.push(0);
+        while let Some(k) = stack.pop() {
+            let node = &self.nodes[k as usize];
+            if node.max_id <= a || key_bound(d, node) - MARGIN > limit {
+                continue;
+            }
+            if node.child == 0 {
+                for p in node.start as usize..node.end as usize {
+                    let b = self.id[p];
+                    if b > a {
                         let dot =
                             super::dot::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p]);
-                        let key = order.key(dot);
-                        if key <= limit && offer_cross(self.n, ga, self.group(b), key, top) {
-                            bound.lower(top.limit());
-                            limit = top.limit().min(bound.get());
-                        }
+                        limit = visit(b, dot, limit);
                     }
-                    continue;
                 }
-                // The child with the better bound is visited first: pushed last.
-                let (c0, c1) = (node.child, node.child + 1);
-                let (b0, b1) = (
-                    key_bound(&d, &self.nodes[c0 as usize]),
-                    key_bound(&d, &self.nodes[c1 as usize]),
-                );
-                if b0 <= b1 {
-                    stack.push(c1);
-                    stack.push(c0);
-                } else {
-                    stack.push(c0);
-                    stack.push(c1);
-                }
+                continue;
             }
-            limit = top.limit().min(bound.get());
+            // The child with the better bound is visited first: pushed last.
+            let (c0, c1) = (node.child, node.child + 1);
+            let (b0, b1) = (
+                key_bound(d, &self.nodes[c0 as usize]),
+                key_bound(d, &self.nodes[c1 as usize]),
+            );
+            if b0 <= b1 {
+                stack.push(c1);
+                stack.push(c0);
+            } else {
+                stack.push(c0);
+                stack.push(c1);
+            }
         }
     }
 }
