@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use mpi::collective::{CommunicatorCollectives, SystemOperation};
 use mpi_examples::cities::top::{top_in_range_threaded, Order, TopK};
-use mpi_examples::cities::tree::{Best, SharedBound, Tree};
+use mpi_examples::cities::tree::{SharedBound, Tree};
 use mpi_examples::cities::wgs84::{self, Earth};
 use mpi_examples::cities::{
     read_cities, Algorithm, Candidate, CityTable, Kernel, Prepared, UnitVectors, Units,
@@ -299,11 +299,7 @@ impl Deal {
 fn tree_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize) -> (Option<Candidate>, Tree) {
     let tree = Tree::build(vecs);
     let best = tree_top_search(spmd, &tree, threads, TopK::new(1, Order::Farthest));
-    let best = best.first().map(|b| Candidate {
-        pair_index: b.pair_index,
-        score: -b.dot,
-    });
-    (best, tree)
+    (best.first().copied(), tree)
 }
 
 /// This rank's K best pairs by the tree (every rank builds the same one), in `top`'s order:
@@ -311,7 +307,7 @@ fn tree_search(spmd: &Spmd, vecs: &UnitVectors, threads: usize) -> (Option<Candi
 /// After each round the ranks share the best K-th key of any list (an allreduce started with
 /// the round and finished after it), a bound no worse than the global K-th best, which only
 /// lets later queries prune more: the answer never depends on it.
-fn tree_top_search(spmd: &Spmd, tree: &Tree, threads: usize, top: TopK) -> Vec<Best> {
+fn tree_top_search(spmd: &Spmd, tree: &Tree, threads: usize, top: TopK) -> Vec<Candidate> {
     let deal = Deal::new(spmd, tree.distinct(), threads);
     let bound = SharedBound::new();
     let mut tops = vec![top; threads];
@@ -373,7 +369,7 @@ struct Times {
 /// What one rank found: its best pair, or its list of the K best.
 enum Local {
     Best(Option<Candidate>),
-    Ranked(Vec<Best>),
+    Ranked(Vec<Candidate>),
 }
 
 /// The number of pairs a list keeps: `--top`, or 1, never more than there are pairs.
@@ -383,35 +379,37 @@ fn local_k(args: &Args, n: u64) -> usize {
 
 /// Rank 0 gets the best of every rank's candidate (other ranks get `None`).
 fn gather_best(spmd: &Spmd, local: Option<Candidate>) -> Option<u64> {
-    let (index, score) = local.map_or((u64::MAX, f64::NEG_INFINITY), |c| (c.pair_index, c.score));
+    let (index, key) = local.map_or((u64::MAX, f64::INFINITY), |c| (c.pair_index, c.key));
     let indices = spmd.gather_slices(&[index]);
-    let scores = spmd.gather_slices(&[score]);
-    indices.zip(scores).map(|(indices, scores)| {
-        indices
+    let keys = spmd.gather_slices(&[key]);
+    indices.zip(keys).map(|(indices, keys)| {
+        let found = indices
             .parts()
-            .zip(scores.parts())
+            .zip(keys.parts())
             .filter(|(ix, _)| ix[0] != u64::MAX)
-            .map(|(ix, sc)| Candidate {
-                pair_index: ix[0],
-                score: sc[0],
-            })
-            .reduce(Candidate::better)
+            .map(|(ix, k)| Candidate::new(k[0], ix[0]));
+        Candidate::best(found)
             .expect("at least two cities were validated, so one pair exists")
             .pair_index
     })
 }
 
 /// Rank 0 gets the `k` best of every rank's list, the best first (other ranks get `None`):
-/// each rank's list holds its `k` best, so the global `k` best are among them.
-fn gather_lists(spmd: &Spmd, local: &[Best], order: Order, k: usize) -> Option<Vec<Best>> {
-    let indices: Vec<u64> = local.iter().map(|b| b.pair_index).collect();
-    let dots: Vec<f64> = local.iter().map(|b| b.dot).collect();
+/// each rank's list holds its `k` best (keyed in `order`), so the global `k` best are among them.
+fn gather_lists(
+    spmd: &Spmd,
+    local: &[Candidate],
+    order: Order,
+    k: usize,
+) -> Option<Vec<Candidate>> {
+    let indices: Vec<u64> = local.iter().map(|c| c.pair_index).collect();
+    let keys: Vec<f64> = local.iter().map(|c| c.key).collect();
     let indices = spmd.gather_slices(&indices);
-    let dots = spmd.gather_slices(&dots);
-    indices.zip(dots).map(|(indices, dots)| {
+    let keys = spmd.gather_slices(&keys);
+    indices.zip(keys).map(|(indices, keys)| {
         let mut top = TopK::new(k, order);
-        for (&pair_index, &dot) in indices.into_flat().iter().zip(&dots.into_flat()) {
-            top.offer_best(Best { dot, pair_index });
+        for (&pair_index, &key) in indices.into_flat().iter().zip(&keys.into_flat()) {
+            top.offer(key, pair_index);
         }
         let list = top.into_sorted();
         assert!(!list.is_empty(), "at least two cities, so one pair exists");

@@ -6,7 +6,7 @@
 //! | [`geo`]       | the sphere: haversine distance, units, the Earth's radius |
 //! | [`haversine`] | the notebook's per-pair haversine over a slice of the pair index: the reference |
 //! | [`dot`]       | the fast kernel: unit vectors, the smallest dot product in SIMD lanes |
-//! | [`search`]    | kernels and algorithms, the one tie rule ([`search::key_order`]), a rank's search |
+//! | [`search`]    | kernels and algorithms, the one candidate type ([`Candidate`], ordered by [`search::key_order`]), a rank's search |
 //! | [`tree`]      | the exact k-d tree: brute force's answer in about O(n log n) |
 //! | [`top`]       | the K best pairs, farthest or closest |
 //! | [`wgs84`]     | the ellipsoid: Karney's geodesic, filtered by a proven bound on the sphere |
@@ -23,7 +23,8 @@ pub mod wgs84;
 /// Deterministic random point sets shared by the kernels' tests (no extra crate needed).
 #[cfg(test)]
 pub(crate) mod test_points {
-    fn lcg(seed: &mut u64) -> f64 {
+    /// The next number of a linear congruential sequence, uniform in [0, 1).
+    pub(crate) fn lcg(seed: &mut u64) -> f64 {
         *seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
@@ -37,11 +38,30 @@ pub(crate) mod test_points {
             .flat_map(|_| [lcg(&mut s) * 180.0 - 90.0, lcg(&mut s) * 360.0 - 180.0])
             .collect()
     }
+
+    /// Two tight clusters around antipodes, alternating: point `k` is `(lat, lon)` (even `k`) or
+    /// its antipode `(-lat, lon -+ 180)` (odd `k`), moved by the `k`-th of `offsets` (degrees,
+    /// added as they are to both centres), as `[lat0, lon0, lat1, lon1, ...]`.
+    pub(crate) fn antipodal_clusters(
+        lat: f64,
+        lon: f64,
+        offsets: impl IntoIterator<Item = (f64, f64)>,
+    ) -> Vec<f64> {
+        let antipode = (-lat, if lon > 0.0 { lon - 180.0 } else { lon + 180.0 });
+        offsets
+            .into_iter()
+            .enumerate()
+            .flat_map(|(k, (dlat, dlon))| {
+                let centre = if k % 2 == 0 { (lat, lon) } else { antipode };
+                [centre.0 + dlat, centre.1 + dlon]
+            })
+            .collect()
+    }
 }
 
-pub use dot::{closest_dot_in_range, ClosestDot, UnitVectors};
+pub use dot::UnitVectors;
 pub use geo::{haversine_km, Units, EARTH_RADIUS_KM};
-pub use haversine::{farthest_in_range, Farthest, Points};
+pub use haversine::Points;
 pub use read::{read_cities, Format, ReadError, ReadOptions};
 pub use search::{Algorithm, Candidate, Kernel, Prepared, AUTO_TREE_MIN};
 

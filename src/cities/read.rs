@@ -377,6 +377,31 @@ fn parse_coord(path: &Path, line: u64, coord: Coord, raw: &str) -> Result<f64, R
     Ok(v)
 }
 
+/// Adds a city's coordinates to `table`, both readers' one way: refused past `max_cities`, then
+/// the latitude checked, then the longitude fetched (`lon`, which may fail: a CSV field's UTF-8)
+/// and checked, so the first thing wrong on the line is what is reported.
+fn push_coords<'a>(
+    table: &mut CityTable,
+    path: &Path,
+    line: u64,
+    max_cities: usize,
+    lat: &str,
+    lon: impl FnOnce() -> Result<&'a str, ReadError>,
+) -> Result<(), ReadError> {
+    if table.len() == max_cities {
+        return Err(ReadError::TooMany {
+            path: path.to_owned(),
+            line,
+            limit: max_cities,
+        });
+    }
+    let lat = parse_coord(path, line, Coord::Latitude, lat)?;
+    let lon = parse_coord(path, line, Coord::Longitude, lon()?)?;
+    table.lat_deg.push(lat);
+    table.lon_deg.push(lon);
+    Ok(())
+}
+
 fn read_txt<R: Read>(
     path: &Path,
     input: &mut Input<'_, R>,
@@ -412,19 +437,7 @@ fn read_txt<R: Read>(
                     text: trimmed.to_owned(),
                 });
             };
-            if table.len() == max_cities {
-                return Err(ReadError::TooMany {
-                    path: path.to_owned(),
-                    line,
-                    limit: max_cities,
-                });
-            }
-            table
-                .lat_deg
-                .push(parse_coord(path, line, Coord::Latitude, lat)?);
-            table
-                .lon_deg
-                .push(parse_coord(path, line, Coord::Longitude, lon)?);
+            push_coords(&mut table, path, line, max_cities, lat, || Ok(lon))?;
             // The name: the remaining words, one space apart.
             for (k, word) in fields.enumerate() {
                 if k > 0 {
@@ -679,22 +692,7 @@ fn add_city(
     if lat.is_empty() && (0..count).all(|k| is_blank(raw(k))) {
         return Ok(());
     }
-    if table.len() == max_cities {
-        return Err(ReadError::TooMany {
-            path: path.to_owned(),
-            line,
-            limit: max_cities,
-        });
-    }
-    table
-        .lat_deg
-        .push(parse_coord(path, line, Coord::Latitude, lat)?);
-    table.lon_deg.push(parse_coord(
-        path,
-        line,
-        Coord::Longitude,
-        text(columns.lon)?,
-    )?);
+    push_coords(table, path, line, max_cities, lat, || text(columns.lon))?;
     if let Some(c) = columns.name {
         table.labels.push_str(text(c)?);
     }

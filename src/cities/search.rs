@@ -1,16 +1,16 @@
 //! One rank's share of the farthest-pair search, with either kernel and any number of threads.
 //!
-//! Both kernels are reduced the same way: a candidate has a score (higher is farther) and a pair
-//! index (lower wins a tie), so the answer never depends on how the pairs were split among ranks
-//! and threads.
+//! Both kernels are reduced the same way, and so is every other search here: a [`Candidate`] has
+//! a key (smaller is better) and a pair index (lower wins a tie), so the answer never depends on
+//! how the pairs were split among ranks and threads.
 
 use std::cmp::Ordering;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::dot::{closest_dot_in_range, UnitVectors};
-use super::haversine::{farthest_in_range, Points};
+use super::dot::UnitVectors;
+use super::haversine::Points;
 use crate::partition::{block_range, pair_at};
 
 /// Which all-pairs kernel scans the pairs.
@@ -76,22 +76,41 @@ pub fn key_order<P: Ord>(a_key: f64, a_pair: P, b_key: f64, b_pair: P) -> Orderi
     }
 }
 
-/// A rank's or a thread's best pair: higher score is farther, lower pair index wins a tie.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A pair some search found, in the one order of [`key_order`]: the smaller key wins, an equal
+/// key goes to the lower pair index. Every search ranks with it (brute force with either kernel,
+/// threads, the tree, top K, the ellipsoid), each with its own key: the fast kernel's dot product
+/// for the farthest pairs (the smallest is the farthest), minus the dot for the closest, minus the
+/// distance for a search by distance ([`Candidate::farthest`]; negation is exact, so equal
+/// distances stay equal keys). The cities are `crate::partition::pair_at(n, pair_index)`.
+#[derive(Debug, Clone, Copy)]
 pub struct Candidate {
+    /// What the pair is ranked by: the smaller is the better pair.
+    pub key: f64,
     /// The pair's index in the row-by-row numbering of [`crate::partition`].
     pub pair_index: u64,
-    /// The haversine distance in km, or minus the dot product for the fast kernel.
-    pub score: f64,
 }
 
 impl Candidate {
-    /// Whether `self` beats `other`: a higher score, or an equal score and a lower pair index.
-    pub fn beats(&self, other: &Candidate) -> bool {
-        key_order(-self.score, self.pair_index, -other.score, other.pair_index) == Ordering::Less
+    /// The pair `pair_index` ranked by `key`.
+    #[inline]
+    pub fn new(key: f64, pair_index: u64) -> Candidate {
+        Candidate { key, pair_index }
     }
 
-    /// The better of two candidates.
+    /// The pair `pair_index` ranked by its distance, the longest first: the key is `-distance`.
+    #[inline]
+    pub fn farthest(distance: f64, pair_index: u64) -> Candidate {
+        Candidate::new(-distance, pair_index)
+    }
+
+    /// Whether `self` beats `other`: a smaller key, or an equal key and a lower pair index.
+    #[inline]
+    pub fn beats(&self, other: &Candidate) -> bool {
+        self < other
+    }
+
+    /// The better of two candidates (`a` if they are equal).
+    #[inline]
     pub fn better(a: Candidate, b: Candidate) -> Candidate {
         if b.beats(&a) {
             b
@@ -99,7 +118,34 @@ impl Candidate {
             a
         }
     }
+
+    /// The best of several candidates, or `None` if there are none.
+    pub fn best(candidates: impl IntoIterator<Item = Candidate>) -> Option<Candidate> {
+        candidates.into_iter().reduce(Candidate::better)
+    }
 }
+
+impl Ord for Candidate {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        key_order(self.key, self.pair_index, other.key, other.pair_index)
+    }
+}
+
+impl PartialOrd for Candidate {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Candidate {}
 
 /// The coordinates prepared for one kernel, built once per rank.
 pub enum Prepared {
@@ -121,14 +167,8 @@ impl Prepared {
     /// The best pair among the pair indices in `range`, on the calling thread.
     pub fn best_in_range(&self, range: Range<u64>) -> Option<Candidate> {
         match self {
-            Prepared::Haversine(p) => farthest_in_range(p, range).map(|f| Candidate {
-                pair_index: f.pair_index,
-                score: f.distance_km,
-            }),
-            Prepared::Fast(v) => closest_dot_in_range(v, range).map(|c| Candidate {
-                pair_index: c.pair_index,
-                score: -c.dot,
-            }),
+            Prepared::Haversine(p) => super::haversine::best_in_range(p, range),
+            Prepared::Fast(v) => super::dot::best_in_range(v, range),
         }
     }
 
@@ -194,7 +234,7 @@ mod tests {
         let f1 = fast.best_in_range(all.clone()).expect("pairs");
         let h1 = hav.best_in_range(all.clone()).expect("pairs");
         assert_eq!(f1.pair_index, h1.pair_index);
-        assert!((fast.distance_km(n, f1.pair_index) - h1.score).abs() < 1e-3);
+        assert!((fast.distance_km(n, f1.pair_index) - -h1.key).abs() < 1e-3);
         for threads in [2, 3, 8] {
             assert_eq!(fast.best_in_range_threaded(all.clone(), threads), Some(f1));
             assert_eq!(hav.best_in_range_threaded(all.clone(), threads), Some(h1));

@@ -8,15 +8,13 @@
 //! pair's dot does not depend on who computes it and the order is total, the K best are the same
 //! set in the same order however the pairs are split between ranks and threads.
 
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
 use super::dot::UnitVectors;
-use super::search::key_order;
-use super::tree::Best;
+use super::search::Candidate;
 use crate::partition::{block_range, for_each_row_segment, row_start};
 
 /// Which end of the distances is wanted.
@@ -46,40 +44,12 @@ impl Order {
     }
 }
 
-/// A pair in key order: the smaller key, then the lower pair index, comes first. Keys are never
-/// NaN (dots of unit vectors), and `-0.0` equals `0.0` here as it does in the kernel's compare.
-#[derive(Debug, Clone, Copy)]
-struct Ranked {
-    key: f64,
-    pair_index: u64,
-}
-
-impl Ord for Ranked {
-    fn cmp(&self, other: &Self) -> Ordering {
-        key_order(self.key, self.pair_index, other.key, other.pair_index)
-    }
-}
-
-impl PartialOrd for Ranked {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Ranked {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Ranked {}
-
 /// The K best pairs seen so far in one [`Order`]: a max-heap of K whose top is the worst kept.
 #[derive(Debug, Clone)]
 pub struct TopK {
     k: usize,
     order: Order,
-    heap: BinaryHeap<Ranked>,
+    heap: BinaryHeap<Candidate>,
 }
 
 impl TopK {
@@ -113,7 +83,7 @@ impl TopK {
     /// every later offer is refused too.
     #[inline]
     pub fn offer(&mut self, key: f64, pair_index: u64) -> bool {
-        let r = Ranked { key, pair_index };
+        let r = Candidate::new(key, pair_index);
         if self.heap.len() < self.k {
             self.heap.push(r);
             true
@@ -126,11 +96,6 @@ impl TopK {
         }
     }
 
-    /// Offers a pair by its dot product.
-    pub fn offer_best(&mut self, b: Best) -> bool {
-        self.offer(self.order.key(b.dot), b.pair_index)
-    }
-
     /// Keeps the K best of both lists.
     pub fn merge(&mut self, other: TopK) {
         for r in other.heap {
@@ -138,23 +103,20 @@ impl TopK {
         }
     }
 
-    /// The pairs kept, the best first, with their dots.
-    pub fn into_sorted(self) -> Vec<Best> {
-        let order = self.order;
-        self.heap
-            .into_sorted_vec()
-            .into_iter()
-            .map(|r| Best {
-                dot: order.dot(r.key),
-                pair_index: r.pair_index,
-            })
-            .collect()
+    /// The pairs kept, the best first, with their keys in [`TopK::order`].
+    pub fn into_sorted(self) -> Vec<Candidate> {
+        self.heap.into_sorted_vec()
     }
 }
 
 /// The `k` best pairs in `order` among the pair indices in `range`, the best first: every pair
 /// scored with the kernel's dot, one at a time (the reference, not SIMD).
-pub fn top_in_range(vecs: &UnitVectors, range: Range<u64>, k: usize, order: Order) -> Vec<Best> {
+pub fn top_in_range(
+    vecs: &UnitVectors,
+    range: Range<u64>,
+    k: usize,
+    order: Order,
+) -> Vec<Candidate> {
     top_list_in_range(vecs, range, k, order).into_sorted()
 }
 
@@ -183,7 +145,7 @@ pub fn top_in_range_threaded(
     k: usize,
     order: Order,
     threads: usize,
-) -> Vec<Best> {
+) -> Vec<Candidate> {
     let share = |t: usize| {
         let r = block_range(range.end - range.start, threads.max(1) as u64, t as u64);
         range.start + r.start..range.start + r.end
@@ -201,22 +163,21 @@ pub fn top_in_range_threaded(
         .into_sorted()
 }
 
-/// Every pair, sorted best first: the plain definition the searches are tested against.
+/// Every pair, keyed in `order` and sorted best first: the plain definition the searches are
+/// tested against.
 #[cfg(test)]
-pub(crate) fn sorted_pairs(vecs: &UnitVectors, order: Order) -> Vec<Best> {
+pub(crate) fn sorted_pairs(vecs: &UnitVectors, order: Order) -> Vec<Candidate> {
     let n = vecs.len();
     let mut all = Vec::new();
     for i in 0..n {
         for j in i + 1..n {
-            all.push(Best {
-                dot: vecs.dot(i, j),
-                pair_index: row_start(n as u64, i as u64) + (j - i - 1) as u64,
-            });
+            let pair_index = row_start(n as u64, i as u64) + (j - i - 1) as u64;
+            all.push(Candidate::new(order.key(vecs.dot(i, j)), pair_index));
         }
     }
     all.sort_by(|a, b| {
-        let (ka, kb) = (order.key(a.dot), order.key(b.dot));
-        ka.partial_cmp(&kb)
+        a.key
+            .partial_cmp(&b.key)
             .expect("no NaN")
             .then(a.pair_index.cmp(&b.pair_index))
     });
@@ -229,8 +190,11 @@ mod tests {
     use crate::cities::test_points::random_coords;
     use crate::partition::pair_count;
 
-    fn bits(v: &[Best]) -> Vec<(u64, u64)> {
-        v.iter().map(|b| (b.dot.to_bits(), b.pair_index)).collect()
+    /// Each pair's dot product (its bits) and index.
+    fn bits(v: &[Candidate], order: Order) -> Vec<(u64, u64)> {
+        v.iter()
+            .map(|c| (order.dot(c.key).to_bits(), c.pair_index))
+            .collect()
     }
 
     #[test]
@@ -243,10 +207,10 @@ mod tests {
             for order in [Order::Farthest, Order::Closest] {
                 let all = sorted_pairs(&v, order);
                 for k in [1, 2, 7, 100, pairs as usize, pairs as usize + 5] {
-                    let want = bits(&all[..k.min(all.len())]);
+                    let want = bits(&all[..k.min(all.len())], order);
                     for threads in [1, 3] {
                         let got = top_in_range_threaded(&v, 0..pairs, k, order, threads);
-                        assert_eq!(bits(&got), want, "{order:?} k {k} x{threads}");
+                        assert_eq!(bits(&got, order), want, "{order:?} k {k} x{threads}");
                     }
                 }
             }
@@ -265,22 +229,13 @@ mod tests {
         // -0.0 and 0.0 tie, as in the kernel's compare: the lower pair index first.
         assert_eq!(got, [2, 7, 1]);
         let mut close = TopK::new(2, Order::Closest);
-        close.offer_best(Best {
-            dot: 0.25,
-            pair_index: 4,
-        });
-        close.offer_best(Best {
-            dot: 1.0,
-            pair_index: 8,
-        });
-        close.offer_best(Best {
-            dot: -1.0,
-            pair_index: 0,
-        });
+        for (dot, p) in [(0.25, 4), (1.0, 8), (-1.0, 0)] {
+            close.offer(Order::Closest.key(dot), p);
+        }
         let got: Vec<(f64, u64)> = close
             .into_sorted()
             .iter()
-            .map(|b| (b.dot, b.pair_index))
+            .map(|c| (Order::Closest.dot(c.key), c.pair_index))
             .collect();
         assert_eq!(got, [(1.0, 8), (0.25, 4)]);
     }

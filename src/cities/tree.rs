@@ -27,7 +27,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::dot::UnitVectors;
-use super::search::key_order;
+use super::search::Candidate;
 use super::top::{Order, TopK};
 use crate::partition::row_start;
 
@@ -50,32 +50,6 @@ struct Node {
     /// Index of the first child; the second follows it. 0 for a leaf.
     child: u32,
     max_id: u32,
-}
-
-/// A pair and its dot product, compared as the brute-force kernel compares.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Best {
-    /// The dot product of the pair's unit vectors (the smallest is the farthest pair).
-    pub dot: f64,
-    /// The pair's index among `n` points (row by row, [`crate::partition`]).
-    pub pair_index: u64,
-}
-
-impl Best {
-    /// Whether `self` beats `other`: a smaller dot, or the same dot and a lower pair index.
-    pub fn beats(&self, other: &Best) -> bool {
-        key_order(self.dot, self.pair_index, other.dot, other.pair_index)
-            == std::cmp::Ordering::Less
-    }
-
-    /// The better of two.
-    pub fn better(a: Option<Best>, b: Option<Best>) -> Option<Best> {
-        match (a, b) {
-            (Some(x), Some(y)) => Some(if y.beats(&x) { y } else { x }),
-            (x, None) => x,
-            (None, y) => y,
-        }
-    }
 }
 
 /// The smallest dot found so far by anyone, shared between threads (an `f64` kept in the
@@ -271,6 +245,7 @@ impl Tree {
         for pos in range {
             let a = self.id[pos];
             let q = [self.x[pos], self.y[pos], self.z[pos]];
+            let d = key_direction(Order::Farthest, &q);
             let ga = self.group(a);
             if ga.len() >= 2 && super::dot::dot3(q[0], q[1], q[2], q[0], q[1], q[2]) <= t {
                 for (k, &i) in ga.iter().enumerate() {
@@ -279,28 +254,12 @@ impl Tree {
                     }
                 }
             }
-            stack.clear();
-            stack.push(0);
-            while let Some(k) = stack.pop() {
-                let node = &self.nodes[k as usize];
-                if node.max_id <= a || lower_bound(&q, node) - MARGIN > t {
-                    continue;
+            self.walk(&mut stack, a, &q, &d, t, |b, dot, t| {
+                if dot <= t {
+                    push_pairs(ga, self.group(b), &mut out);
                 }
-                if node.child == 0 {
-                    for p in node.start as usize..node.end as usize {
-                        let b = self.id[p];
-                        if b > a
-                            && super::dot::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p])
-                                <= t
-                        {
-                            push_pairs(ga, self.group(b), &mut out);
-                        }
-                    }
-                } else {
-                    stack.push(node.child);
-                    stack.push(node.child + 1);
-                }
-            }
+                t
+            });
         }
         out
     }
@@ -310,9 +269,9 @@ impl Tree {
         self.id.len()
     }
 
-    /// The best pair over the queries at tree positions `range`: [`Tree::top_in`] with K = 1,
-    /// farthest first.
-    pub fn best_in(&self, range: std::ops::Range<usize>, bound: &SharedBound) -> Option<Best> {
+    /// The best pair over the queries at tree positions `range`, keyed by its dot:
+    /// [`Tree::top_in`] with K = 1, farthest first.
+    pub fn best_in(&self, range: std::ops::Range<usize>, bound: &SharedBound) -> Option<Candidate> {
         let mut top = TopK::new(1, Order::Farthest);
         self.top_in(range, &mut top, bound);
         top.into_sorted().first().copied()
@@ -337,6 +296,7 @@ impl Tree {
         for pos in range {
             let a = self.id[pos];
             let q = [self.x[pos], self.y[pos], self.z[pos]];
+            let d = key_direction(order, &q);
             let ga = self.group(a);
             if ga.len() >= 2 {
                 let key = order.key(super::dot::dot3(q[0], q[1], q[2], q[0], q[1], q[2]));
@@ -345,44 +305,65 @@ impl Tree {
                 }
                 limit = top.limit().min(bound.get());
             }
-            stack.clear();
-            stack.push(0);
-            while let Some(k) = stack.pop() {
-                let node = &self.nodes[k as usize];
-                if node.max_id <= a || key_bound(order, &q, node) - MARGIN > limit {
-                    continue;
+            self.walk(&mut stack, a, &q, &d, limit, |b, dot, limit| {
+                let key = order.key(dot);
+                if key <= limit && offer_cross(self.n, ga, self.group(b), key, top) {
+                    bound.lower(top.limit());
+                    return top.limit().min(bound.get());
                 }
-                if node.child == 0 {
-                    for p in node.start as usize..node.end as usize {
-                        let b = self.id[p];
-                        if b <= a {
-                            continue;
-                        }
+                limit
+            });
+            limit = top.limit().min(bound.get());
+        }
+    }
+
+    /// One query's walk, the same for both searches: query number `a` (vector `q`, key direction
+    /// `d`, [`key_direction`]) calls `visit(b, dot, limit)` for every vector number `b > a` in a
+    /// leaf whose box is not pruned, with the kernel's dot of `q` and `b`, and `visit` returns
+    /// the limit from then on. A box is pruned when `b > a` holds for none of its vectors or its
+    /// [`key_bound`], less `MARGIN`, is strictly above the limit; of two children, the one with
+    /// the better bound is visited first.
+    #[inline]
+    fn walk(
+        &self,
+        stack: &mut Vec<u32>,
+        a: u32,
+        q: &[f64; 3],
+        d: &[f64; 3],
+        mut limit: f64,
+        mut visit: impl FnMut(u32, f64, f64) -> f64,
+    ) {
+        stack.clear();
+        stack.push(0);
+        while let Some(k) = stack.pop() {
+            let node = &self.nodes[k as usize];
+            if node.max_id <= a || key_bound(d, node) - MARGIN > limit {
+                continue;
+            }
+            if node.child == 0 {
+                for p in node.start as usize..node.end as usize {
+                    let b = self.id[p];
+                    if b > a {
                         let dot =
                             super::dot::dot3(q[0], q[1], q[2], self.x[p], self.y[p], self.z[p]);
-                        let key = order.key(dot);
-                        if key <= limit && offer_cross(self.n, ga, self.group(b), key, top) {
-                            bound.lower(top.limit());
-                            limit = top.limit().min(bound.get());
-                        }
+                        limit = visit(b, dot, limit);
                     }
-                    continue;
                 }
-                // The child with the better bound is visited first: pushed last.
-                let (c0, c1) = (node.child, node.child + 1);
-                let (b0, b1) = (
-                    key_bound(order, &q, &self.nodes[c0 as usize]),
-                    key_bound(order, &q, &self.nodes[c1 as usize]),
-                );
-                if b0 <= b1 {
-                    stack.push(c1);
-                    stack.push(c0);
-                } else {
-                    stack.push(c0);
-                    stack.push(c1);
-                }
+                continue;
             }
-            limit = top.limit().min(bound.get());
+            // The child with the better bound is visited first: pushed last.
+            let (c0, c1) = (node.child, node.child + 1);
+            let (b0, b1) = (
+                key_bound(d, &self.nodes[c0 as usize]),
+                key_bound(d, &self.nodes[c1 as usize]),
+            );
+            if b0 <= b1 {
+                stack.push(c1);
+                stack.push(c0);
+            } else {
+                stack.push(c0);
+                stack.push(c1);
+            }
         }
     }
 }
@@ -438,79 +419,63 @@ fn offer_cross(n: u64, ga: &[u32], gb: &[u32], key: f64, top: &mut TopK) -> bool
     kept
 }
 
-/// A lower bound (up to [`MARGIN`]) on the key, in `order`, of `q` with any vector in `node`'s
-/// box: the smallest dot for the farthest pairs, minus the largest for the closest.
+/// `q` as the key's direction in `order`: the key of `q` with `v` is `-(d . v)`, so for the
+/// farthest pairs (key `q.v`) `d = -q`, for the closest (key `-q.v`) `d = q`. Negation is exact,
+/// so [`key_bound`] with `d` bounds the very products the kernel rounds.
 #[inline]
-fn key_bound(order: Order, q: &[f64; 3], node: &Node) -> f64 {
+fn key_direction(order: Order, q: &[f64; 3]) -> [f64; 3] {
     match order {
-        Order::Farthest => lower_bound(q, node),
-        Order::Closest => -upper_bound(q, node),
+        Order::Farthest => q.map(|c| -c),
+        Order::Closest => *q,
     }
 }
 
-/// The largest dot product a unit vector `q` can have with a unit vector in `node`'s box (up to
-/// rounding, which [`MARGIN`] covers): the smaller of two true bounds, the box's own maximum of
-/// the linear `q.v`, and `1 - d^2 / 2` with `d` the distance from `q` to the box (for unit
-/// vectors `q.v = 1 - |q - v|^2 / 2`), which is tight near `q`, where the closest partner is.
+/// A lower bound (up to [`MARGIN`]) on the key of the query with any vector in `node`'s box,
+/// given the key's direction `d` ([`key_direction`]): minus the largest dot product the unit
+/// vector `d` can have with a unit vector in the box. For the farthest pairs that is the smallest
+/// dot of `q` itself, `min q.v = -max (-q).v`, for the closest minus the largest.
+///
+/// The largest dot is the smaller of two true bounds (up to rounding, which [`MARGIN`] covers):
+/// the box's own maximum of the linear `d.v` (its best corner), and `1 - e^2 / 2` with `e` the
+/// distance from `d` to the box (for unit vectors `d.v = 1 - |d - v|^2 / 2`). The second is
+/// tight near `d`, where the best partner is: for the farthest pairs near `-q`, where a box of
+/// side `s` at angle `t` from `-q` is bounded to within about `s t`, while the corner bound is
+/// off by `s` itself and would keep every box within `sqrt(s)` of `-q`. The corner bound is the
+/// tighter one far from `d`.
 #[inline]
-fn upper_bound(q: &[f64; 3], node: &Node) -> f64 {
+fn key_bound(d: &[f64; 3], node: &Node) -> f64 {
     let mut corner = 0.0;
-    let mut d2 = 0.0;
-    for (c, &qc) in q.iter().enumerate() {
-        corner += (qc * node.lo[c]).max(qc * node.hi[c]);
-        let gap = (node.lo[c] - qc).max(qc - node.hi[c]).max(0.0);
-        d2 += gap * gap;
+    let mut e2 = 0.0;
+    for (c, &dc) in d.iter().enumerate() {
+        corner += (dc * node.lo[c]).max(dc * node.hi[c]);
+        let gap = (node.lo[c] - dc).max(dc - node.hi[c]).max(0.0);
+        e2 += gap * gap;
     }
-    corner.min(1.0 - 0.5 * d2)
-}
-
-/// The smallest dot product a unit vector `q` can have with a unit vector in `node`'s box (up
-/// to rounding, which [`MARGIN`] covers): the larger of two true bounds. For unit vectors
-/// `q.v = |(-q) - v|^2 / 2 - 1`, and `|(-q) - v|` is at least the distance from `-q` to the
-/// box; that one is tight near `-q`, where the farthest partner is (a box of side `s` at angle
-/// `t` from `-q` bounds the dot to within about `s t`, where the corner bound, the box's own
-/// minimum of the linear `q.v`, is off by `s` itself and would keep every box within `sqrt(s)`
-/// of `-q`). The corner bound is the tighter one far from `-q`.
-#[inline]
-fn lower_bound(q: &[f64; 3], node: &Node) -> f64 {
-    let mut corner = 0.0;
-    let mut d2 = 0.0;
-    for (c, &qc) in q.iter().enumerate() {
-        corner += (qc * node.lo[c]).min(qc * node.hi[c]);
-        let t = -qc;
-        let gap = (node.lo[c] - t).max(t - node.hi[c]).max(0.0);
-        d2 += gap * gap;
-    }
-    corner.max(0.5 * d2 - 1.0)
+    -corner.min(1.0 - 0.5 * e2)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cities::dot::closest_dot_in_range;
-    use crate::cities::test_points::random_coords;
+    use crate::cities::dot::best_in_range;
+    use crate::cities::test_points::{antipodal_clusters, random_coords};
     use crate::partition::pair_count;
 
     /// The tree's answer (pairs inside groups included) over all queries, in `chunks` pieces.
-    fn tree_best(coords: &[f64], chunks: usize) -> Option<Best> {
+    fn tree_best(coords: &[f64], chunks: usize) -> Option<Candidate> {
         let v = UnitVectors::from_interleaved_degrees(coords);
         let t = Tree::build(&v);
         let bound = SharedBound::new();
         let u = t.distinct();
-        let mut best = None;
-        for c in 0..chunks {
+        Candidate::best((0..chunks).filter_map(|c| {
             let r = crate::partition::block_range(u as u64, chunks as u64, c as u64);
-            best = Best::better(best, t.best_in(r.start as usize..r.end as usize, &bound));
-        }
-        best
+            t.best_in(r.start as usize..r.end as usize, &bound)
+        }))
     }
 
-    fn brute(coords: &[f64]) -> Option<Best> {
+    fn brute(coords: &[f64]) -> Option<Candidate> {
         let v = UnitVectors::from_interleaved_degrees(coords);
-        closest_dot_in_range(&v, 0..pair_count(v.len() as u64)).map(|c| Best {
-            dot: c.dot,
-            pair_index: c.pair_index,
-        })
+        best_in_range(&v, 0..pair_count(v.len() as u64))
     }
 
     fn check(name: &str, coords: &[f64]) {
@@ -518,8 +483,8 @@ mod tests {
         for chunks in [1, 3, 7] {
             let got = tree_best(coords, chunks);
             assert_eq!(
-                got.map(|b| (b.dot.to_bits(), b.pair_index)),
-                want.map(|b| (b.dot.to_bits(), b.pair_index)),
+                got.map(|b| (b.key.to_bits(), b.pair_index)),
+                want.map(|b| (b.key.to_bits(), b.pair_index)),
                 "{name}, {chunks} chunks: tree {got:?}, brute force {want:?}"
             );
         }
@@ -568,15 +533,9 @@ mod tests {
             .flat_map(|k| [f64::from(k) * 0.25 - 90.0, 30.0 + 180.0 * f64::from(k % 2)])
             .collect();
         sets.push(("one meridian both sides", meridian));
-        let mut clusters = Vec::new();
-        for (k, c) in random_coords(1000, 9).chunks(2).enumerate() {
-            let (dlat, dlon) = (c[0] * 1e-7, c[1] * 1e-7);
-            if k % 2 == 0 {
-                clusters.extend([35.0 + dlat, 139.0 + dlon]);
-            } else {
-                clusters.extend([-35.0 + dlat, -41.0 + dlon]);
-            }
-        }
+        let offsets = random_coords(1000, 9);
+        let offsets = offsets.chunks(2).map(|c| (c[0] * 1e-7, c[1] * 1e-7));
+        let clusters = antipodal_clusters(35.0, 139.0, offsets);
         sets.push(("two tight antipodal clusters", clusters));
         let mut tight = Vec::new();
         for (k, c) in random_coords(600, 10).chunks(2).enumerate() {
@@ -591,7 +550,7 @@ mod tests {
 
     /// The tree's K best over all queries in `chunks` pieces, each piece into its own list
     /// (as threads and ranks keep them), sharing one bound, then merged.
-    fn tree_top(tree: &Tree, k: usize, order: Order, chunks: usize) -> Vec<Best> {
+    fn tree_top(tree: &Tree, k: usize, order: Order, chunks: usize) -> Vec<Candidate> {
         let bound = SharedBound::new();
         let u = tree.distinct() as u64;
         let mut all = TopK::new(k, order);
@@ -604,8 +563,11 @@ mod tests {
         all.into_sorted()
     }
 
-    fn bits(v: &[Best]) -> Vec<(u64, u64)> {
-        v.iter().map(|b| (b.dot.to_bits(), b.pair_index)).collect()
+    /// Each pair's dot product (its bits) and index.
+    fn bits(v: &[Candidate], order: Order) -> Vec<(u64, u64)> {
+        v.iter()
+            .map(|c| (order.dot(c.key).to_bits(), c.pair_index))
+            .collect()
     }
 
     /// Top-K and closest by the tree against every pair sorted, bit for bit, for several K
@@ -618,20 +580,24 @@ mod tests {
         for order in [Order::Farthest, Order::Closest] {
             let all = crate::cities::top::sorted_pairs(&v, order);
             for k in [1, 2, 10, 57, pairs + 3] {
-                let want = bits(&all[..k.min(pairs)]);
+                let want = bits(&all[..k.min(pairs)], order);
                 for chunks in [1, 3, 7] {
                     let got = tree_top(&tree, k, order, chunks);
                     assert_eq!(
-                        bits(&got),
+                        bits(&got, order),
                         want,
                         "{name}: {order:?}, k {k}, {chunks} chunks"
                     );
                 }
             }
         }
-        let plain = tree_best(coords, 1).map(|b| (b.dot.to_bits(), b.pair_index));
+        let plain = tree_best(coords, 1).map(|b| (b.key.to_bits(), b.pair_index));
         let top1 = tree_top(&tree, 1, Order::Farthest, 1);
-        assert_eq!(bits(&top1).first().copied(), plain, "{name}: top 1");
+        assert_eq!(
+            bits(&top1, Order::Farthest).first().copied(),
+            plain,
+            "{name}: top 1"
+        );
     }
 
     #[test]

@@ -55,14 +55,14 @@
 //! products (the kernel's dot is within a few 1e-16 of the exact one), both far above the
 //! rounding of the bounds themselves (relative 1e-15).
 
-use std::cmp::Ordering;
 use std::f64::consts::PI;
 use std::sync::OnceLock;
 
 use geographiclib_rs::{Geodesic, InverseGeodesic};
 
 use super::dot::UnitVectors;
-use super::search::key_order;
+use super::search::Candidate;
+use crate::partition::{pair_at, row_start};
 
 /// The model of the Earth distances are measured on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
@@ -194,7 +194,9 @@ pub fn geodesic_upper_bound_for_dot(dot: f64) -> f64 {
     geodesic_upper_bound_m(sigma_up) + DISTANCE_MARGIN_M
 }
 
-/// The farthest pair by geodesic distance on the WGS84 ellipsoid.
+/// The farthest pair by geodesic distance on the WGS84 ellipsoid, as the report shows it. The
+/// searches rank [`Candidate`]s (keyed by minus the distance, by pair index on a tie, which is
+/// `(i, j)` order); this is the winner with its cities.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GeodesicFarthest {
     /// The first city (the lower index).
@@ -206,15 +208,20 @@ pub struct GeodesicFarthest {
 }
 
 impl GeodesicFarthest {
-    /// Whether `self` beats `other`: longer, or as long and earlier in `(i, j)` order.
-    fn beats(&self, other: &GeodesicFarthest) -> bool {
-        let (a, b) = (-self.distance_m, -other.distance_m);
-        key_order(a, (self.i, self.j), b, (other.i, other.j)) == Ordering::Less
+    /// The pair and distance of `best`, a candidate among `n` points keyed by minus its metres.
+    fn of(n: usize, best: Candidate) -> GeodesicFarthest {
+        let (i, j) = pair_at(n as u64, best.pair_index);
+        GeodesicFarthest {
+            i: i as usize,
+            j: j as usize,
+            distance_m: -best.key,
+        }
     }
 }
 
-/// The pair `(i, j)` of `coords_deg` (`[lat0, lon0, ...]`) with its geodesic distance, `i < j`.
-fn pair_geodesic(coords_deg: &[f64], i: usize, j: usize) -> GeodesicFarthest {
+/// The pair `(i, j)` (either order, `i != j`) of the `n` points `coords_deg` (`[lat0, lon0, ...]`)
+/// keyed by minus its geodesic distance in metres.
+fn pair_geodesic(coords_deg: &[f64], n: usize, i: usize, j: usize) -> Candidate {
     let (i, j) = (i.min(j), i.max(j));
     let distance_m = geodesic_m(
         coords_deg[2 * i],
@@ -222,7 +229,12 @@ fn pair_geodesic(coords_deg: &[f64], i: usize, j: usize) -> GeodesicFarthest {
         coords_deg[2 * j],
         coords_deg[2 * j + 1],
     );
-    GeodesicFarthest { i, j, distance_m }
+    Candidate::farthest(distance_m, pair_index(n, i, j))
+}
+
+/// The index of the pair `(i, j)`, `i < j`, among `n` points.
+fn pair_index(n: usize, i: usize, j: usize) -> u64 {
+    row_start(n as u64, i as u64) + (j - i - 1) as u64
 }
 
 /// How [`farthest_geodesic_counted`] got its answer: the work the bound left.
@@ -261,37 +273,36 @@ pub fn farthest_geodesic_counted(
         "farthest_geodesic needs two distinct points of the set, got {spherical_best:?} of {n}"
     );
     // A real pair: its geodesic is a lower bound of the answer.
-    let mut best = pair_geodesic(coords_deg, si, sj);
-    let t = dot_threshold(best.distance_m);
+    let mut best = pair_geodesic(coords_deg, n, si, sj);
+    let t = dot_threshold(-best.key);
     let vecs = UnitVectors::from_interleaved_degrees(coords_deg);
-    let mut candidates: Vec<(f64, usize, usize)> = pairs_with_dot_at_most(t)
+    // Keyed by the kernel's dot: sorted by dot, then by pair index, which is `(i, j)` order.
+    let mut candidates: Vec<Candidate> = pairs_with_dot_at_most(t)
         .into_iter()
         .filter(|&(i, j)| i != j)
         .map(|(i, j)| {
             let (i, j) = (i.min(j), i.max(j));
-            (vecs.dot(i, j), i, j)
+            Candidate::new(vecs.dot(i, j), pair_index(n, i, j))
         })
         .collect();
-    candidates.sort_unstable_by(|p, q| p.0.total_cmp(&q.0).then((p.1, p.2).cmp(&(q.1, q.2))));
-    candidates.dedup_by(|p, q| (p.1, p.2) == (q.1, q.2));
+    candidates.sort_unstable();
+    candidates.dedup_by_key(|c| c.pair_index);
     let mut evaluated = 0;
-    for &(dot, i, j) in &candidates {
+    for c in &candidates {
         // Sorted by dot, so the bound only falls from here: nothing later can reach the best.
-        if geodesic_upper_bound_for_dot(dot) < best.distance_m {
+        if geodesic_upper_bound_for_dot(c.key) < -best.key {
             break;
         }
         evaluated += 1;
-        let g = pair_geodesic(coords_deg, i, j);
-        if g.beats(&best) {
-            best = g;
-        }
+        let (i, j) = pair_at(n as u64, c.pair_index);
+        best = Candidate::better(best, pair_geodesic(coords_deg, n, i as usize, j as usize));
     }
     let stats = FilterStats {
         dot_threshold: t,
         candidates: candidates.len(),
         evaluated,
     };
-    (best, stats)
+    (GeodesicFarthest::of(n, best), stats)
 }
 
 /// The reference: Karney's geodesic on every pair, the longest, ties to the lowest `(i, j)`.
@@ -300,16 +311,13 @@ pub fn farthest_geodesic_counted(
 pub fn farthest_geodesic_brute(coords_deg: &[f64]) -> GeodesicFarthest {
     let n = coords_deg.len() / 2;
     assert!(n >= 2, "farthest_geodesic_brute needs two points, got {n}");
-    let mut best = pair_geodesic(coords_deg, 0, 1);
+    let mut best = pair_geodesic(coords_deg, n, 0, 1);
     for i in 0..n {
         for j in i + 1..n {
-            let g = pair_geodesic(coords_deg, i, j);
-            if g.beats(&best) {
-                best = g;
-            }
+            best = Candidate::better(best, pair_geodesic(coords_deg, n, i, j));
         }
     }
-    best
+    GeodesicFarthest::of(n, best)
 }
 
 #[cfg(test)]
@@ -317,8 +325,8 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::cities::closest_dot_in_range;
-    use crate::cities::test_points::random_coords;
+    use crate::cities::dot::best_in_range;
+    use crate::cities::test_points::{antipodal_clusters, lcg, random_coords};
     use crate::partition::pair_count;
 
     /// Half the meridian of WGS84 in metres (twice GeographicLib's quarter meridian, 10001965.7293127 m).
@@ -330,13 +338,6 @@ mod tests {
 
     const HALF_MERIDIAN_M: f64 = 20_003_931.458_625_4;
 
-    fn lcg(seed: &mut u64) -> f64 {
-        *seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (*seed >> 11) as f64 / (1u64 << 53) as f64
-    }
-
     /// The exact angle between two geodetic normals, `atan2(|u x v|, u . v)`.
     fn central_angle(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
         let v = UnitVectors::from_interleaved_degrees(&[lat1, lon1, lat2, lon2]);
@@ -347,8 +348,9 @@ mod tests {
     fn spherical_best(coords: &[f64]) -> (usize, usize) {
         let vecs = UnitVectors::from_interleaved_degrees(coords);
         let n = vecs.len() as u64;
-        let c = closest_dot_in_range(&vecs, 0..pair_count(n)).expect("two points");
-        (c.i as usize, c.j as usize)
+        let c = best_in_range(&vecs, 0..pair_count(n)).expect("two points");
+        let (i, j) = pair_at(n, c.pair_index);
+        (i as usize, j as usize)
     }
 
     /// What the tree's query returns, by brute force in the kernel's order of operations.
@@ -617,15 +619,11 @@ mod tests {
                 .collect(),
         ));
         let mut seed = 99;
-        let mut clusters = Vec::new();
-        for k in 0..120 {
-            let (dla, dlo) = ((lcg(&mut seed) - 0.5) * 1e-3, (lcg(&mut seed) - 0.5) * 1e-3);
-            if k % 2 == 0 {
-                clusters.extend([10.0 + dla, 40.0 + dlo]);
-            } else {
-                clusters.extend([-10.0 + dla, -140.0 + dlo]);
-            }
-        }
+        let offsets = (0..120).map(|_| {
+            let dla = (lcg(&mut seed) - 0.5) * 1e-3;
+            (dla, (lcg(&mut seed) - 0.5) * 1e-3)
+        });
+        let clusters = antipodal_clusters(10.0, 40.0, offsets);
         sets.push(("two tight antipodal clusters", clusters));
         let mut eq = Vec::new();
         for k in 0..100 {
@@ -790,7 +788,7 @@ mod tests {
             let t1 = Instant::now();
             let (got, stats) = farthest_geodesic_counted(&coords, best, query);
             let t_all = t1.elapsed();
-            let s_lo = pair_geodesic(&coords, best.0, best.1).distance_m;
+            let s_lo = -pair_geodesic(&coords, n, best.0, best.1).key;
             let t_const = (s_lo - DISTANCE_MARGIN_M) / K_HI_M;
             // A uniform random pair has σ >= θ with probability (1 + cos θ) / 2.
             let frac_const = (1.0 + t_const.cos()) / 2.0;
