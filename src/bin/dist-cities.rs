@@ -6,7 +6,6 @@
 
 use std::process::ExitCode;
 
-use clap::ValueEnum;
 use mpi::collective::{CommunicatorCollectives, SystemOperation};
 use mpi_examples::cities::top::{top_in_range_threaded, Order, TopK};
 use mpi_examples::cities::tree::{SharedBound, Tree};
@@ -14,7 +13,7 @@ use mpi_examples::cities::wgs84::{self, Earth};
 use mpi_examples::cities::{
     read_cities, Algorithm, Candidate, CityTable, Kernel, Prepared, UnitVectors, Units,
 };
-use mpi_examples::cli::DistCitiesArgs as Args;
+use mpi_examples::cli::{DistCitiesArgs as Args, OptionName};
 use mpi_examples::partition::{for_each_row_segment, pair_at, pair_count, pair_range_for_rank};
 use mpi_examples::report;
 use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
@@ -527,12 +526,8 @@ fn print_report(
             "Cities: {n}, pairs: {}, ranks: {ranks}, threads per rank: {}, kernel: {}, algorithm: {}",
             pair_count(n),
             args.run.threads,
-            args.kernel
-                .to_possible_value()
-                .map_or("?".into(), |v| v.get_name().to_owned()),
-            algorithm
-                .to_possible_value()
-                .map_or("?".into(), |v| v.get_name().to_owned())
+            args.kernel.name(),
+            algorithm.name()
         );
         println!("{}", report::computing_time_line(computing_time));
         println!("{}", report::rank_times_line(rank_times));

@@ -97,7 +97,7 @@ impl fmt::Display for Coord {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file cannot be opened or read.
-    #[error("cannot read the city file ({source}), {}", crate::cities::escape_controls(&path.display().to_string()))]
+    #[error("cannot read the city file ({source}), {}", crate::error::shown(path))]
     Io {
         /// The file.
         path: PathBuf,
@@ -105,13 +105,16 @@ pub enum ReadError {
         source: std::io::Error,
     },
     /// The file has no content at all.
-    #[error("the city file is empty, {}", crate::cities::escape_controls(&path.display().to_string()))]
+    #[error("the city file is empty, {}", crate::error::shown(path))]
     Empty {
         /// The file.
         path: PathBuf,
     },
     /// Bytes that are not UTF-8.
-    #[error("the city file is not valid UTF-8, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
+    #[error(
+        "the city file is not valid UTF-8, {} line {line}",
+        crate::error::shown(path)
+    )]
     NotUtf8 {
         /// The file.
         path: PathBuf,
@@ -121,7 +124,7 @@ pub enum ReadError {
     /// A CSV header without a column the program needs.
     #[error(
         "no {wanted} column (looked for {looked_for}; the header has {found:?}{hint}), {} line 1",
-        crate::cities::escape_controls(&path.display().to_string())
+        crate::error::shown(path)
     )]
     MissingColumn {
         /// The file.
@@ -138,7 +141,7 @@ pub enum ReadError {
     /// A CSV header naming a column the program uses twice: which one is meant is unclear.
     #[error(
         "{wanted} column {name:?} appears twice in the header (columns {first} and {second}), {} line 1",
-        crate::cities::escape_controls(&path.display().to_string())
+        crate::error::shown(path)
     )]
     RepeatedColumn {
         /// The file.
@@ -153,7 +156,7 @@ pub enum ReadError {
         second: usize,
     },
     /// A malformed CSV record (e.g. a different number of fields than the header).
-    #[error("{message}, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
+    #[error("{message}, {} line {line}", crate::error::shown(path))]
     Csv {
         /// The file.
         path: PathBuf,
@@ -163,7 +166,10 @@ pub enum ReadError {
         message: String,
     },
     /// A line of the whitespace layout with fewer than two fields.
-    #[error("expected `latitude longitude [name]`, found {text:?}, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
+    #[error(
+        "expected `latitude longitude [name]`, found {text:?}, {} line {line}",
+        crate::error::shown(path)
+    )]
     ShortLine {
         /// The file.
         path: PathBuf,
@@ -172,9 +178,9 @@ pub enum ReadError {
         /// The line's text.
         text: String,
     },
-    /// A coordinate that is not a number.
-    #[error("{coord} {value:?} is not a number, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
-    NotANumber {
+    /// A coordinate that is not a number, not finite, or out of its range.
+    #[error("{coord} {}, {} line {line}", problem.says(value, *coord), crate::error::shown(path))]
+    BadCoordinate {
         /// The file.
         path: PathBuf,
         /// The line.
@@ -183,36 +189,17 @@ pub enum ReadError {
         coord: Coord,
         /// The text found.
         value: String,
-    },
-    /// A coordinate that parses but is NaN or infinite.
-    #[error("{coord} {value:?} is not a finite number, {} line {line}", crate::cities::escape_controls(&path.display().to_string()))]
-    NotFinite {
-        /// The file.
-        path: PathBuf,
-        /// The line.
-        line: u64,
-        /// Which coordinate.
-        coord: Coord,
-        /// The text found.
-        value: String,
-    },
-    /// A coordinate outside its range.
-    #[error("{coord} {value} is out of range [-{limit}, {limit}], {} line {line}", crate::cities::escape_controls(&path.display().to_string()), limit = coord.limit())]
-    OutOfRange {
-        /// The file.
-        path: PathBuf,
-        /// The line.
-        line: u64,
-        /// Which coordinate.
-        coord: Coord,
-        /// The text found.
-        value: String,
+        /// What is wrong with it.
+        problem: CoordProblem,
     },
     /// An empty path was given.
     #[error("the city file path is empty")]
     EmptyPath,
     /// A line longer than the reader accepts (e.g. /dev/zero, or a binary file).
-    #[error("line {line} is longer than {limit} bytes (is this a city file?), {}", crate::cities::escape_controls(&path.display().to_string()))]
+    #[error(
+        "line {line} is longer than {limit} bytes (is this a city file?), {}",
+        crate::error::shown(path)
+    )]
     LineTooLong {
         /// The file.
         path: PathBuf,
@@ -224,7 +211,7 @@ pub enum ReadError {
     /// More cities than the limit (an endless stream, or a file too large for memory).
     #[error(
         "more than {limit} cities (the limit; raise it with --max-cities if the memory allows), {} line {line}",
-        crate::cities::escape_controls(&path.display().to_string())
+        crate::error::shown(path)
     )]
     TooMany {
         /// The file.
@@ -235,7 +222,10 @@ pub enum ReadError {
         limit: usize,
     },
     /// Fewer than two cities: there is no pair.
-    #[error("need at least two cities, found {found}, {}", crate::cities::escape_controls(&path.display().to_string()))]
+    #[error(
+        "need at least two cities, found {found}, {}",
+        crate::error::shown(path)
+    )]
     TooFew {
         /// The file.
         path: PathBuf,
@@ -343,36 +333,46 @@ fn detect_format(first_line: &str) -> Format {
     }
 }
 
+/// What is wrong with a coordinate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoordProblem {
+    /// Not a number at all.
+    NotANumber,
+    /// A number, but NaN or infinite.
+    NotFinite,
+    /// Outside [`Coord::limit`].
+    OutOfRange,
+}
+
+impl CoordProblem {
+    /// The message's words for `value` of `coord`.
+    fn says(self, value: &str, coord: Coord) -> String {
+        match self {
+            CoordProblem::NotANumber => format!("{value:?} is not a number"),
+            CoordProblem::NotFinite => format!("{value:?} is not a finite number"),
+            CoordProblem::OutOfRange => {
+                format!("{value} is out of range [-{0}, {0}]", coord.limit())
+            }
+        }
+    }
+}
+
 /// Parses and range-checks one coordinate: the bits `str::parse` gives, and the numbers it takes.
 fn parse_coord(path: &Path, line: u64, coord: Coord, raw: &str) -> Result<f64, ReadError> {
     let value = trim(raw);
-    let err_ctx = || (path.to_owned(), line, coord, value.to_owned());
-    let v = decimal::parse_f64(value).map_err(|_| {
-        let (path, line, coord, value) = err_ctx();
-        ReadError::NotANumber {
-            path,
-            line,
-            coord,
-            value,
-        }
-    })?;
+    let bad = |problem| ReadError::BadCoordinate {
+        path: path.to_owned(),
+        line,
+        coord,
+        value: value.to_owned(),
+        problem,
+    };
+    let v = decimal::parse_f64(value).map_err(|_| bad(CoordProblem::NotANumber))?;
     if !v.is_finite() {
-        let (path, line, coord, value) = err_ctx();
-        return Err(ReadError::NotFinite {
-            path,
-            line,
-            coord,
-            value,
-        });
+        return Err(bad(CoordProblem::NotFinite));
     }
     if v.abs() > coord.limit() {
-        let (path, line, coord, value) = err_ctx();
-        return Err(ReadError::OutOfRange {
-            path,
-            line,
-            coord,
-            value,
-        });
+        return Err(bad(CoordProblem::OutOfRange));
     }
     Ok(v)
 }
