@@ -646,7 +646,7 @@ fn run_lanes<S: Simd, const V: usize, const SMOOTH: bool>(
                 zi2[v] = s.mul(zi[v], zi[v]);
                 let norm = s.add(zr2[v], zi2[v]);
                 // A NaN norm compares false, so it never wakes a finished lane.
-                active[v] = s.and(active[v], s.lt(norm, four));
+                active[v] = s.lt_within(active[v], norm, four);
                 count[v] = s.inc_where(count[v], active[v]);
             }
         }

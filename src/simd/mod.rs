@@ -120,6 +120,11 @@ pub trait Simd: Copy {
     fn add_i(self, a: Self::I, b: Self::I) -> Self::I;
     /// The lanes where `a < b`.
     fn lt(self, a: Self::F, b: Self::F) -> Self::M;
+    /// The lanes of `within` where `a < b` (one masked compare where the set has it).
+    #[inline(always)]
+    fn lt_within(self, within: Self::M, a: Self::F, b: Self::F) -> Self::M {
+        self.and(within, self.lt(a, b))
+    }
     /// The lanes where `a >= b`.
     fn ge(self, a: Self::F, b: Self::F) -> Self::M;
     /// The lanes where `a < b` for `i64`.
@@ -233,6 +238,7 @@ mod tests {
                 let lt = s.lt(a, b);
                 let ge = s.ge(a, b);
                 let m = s.or(s.and(lt, s.eq_i(i, j)), s.not(s.or(ge, s.lt_i(i, j))));
+                let m = s.or(m, s.lt_within(s.mask(0b0110_0011 >> h), b, a));
                 // SAFETY: every index is in 0..8, and `pairs` holds 16 values.
                 let (re, im) = unsafe { s.gather_pairs(&pairs, s.load_i(&k_src[h..])) };
                 let floats = [

@@ -280,6 +280,11 @@ x86_simd! {
     cmp: _mm512_cmp_pd_mask;
 
     #[inline(always)]
+    fn lt_within(self, within: Self::M, a: Self::F, b: Self::F) -> Self::M {
+        // SAFETY: AVX-512F is present (`self` proves it).
+        unsafe { _mm512_mask_cmp_pd_mask::<_CMP_LT_OQ>(within, a, b) }
+    }
+    #[inline(always)]
     fn lt_i(self, a: Self::I, b: Self::I) -> Self::M {
         // SAFETY: AVX-512F is present (`self` proves it).
         unsafe { _mm512_cmpgt_epi64_mask(b, a) }
