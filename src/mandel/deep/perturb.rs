@@ -974,20 +974,18 @@ impl Perturbation<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::bla::tests::orbit as full_orbit;
     use super::*;
     use crate::mandel::escape_count;
 
+    /// The reference orbit of `c`: [`full_orbit`] up to its first `|Z|^2 > 4`, where a
+    /// reference ends.
     fn orbit(c: Complex<f64>, n: u32) -> Vec<Complex<f64>> {
-        let mut z = Complex::new(0.0, 0.0);
-        let mut out = vec![z];
-        for _ in 0..n {
-            z = z * z + c;
-            out.push(z);
-            if z.norm_sqr() > 4.0 {
-                break;
-            }
+        let mut z = full_orbit(c, n as usize);
+        if let Some(k) = z.iter().position(|z| z.norm_sqr() > 4.0) {
+            z.truncate(k + 1);
         }
-        out
+        z
     }
 
     /// Counts over a small grid around `centre` against the direct scalar kernel.
