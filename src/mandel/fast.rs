@@ -49,7 +49,7 @@ pub use crate::simd::Isa;
 
 use crate::simd::{dispatch, Simd, SimdKernel};
 
-use super::kernel::smooth_from_block;
+use super::kernel::{smooth_from_block, RowsJob};
 use super::Viewport;
 
 /// Iterations between two looks at whether a lane is done.
@@ -87,61 +87,21 @@ const PARKED_COUNT: i64 = i64::MIN / 2;
 ///
 /// # Panics
 /// If a row is past the bottom or a buffer's length is not `rows.len() * view.width()`.
-pub fn render_rows_fast(
-    view: &Viewport,
-    rows: &[u32],
-    max_iter: u32,
-    counts: &mut [u32],
-    smooth: Option<&mut [f32]>,
-) -> u64 {
-    render_rows_fast_with_isa(Isa::detect(), view, rows, max_iter, counts, smooth)
+pub fn render_rows_fast(job: RowsJob) -> u64 {
+    render_rows_fast_with_isa(Isa::detect(), job)
 }
 
 /// [`render_rows_fast`] on a chosen variant, so tests can check each one.
 ///
 /// # Panics
 /// As [`render_rows_fast`], and if this CPU cannot run `isa`.
-pub fn render_rows_fast_with_isa(
-    isa: Isa,
-    view: &Viewport,
-    rows: &[u32],
-    max_iter: u32,
-    counts: &mut [u32],
-    smooth: Option<&mut [f32]>,
-) -> u64 {
-    let width = view.width() as usize;
-    assert_eq!(
-        counts.len(),
-        rows.len() * width,
-        "counts buffer must hold every listed row"
-    );
-    if let Some(smooth) = smooth.as_ref() {
-        assert_eq!(
-            smooth.len(),
-            rows.len() * width,
-            "smooth buffer must hold every listed row"
-        );
-    }
-    dispatch(
-        isa,
-        FastRows {
-            view,
-            rows,
-            max_iter,
-            counts,
-            smooth,
-        },
-    )
+pub fn render_rows_fast_with_isa(isa: Isa, job: RowsJob) -> u64 {
+    job.check_buffers();
+    dispatch(isa, FastRows(job))
 }
 
-/// One call's rows and buffers, as the kernel [`dispatch`] runs on the chosen instruction set.
-struct FastRows<'a> {
-    view: &'a Viewport,
-    rows: &'a [u32],
-    max_iter: u32,
-    counts: &'a mut [u32],
-    smooth: Option<&'a mut [f32]>,
-}
+/// The fast kernel on one job, as [`dispatch`] runs it on the chosen instruction set.
+struct FastRows<'a>(RowsJob<'a>);
 
 impl SimdKernel for FastRows<'_> {
     type Output = u64;
@@ -151,8 +111,8 @@ impl SimdKernel for FastRows<'_> {
     #[inline(always)]
     fn run<S: Simd>(self, s: S) -> u64 {
         match S::ISA {
-            Isa::Portable => render::<S, 2>(s, self),
-            Isa::Avx2 | Isa::Avx512 => render::<S, 3>(s, self),
+            Isa::Portable => render::<S, 2>(s, self.0),
+            Isa::Avx2 | Isa::Avx512 => render::<S, 3>(s, self.0),
         }
     }
 }
@@ -203,17 +163,11 @@ fn surely_in_cardioid_or_bulb(x: f64, y: f64) -> bool {
 
 /// One variant's whole render, with or without smooth values.
 #[inline(always)]
-fn render<S: Simd, const V: usize>(s: S, job: FastRows) -> u64 {
-    let FastRows {
-        view,
-        rows,
-        max_iter,
-        counts,
-        smooth,
-    } = job;
-    match smooth {
-        None => render_with::<S, V, false>(s, view, rows, max_iter, counts, &mut []),
-        Some(smooth) => render_with::<S, V, true>(s, view, rows, max_iter, counts, smooth),
+fn render<S: Simd, const V: usize>(s: S, job: RowsJob) -> u64 {
+    let (view, rows, max_iter) = (job.view, job.rows, job.max_iter);
+    match job.smooth {
+        None => render_with::<S, V, false>(s, view, rows, max_iter, job.counts, &mut []),
+        Some(smooth) => render_with::<S, V, true>(s, view, rows, max_iter, job.counts, smooth),
     }
 }
 
@@ -705,7 +659,10 @@ mod tests {
         let want = reference(view, &rows, max_iter);
         for isa in Isa::available() {
             let mut counts = vec![u32::MAX; want.len()];
-            let computed = render_rows_fast_with_isa(isa, view, &rows, max_iter, &mut counts, None);
+            let computed = render_rows_fast_with_isa(
+                isa,
+                RowsJob::new(view, &rows, max_iter, &mut counts, None),
+            );
             for (k, (&got, &want)) in counts.iter().zip(&want).enumerate() {
                 let (r, j) = (k / view.width() as usize, k % view.width() as usize);
                 assert_eq!(got, want, "{isa:?} pixel ({j}, {r}) of {view:?}");
@@ -795,7 +752,7 @@ mod tests {
         let want = reference(&v, &rows, 100);
         for isa in Isa::available() {
             let mut counts = vec![0; want.len()];
-            render_rows_fast_with_isa(isa, &v, &rows, 100, &mut counts, None);
+            render_rows_fast_with_isa(isa, RowsJob::new(&v, &rows, 100, &mut counts, None));
             assert_eq!(counts, want, "{isa:?}");
         }
     }
@@ -821,9 +778,10 @@ mod tests {
         let want = reference(&v, &rows, 200);
         for isa in Isa::available() {
             let mut counts = vec![0; want.len()];
-            render_rows_fast_with_isa(isa, &v, &rows, 200, &mut counts, None);
+            render_rows_fast_with_isa(isa, RowsJob::new(&v, &rows, 200, &mut counts, None));
             assert_eq!(counts, want, "{isa:?}");
-            let computed = render_rows_fast_with_isa(isa, &v, &[], 200, &mut [], None);
+            let computed =
+                render_rows_fast_with_isa(isa, RowsJob::new(&v, &[], 200, &mut [], None));
             assert_eq!(computed, 0);
         }
     }
@@ -907,19 +865,28 @@ mod tests {
     fn check_smooth(v: &Viewport, rows: &[u32], max_iter: u32) {
         let n = rows.len() * v.width() as usize;
         let (mut want, mut want_mu) = (vec![0; n], vec![0.0f32; n]);
-        render_rows(v, rows, max_iter, &mut want, Some(&mut want_mu));
+        render_rows(RowsJob::new(
+            v,
+            rows,
+            max_iter,
+            &mut want,
+            Some(&mut want_mu),
+        ));
         let bits = |s: &[f32]| s.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         for isa in Isa::available() {
             let (mut got, mut got_mu) = (vec![0; n], vec![f32::NAN; n]);
-            let with =
-                render_rows_fast_with_isa(isa, v, rows, max_iter, &mut got, Some(&mut got_mu));
+            let with = render_rows_fast_with_isa(
+                isa,
+                RowsJob::new(v, rows, max_iter, &mut got, Some(&mut got_mu)),
+            );
             assert_eq!(got, want, "{isa:?} {v:?}");
             assert_eq!(
                 bits(&got_mu),
                 bits(&want_mu),
                 "{isa:?} {v:?} max_iter {max_iter}"
             );
-            let without = render_rows_fast_with_isa(isa, v, rows, max_iter, &mut got, None);
+            let without =
+                render_rows_fast_with_isa(isa, RowsJob::new(v, rows, max_iter, &mut got, None));
             assert_eq!(with, without, "{isa:?}: smooth values change no work");
         }
     }
