@@ -18,6 +18,19 @@ fn lane_mask(b: bool) -> u64 {
     u64::from(b).wrapping_neg()
 }
 
+/// `v` with the lanes of `m` replaced, in order, by `src[0]`, `src[1]`, ...
+#[inline(always)]
+fn expand<T: Copy>(mut v: [T; 4], m: [u64; 4], src: &[T]) -> [T; 4] {
+    let mut next = 0;
+    for (lane, &take) in v.iter_mut().zip(&m) {
+        if take != 0 {
+            *lane = src[next];
+            next += 1;
+        }
+    }
+    v
+}
+
 impl Simd for Portable {
     const LANES: usize = 4;
     const ISA: Isa = Isa::Portable;
@@ -120,26 +133,12 @@ impl Simd for Portable {
         lanes(|i| if m[i] != 0 { a[i] } else { b[i] })
     }
     #[inline(always)]
-    fn expand(self, mut v: Self::F, m: Self::M, src: &[f64]) -> Self::F {
-        let mut next = 0;
-        for (lane, &take) in v.iter_mut().zip(&m) {
-            if take != 0 {
-                *lane = src[next];
-                next += 1;
-            }
-        }
-        v
+    fn expand(self, v: Self::F, m: Self::M, src: &[f64]) -> Self::F {
+        expand(v, m, src)
     }
     #[inline(always)]
-    fn expand_i(self, mut v: Self::I, m: Self::M, src: &[i64]) -> Self::I {
-        let mut next = 0;
-        for (lane, &take) in v.iter_mut().zip(&m) {
-            if take != 0 {
-                *lane = src[next];
-                next += 1;
-            }
-        }
-        v
+    fn expand_i(self, v: Self::I, m: Self::M, src: &[i64]) -> Self::I {
+        expand(v, m, src)
     }
     #[inline(always)]
     fn compress_i(self, dst: &mut [i64], m: Self::M, v: Self::I) {
