@@ -13,7 +13,7 @@
 //! | [`cli`]       | both programs' command-line arguments, parsed by clap |
 //! | [`atomic_file`] | output files that appear whole or not at all |
 //! | [`error`]     | the error type every fallible step returns, with its exit code |
-//! | [`isa`]       | the instruction sets the fast kernels run on, detected at run time |
+//! | [`simd`]      | the instruction sets the fast kernels run on (detected at run time), one vector trait for all, and the dispatch every SIMD kernel runs through |
 //! | [`progress`]  | progress of long work on rank 0's stderr: a bar on a terminal, lines elsewhere |
 //! | [`signals`]   | SIGINT and SIGTERM remove the temporary output file, then end the process; rank 0's deferred stop saves first |
 
@@ -21,12 +21,12 @@ pub mod atomic_file;
 pub mod cities;
 pub mod cli;
 pub mod error;
-pub mod isa;
 pub mod mandel;
 pub mod partition;
 pub mod progress;
 pub mod report;
 pub mod signals;
+pub mod simd;
 pub mod spmd;
 
 pub use error::Error;

@@ -10,18 +10,21 @@
 //! `atan2(|u x v|, u . v)`, which stays accurate near antipodes where `acos` and the haversine
 //! lose digits.
 //!
-//! Lanes: explicit `std::arch` kernels for AVX-512 (mask registers) and AVX2 (blends), chosen at
-//! run time, each with four independent vectors in flight; every other CPU (aarch64, x86-64
-//! without AVX2) runs a portable scalar loop over lane arrays with the same arithmetic. Measured
+//! Lanes: one scan, generic over [`crate::simd::Simd`] and run through
+//! [`crate::simd::dispatch`] on the instruction set chosen at run time: AVX-512 (mask
+//! registers) and AVX2 (blends) with four independent vectors in flight; every other CPU
+//! (aarch64, x86-64 without AVX2) runs it on the portable lane arrays, two vectors of four,
+//! with the same arithmetic. Measured
 //! on this machine (Zen 4), one core: AVX-512 about 4e9 pairs/s, AVX2 3.7e9, portable 7e8.
 
 use std::ops::Range;
 
-pub use crate::isa::Isa;
+pub use crate::simd::Isa;
 
 use super::geo::EARTH_RADIUS_KM;
 use super::search::Candidate;
 use crate::partition::{for_each_row_segment, row_start};
+use crate::simd::{dispatch, Simd, SimdKernel};
 
 /// Points per tile of the `j` scan: three coordinates of 8192 points (192 KiB) stay in L2 while
 /// every row of the slice passes over them (measured on Zen 4: 1024 to 16384 all within 15%,
@@ -194,152 +197,107 @@ pub(crate) fn closest_dot_in_range_with(
 
 /// The smallest dot of point `i` with the points `js`, and the lowest `j` that reaches it.
 fn scan(vecs: &UnitVectors, i: usize, js: Range<usize>, isa: Isa) -> (f64, usize) {
-    let (xi, yi, zi) = (vecs.x[i], vecs.y[i], vecs.z[i]);
-    let (x, y, z) = (
-        &vecs.x[js.clone()],
-        &vecs.y[js.clone()],
-        &vecs.z[js.clone()],
-    );
-    let (d, k) = match isa {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `closest_dot_in_range_with` checked that the CPU has AVX-512F.
-        Isa::Avx512 => unsafe { scan_avx512(xi, yi, zi, x, y, z) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `closest_dot_in_range_with` checked that the CPU has AVX2.
-        Isa::Avx2 => unsafe { scan_avx2(xi, yi, zi, x, y, z) },
-        _ => scan_lanes::<8>(xi, yi, zi, x, y, z),
+    let kernel = Scan {
+        xyz: (vecs.x[i], vecs.y[i], vecs.z[i]),
+        x: &vecs.x[js.clone()],
+        y: &vecs.y[js.clone()],
+        z: &vecs.z[js.clone()],
     };
+    let (d, k) = dispatch(isa, kernel);
     (d, js.start + k)
 }
 
-/// AVX-512: four vectors of eight lanes in flight, the compare results in mask registers.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn scan_avx512(xi: f64, yi: f64, zi: f64, x: &[f64], y: &[f64], z: &[f64]) -> (f64, usize) {
-    use std::arch::x86_64::*;
-    const W: usize = 8;
-    const U: usize = 4;
-    let n = x.len().min(y.len()).min(z.len());
-    let (vx, vy, vz) = (_mm512_set1_pd(xi), _mm512_set1_pd(yi), _mm512_set1_pd(zi));
-    let mut best = [_mm512_set1_pd(f64::INFINITY); U];
-    let mut best_k = [_mm512_setzero_pd(); U];
-    let lane = _mm512_setr_pd(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
-    let mut k: [__m512d; U] =
-        std::array::from_fn(|u| _mm512_add_pd(lane, _mm512_set1_pd((u * W) as f64)));
-    let step = _mm512_set1_pd((U * W) as f64);
-    let chunks = n / (U * W);
-    for c in 0..chunks {
-        for u in 0..U {
-            let p = c * U * W + u * W;
-            // SAFETY: p + W <= chunks * U * W <= n, the length of all three slices.
-            let (xs, ys, zs) = unsafe {
-                (
-                    _mm512_loadu_pd(x.as_ptr().add(p)),
-                    _mm512_loadu_pd(y.as_ptr().add(p)),
-                    _mm512_loadu_pd(z.as_ptr().add(p)),
-                )
-            };
-            let d = _mm512_add_pd(
-                _mm512_add_pd(_mm512_mul_pd(vx, xs), _mm512_mul_pd(vy, ys)),
-                _mm512_mul_pd(vz, zs),
-            );
-            let smaller = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(d, best[u]);
-            best[u] = _mm512_mask_mov_pd(best[u], smaller, d);
-            best_k[u] = _mm512_mask_mov_pd(best_k[u], smaller, k[u]);
-            k[u] = _mm512_add_pd(k[u], step);
-        }
-    }
-    let mut lanes = [[0f64; W]; U];
-    let mut lane_k = [[0f64; W]; U];
-    for u in 0..U {
-        // SAFETY: each array holds exactly W = 8 doubles.
-        unsafe {
-            _mm512_storeu_pd(lanes[u].as_mut_ptr(), best[u]);
-            _mm512_storeu_pd(lane_k[u].as_mut_ptr(), best_k[u]);
-        }
-    }
-    finish(
-        xi,
-        yi,
-        zi,
-        x,
-        y,
-        z,
-        lanes.as_flattened(),
-        lane_k.as_flattened(),
-        chunks * U * W,
-    )
+/// One point's scan over a run of others, as the kernel [`dispatch`] runs.
+struct Scan<'a> {
+    /// Point `i`'s vector.
+    xyz: (f64, f64, f64),
+    x: &'a [f64],
+    y: &'a [f64],
+    z: &'a [f64],
 }
 
-/// AVX2: four vectors of four lanes in flight.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn scan_avx2(xi: f64, yi: f64, zi: f64, x: &[f64], y: &[f64], z: &[f64]) -> (f64, usize) {
-    use std::arch::x86_64::*;
-    const W: usize = 4;
-    const U: usize = 4;
-    let n = x.len().min(y.len()).min(z.len());
-    let (vx, vy, vz) = (_mm256_set1_pd(xi), _mm256_set1_pd(yi), _mm256_set1_pd(zi));
-    let mut best = [_mm256_set1_pd(f64::INFINITY); U];
-    let mut best_k = [_mm256_setzero_pd(); U];
-    let lane = _mm256_setr_pd(0.0, 1.0, 2.0, 3.0);
-    let mut k: [__m256d; U] =
-        std::array::from_fn(|u| _mm256_add_pd(lane, _mm256_set1_pd((u * W) as f64)));
-    let step = _mm256_set1_pd((U * W) as f64);
-    let chunks = n / (U * W);
-    for c in 0..chunks {
+/// Lanes in flight in [`Scan`]: 32 on AVX-512 (four vectors of eight), 16 on AVX2 (four of
+/// four), 8 on the portable variant (two of four, which the compiler keeps in SSE2 or NEON
+/// registers).
+const fn scan_vectors(isa: Isa) -> usize {
+    match isa {
+        Isa::Portable => 2,
+        Isa::Avx2 | Isa::Avx512 => 4,
+    }
+}
+
+impl SimdKernel for Scan<'_> {
+    type Output = (f64, usize);
+
+    #[inline(always)]
+    fn run<S: Simd>(self, s: S) -> (f64, usize) {
+        const PORTABLE: usize = scan_vectors(Isa::Portable);
+        const X86: usize = scan_vectors(Isa::Avx512);
+        match S::ISA {
+            Isa::Portable => self.smallest::<S, PORTABLE>(s),
+            Isa::Avx2 | Isa::Avx512 => self.smallest::<S, X86>(s),
+        }
+    }
+}
+
+impl Scan<'_> {
+    /// The smallest `dot3(i, k)` over `k` and the lowest `k` reaching it, `U` vectors of lanes
+    /// at a time, the scalar tail after them.
+    ///
+    /// Each lane keeps its own minimum and index (strictly smaller replaces, so each lane keeps
+    /// its earliest minimum); the lanes are merged at the end, lowest index first among equal
+    /// minima. Indices are kept as `f64` (exact below 2^53), so they blend like the values.
+    #[inline(always)]
+    fn smallest<S: Simd, const U: usize>(self, s: S) -> (f64, usize) {
+        let w = S::LANES;
+        let (xi, yi, zi) = self.xyz;
+        let n = self.x.len();
+        let (x, y, z) = (self.x, &self.y[..n], &self.z[..n]);
+        let (vx, vy, vz) = (s.splat(xi), s.splat(yi), s.splat(zi));
+        let mut best = [s.splat(f64::INFINITY); U];
+        let mut best_k = [s.splat(0.0); U];
+        let lane = s.lane_indices();
+        let mut k: [S::F; U] = std::array::from_fn(|u| s.add(lane, s.splat((u * w) as f64)));
+        let step = s.splat((U * w) as f64);
+        let chunk = U * w;
+        let chunks = n / chunk;
+        let whole = chunks * chunk;
+        let tiles = x[..whole]
+            .chunks_exact(chunk)
+            .zip(y[..whole].chunks_exact(chunk))
+            .zip(z[..whole].chunks_exact(chunk));
+        for ((xc, yc), zc) in tiles {
+            for u in 0..U {
+                let p = u * w;
+                let (xs, ys, zs) = (s.load(&xc[p..]), s.load(&yc[p..]), s.load(&zc[p..]));
+                let d = s.add(s.add(s.mul(vx, xs), s.mul(vy, ys)), s.mul(vz, zs));
+                let smaller = s.lt(d, best[u]);
+                best[u] = s.select(smaller, d, best[u]);
+                best_k[u] = s.select(smaller, k[u], best_k[u]);
+                k[u] = s.add(k[u], step);
+            }
+        }
+        let mut lanes = [0f64; 32];
+        let mut lane_k = [0f64; 32];
         for u in 0..U {
-            let p = c * U * W + u * W;
-            // SAFETY: p + W <= chunks * U * W <= n, the length of all three slices.
-            let (xs, ys, zs) = unsafe {
-                (
-                    _mm256_loadu_pd(x.as_ptr().add(p)),
-                    _mm256_loadu_pd(y.as_ptr().add(p)),
-                    _mm256_loadu_pd(z.as_ptr().add(p)),
-                )
-            };
-            let d = _mm256_add_pd(
-                _mm256_add_pd(_mm256_mul_pd(vx, xs), _mm256_mul_pd(vy, ys)),
-                _mm256_mul_pd(vz, zs),
-            );
-            let smaller = _mm256_cmp_pd::<_CMP_LT_OQ>(d, best[u]);
-            best[u] = _mm256_blendv_pd(best[u], d, smaller);
-            best_k[u] = _mm256_blendv_pd(best_k[u], k[u], smaller);
-            k[u] = _mm256_add_pd(k[u], step);
+            s.store(&mut lanes[u * w..], best[u]);
+            s.store(&mut lane_k[u * w..], best_k[u]);
         }
+        finish(
+            self.xyz,
+            (x, y, z),
+            &lanes[..chunk],
+            &lane_k[..chunk],
+            whole,
+        )
     }
-    let mut lanes = [[0f64; W]; U];
-    let mut lane_k = [[0f64; W]; U];
-    for u in 0..U {
-        // SAFETY: each array holds exactly W = 4 doubles.
-        unsafe {
-            _mm256_storeu_pd(lanes[u].as_mut_ptr(), best[u]);
-            _mm256_storeu_pd(lane_k[u].as_mut_ptr(), best_k[u]);
-        }
-    }
-    finish(
-        xi,
-        yi,
-        zi,
-        x,
-        y,
-        z,
-        lanes.as_flattened(),
-        lane_k.as_flattened(),
-        chunks * U * W,
-    )
 }
 
 /// Merges the lanes' minima (lowest index among equals) and scans the tail from `tail` on.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn finish(
-    xi: f64,
-    yi: f64,
-    zi: f64,
-    x: &[f64],
-    y: &[f64],
-    z: &[f64],
+    (xi, yi, zi): (f64, f64, f64),
+    (x, y, z): (&[f64], &[f64], &[f64]),
     lanes: &[f64],
     lane_k: &[f64],
     tail: usize,
@@ -358,39 +316,6 @@ fn finish(
         }
     }
     (min, min_k)
-}
-
-/// The smallest `dot3(i, k)` over `k` and the lowest `k` reaching it, `L` lanes at a time.
-///
-/// Each lane keeps its own minimum and index (strictly smaller replaces, so each lane keeps its
-/// earliest minimum); the lanes are merged at the end, lowest index first among equal minima.
-#[inline(always)]
-fn scan_lanes<const L: usize>(
-    xi: f64,
-    yi: f64,
-    zi: f64,
-    x: &[f64],
-    y: &[f64],
-    z: &[f64],
-) -> (f64, usize) {
-    let n = x.len();
-    let (y, z) = (&y[..n], &z[..n]);
-    let mut best = [f64::INFINITY; L];
-    let mut best_k = [0f64; L]; // lane indices as f64: exact below 2^53, and blends like the values
-    let mut k_vec: [f64; L] = std::array::from_fn(|l| l as f64);
-    let chunks = n / L;
-    for c in 0..chunks {
-        let base = c * L;
-        let (xs, ys, zs) = (&x[base..base + L], &y[base..base + L], &z[base..base + L]);
-        for l in 0..L {
-            let d = dot3(xi, yi, zi, xs[l], ys[l], zs[l]);
-            let smaller = d < best[l];
-            best[l] = if smaller { d } else { best[l] };
-            best_k[l] = if smaller { k_vec[l] } else { best_k[l] };
-            k_vec[l] += L as f64;
-        }
-    }
-    finish(xi, yi, zi, x, y, z, &best, &best_k, chunks * L)
 }
 
 #[cfg(test)]

@@ -45,9 +45,11 @@
 
 use num_complex::Complex;
 
-pub use crate::isa::Isa;
+pub use crate::simd::Isa;
 
-use super::kernel::smooth_from_block;
+use crate::simd::{dispatch, Simd, SimdKernel};
+
+use super::kernel::{smooth_from_block, RowsJob};
 use super::Viewport;
 
 /// Iterations between two looks at whether a lane is done.
@@ -85,55 +87,33 @@ const PARKED_COUNT: i64 = i64::MIN / 2;
 ///
 /// # Panics
 /// If a row is past the bottom or a buffer's length is not `rows.len() * view.width()`.
-pub fn render_rows_fast(
-    view: &Viewport,
-    rows: &[u32],
-    max_iter: u32,
-    counts: &mut [u32],
-    smooth: Option<&mut [f32]>,
-) -> u64 {
-    render_rows_fast_with_isa(Isa::detect(), view, rows, max_iter, counts, smooth)
+pub fn render_rows_fast(job: RowsJob) -> u64 {
+    render_rows_fast_with_isa(Isa::detect(), job)
 }
 
 /// [`render_rows_fast`] on a chosen variant, so tests can check each one.
 ///
 /// # Panics
 /// As [`render_rows_fast`], and if this CPU cannot run `isa`.
-pub fn render_rows_fast_with_isa(
-    isa: Isa,
-    view: &Viewport,
-    rows: &[u32],
-    max_iter: u32,
-    counts: &mut [u32],
-    smooth: Option<&mut [f32]>,
-) -> u64 {
-    let width = view.width() as usize;
-    assert_eq!(
-        counts.len(),
-        rows.len() * width,
-        "counts buffer must hold every listed row"
-    );
-    if let Some(smooth) = smooth.as_ref() {
-        assert_eq!(
-            smooth.len(),
-            rows.len() * width,
-            "smooth buffer must hold every listed row"
-        );
-    }
-    match isa {
-        Isa::Portable => {
-            render::<Portable, PORTABLE_VECTORS>(Portable, view, rows, max_iter, counts, smooth)
+pub fn render_rows_fast_with_isa(isa: Isa, job: RowsJob) -> u64 {
+    job.check_buffers();
+    dispatch(isa, FastRows(job))
+}
+
+/// The fast kernel on one job, as [`dispatch`] runs it on the chosen instruction set.
+struct FastRows<'a>(RowsJob<'a>);
+
+impl SimdKernel for FastRows<'_> {
+    type Output = u64;
+
+    /// Two vectors in flight on the portable variant, three on AVX2 and AVX-512 (measured
+    /// fastest for each: more spill registers).
+    #[inline(always)]
+    fn run<S: Simd>(self, s: S) -> u64 {
+        match S::ISA {
+            Isa::Portable => render::<S, 2>(s, self.0),
+            Isa::Avx2 | Isa::Avx512 => render::<S, 3>(s, self.0),
         }
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => x86::Avx2::new()
-            .expect("this CPU cannot run the AVX2 kernel")
-            .render(view, rows, max_iter, counts, smooth),
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => x86::Avx512::new()
-            .expect("this CPU cannot run the AVX-512 kernel")
-            .render(view, rows, max_iter, counts, smooth),
-        #[cfg(not(target_arch = "x86_64"))]
-        Isa::Avx2 | Isa::Avx512 => panic!("this CPU cannot run the {} kernel", isa.name()),
     }
 }
 
@@ -183,17 +163,11 @@ fn surely_in_cardioid_or_bulb(x: f64, y: f64) -> bool {
 
 /// One variant's whole render, with or without smooth values.
 #[inline(always)]
-fn render<S: Simd, const V: usize>(
-    s: S,
-    view: &Viewport,
-    rows: &[u32],
-    max_iter: u32,
-    counts: &mut [u32],
-    smooth: Option<&mut [f32]>,
-) -> u64 {
-    match smooth {
-        None => render_with::<S, V, false>(s, view, rows, max_iter, counts, &mut []),
-        Some(smooth) => render_with::<S, V, true>(s, view, rows, max_iter, counts, smooth),
+fn render<S: Simd, const V: usize>(s: S, job: RowsJob) -> u64 {
+    let (view, rows, max_iter) = (job.view, job.rows, job.max_iter);
+    match job.smooth {
+        None => render_with::<S, V, false>(s, view, rows, max_iter, job.counts, &mut []),
+        Some(smooth) => render_with::<S, V, true>(s, view, rows, max_iter, job.counts, smooth),
     }
 }
 
@@ -525,55 +499,6 @@ impl Lanes {
     }
 }
 
-/// The handful of vector operations the kernel needs, for one instruction set.
-///
-/// Implementations exist only as proof that the CPU has the instructions (see `x86`), so the
-/// methods are safe to call. Slices passed to loads, stores, expands and compresses hold at
-/// least `LANES` elements (indexing checks it).
-trait Simd: Copy {
-    /// `f64` lanes per vector.
-    const LANES: usize;
-    /// A vector of `f64`.
-    type F: Copy;
-    /// A set of lanes.
-    type M: Copy;
-    /// A vector of `i64`: counts and pixel indices.
-    type I: Copy;
-
-    fn splat(self, x: f64) -> Self::F;
-    fn splat_i(self, n: i64) -> Self::I;
-    fn load(self, src: &[f64]) -> Self::F;
-    fn store(self, dst: &mut [f64], v: Self::F);
-    fn load_i(self, src: &[i64]) -> Self::I;
-    fn store_i(self, dst: &mut [i64], v: Self::I);
-    fn add(self, a: Self::F, b: Self::F) -> Self::F;
-    fn sub(self, a: Self::F, b: Self::F) -> Self::F;
-    fn mul(self, a: Self::F, b: Self::F) -> Self::F;
-    /// Every lane.
-    fn all(self) -> Self::M;
-    /// No lane.
-    fn none(self) -> Self::M;
-    /// Bit `i` set if lane `i` is in `m`.
-    fn bits(self, m: Self::M) -> u32;
-    /// The lanes whose bit is set in the low `LANES` bits.
-    fn mask(self, bits: u32) -> Self::M;
-    /// `active & (norm < limit)`; a NaN norm gives false.
-    fn still_below(self, active: Self::M, norm: Self::F, limit: Self::F) -> Self::M;
-    /// `count + 1` in the active lanes.
-    fn count_active(self, count: Self::I, active: Self::M) -> Self::I;
-    /// The lanes that are inactive or whose count reached `max_iter`.
-    fn done(self, active: Self::M, count: Self::I, max_iter: Self::I) -> Self::M;
-    /// `a` in the lanes of `m`, `b` elsewhere.
-    fn select(self, m: Self::M, a: Self::F, b: Self::F) -> Self::F;
-    /// `v` with the lanes of `m` replaced, in order, by `src[0]`, `src[1]`, ...
-    fn expand(self, v: Self::F, m: Self::M, src: &[f64]) -> Self::F;
-    /// [`Simd::expand`] for `i64`.
-    fn expand_i(self, v: Self::I, m: Self::M, src: &[i64]) -> Self::I;
-    /// Writes the lanes of `m` of `v`, in order, to `dst[0]`, `dst[1]`, ...; may clobber
-    /// the rest of `dst[..LANES]`.
-    fn compress_i(self, dst: &mut [i64], m: Self::M, v: Self::I);
-}
-
 /// Runs `V` vectors of `S` lanes over the queue until it runs short (returns false) or every
 /// pixel is done (true); finished pixels go to the log.
 ///
@@ -673,12 +598,15 @@ fn run_lanes<S: Simd, const V: usize, const SMOOTH: bool>(
                 zi[v] = s.add(s.mul(zri, two), ci[v]);
                 zr2[v] = s.mul(zr[v], zr[v]);
                 zi2[v] = s.mul(zi[v], zi[v]);
-                active[v] = s.still_below(active[v], s.add(zr2[v], zi2[v]), four);
-                count[v] = s.count_active(count[v], active[v]);
+                let norm = s.add(zr2[v], zi2[v]);
+                // A NaN norm compares false, so it never wakes a finished lane.
+                active[v] = s.lt_within(active[v], norm, four);
+                count[v] = s.inc_where(count[v], active[v]);
             }
         }
         for v in 0..V {
-            done[v] = s.done(active[v], count[v], limit);
+            // Done: inactive, or counted up to `max_iter`.
+            done[v] = s.not(s.and(active[v], s.lt_i(count[v], limit)));
         }
     };
     lanes.done = 0;
@@ -713,486 +641,6 @@ fn unrolled<const V: usize>(mut f: impl FnMut(usize)) {
     }
 }
 
-/// Vectors of the portable variant in flight.
-const PORTABLE_VECTORS: usize = 2;
-
-/// Plain Rust over `[f64; 4]`; the compiler turns it into SSE2 or NEON.
-#[derive(Clone, Copy)]
-struct Portable;
-
-impl Simd for Portable {
-    const LANES: usize = 4;
-    type F = [f64; 4];
-    /// All ones in a lane of the set, zero elsewhere, as SIMD compares give.
-    type M = [u64; 4];
-    type I = [i64; 4];
-
-    #[inline(always)]
-    fn splat(self, x: f64) -> Self::F {
-        [x; 4]
-    }
-    #[inline(always)]
-    fn splat_i(self, n: i64) -> Self::I {
-        [n; 4]
-    }
-    #[inline(always)]
-    fn load(self, src: &[f64]) -> Self::F {
-        [src[0], src[1], src[2], src[3]]
-    }
-    #[inline(always)]
-    fn store(self, dst: &mut [f64], v: Self::F) {
-        dst[..4].copy_from_slice(&v);
-    }
-    #[inline(always)]
-    fn load_i(self, src: &[i64]) -> Self::I {
-        [src[0], src[1], src[2], src[3]]
-    }
-    #[inline(always)]
-    fn store_i(self, dst: &mut [i64], v: Self::I) {
-        dst[..4].copy_from_slice(&v);
-    }
-    #[inline(always)]
-    fn add(self, a: Self::F, b: Self::F) -> Self::F {
-        [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]]
-    }
-    #[inline(always)]
-    fn sub(self, a: Self::F, b: Self::F) -> Self::F {
-        [a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]]
-    }
-    #[inline(always)]
-    fn mul(self, a: Self::F, b: Self::F) -> Self::F {
-        [a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]]
-    }
-    #[inline(always)]
-    fn all(self) -> Self::M {
-        [u64::MAX; 4]
-    }
-    #[inline(always)]
-    fn none(self) -> Self::M {
-        [0; 4]
-    }
-    #[inline(always)]
-    fn bits(self, m: Self::M) -> u32 {
-        (0..4).map(|i| ((m[i] & 1) as u32) << i).sum()
-    }
-    #[inline(always)]
-    fn mask(self, bits: u32) -> Self::M {
-        std::array::from_fn(|i| u64::from(bits & (1 << i) != 0).wrapping_neg())
-    }
-    #[inline(always)]
-    fn still_below(self, active: Self::M, norm: Self::F, limit: Self::F) -> Self::M {
-        std::array::from_fn(|i| active[i] & u64::from(norm[i] < limit[i]).wrapping_neg())
-    }
-    #[inline(always)]
-    fn count_active(self, count: Self::I, active: Self::M) -> Self::I {
-        std::array::from_fn(|i| count[i].wrapping_sub(active[i] as i64))
-    }
-    #[inline(always)]
-    fn done(self, active: Self::M, count: Self::I, max_iter: Self::I) -> Self::M {
-        std::array::from_fn(|i| !(active[i] & u64::from(count[i] < max_iter[i]).wrapping_neg()))
-    }
-    #[inline(always)]
-    fn select(self, m: Self::M, a: Self::F, b: Self::F) -> Self::F {
-        std::array::from_fn(|i| if m[i] != 0 { a[i] } else { b[i] })
-    }
-    #[inline(always)]
-    fn expand(self, mut v: Self::F, m: Self::M, src: &[f64]) -> Self::F {
-        let mut next = 0;
-        for (lane, &take) in v.iter_mut().zip(&m) {
-            if take != 0 {
-                *lane = src[next];
-                next += 1;
-            }
-        }
-        v
-    }
-    #[inline(always)]
-    fn expand_i(self, mut v: Self::I, m: Self::M, src: &[i64]) -> Self::I {
-        let mut next = 0;
-        for (lane, &take) in v.iter_mut().zip(&m) {
-            if take != 0 {
-                *lane = src[next];
-                next += 1;
-            }
-        }
-        v
-    }
-    #[inline(always)]
-    fn compress_i(self, dst: &mut [i64], m: Self::M, v: Self::I) {
-        let mut to = 0;
-        for (&lane, &keep) in v.iter().zip(&m) {
-            if keep != 0 {
-                dst[to] = lane;
-                to += 1;
-            }
-        }
-    }
-}
-
-/// The x86-64 variants, each behind a token that exists only where the CPU has its
-/// instructions.
-#[cfg(target_arch = "x86_64")]
-mod x86 {
-    use std::arch::x86_64::*;
-
-    use super::{render, Simd, Viewport};
-
-    /// Vectors of four lanes in flight for AVX2.
-    const AVX2_VECTORS: usize = 3;
-    /// Vectors of eight lanes in flight for AVX-512.
-    const AVX512_VECTORS: usize = 3;
-
-    /// Proof that this CPU has AVX2.
-    #[derive(Clone, Copy)]
-    pub(super) struct Avx2(());
-
-    impl Avx2 {
-        pub(super) fn new() -> Option<Self> {
-            is_x86_feature_detected!("avx2").then_some(Self(()))
-        }
-
-        /// [`render`] compiled for AVX2.
-        pub(super) fn render(
-            self,
-            view: &Viewport,
-            rows: &[u32],
-            max_iter: u32,
-            counts: &mut [u32],
-            smooth: Option<&mut [f32]>,
-        ) -> u64 {
-            #[target_feature(enable = "avx2")]
-            unsafe fn inner(
-                s: Avx2,
-                view: &Viewport,
-                rows: &[u32],
-                max_iter: u32,
-                counts: &mut [u32],
-                smooth: Option<&mut [f32]>,
-            ) -> u64 {
-                render::<Avx2, AVX2_VECTORS>(s, view, rows, max_iter, counts, smooth)
-            }
-            // SAFETY: `self` exists only if AVX2 was detected.
-            unsafe { inner(self, view, rows, max_iter, counts, smooth) }
-        }
-    }
-
-    /// For a 4-bit lane mask, the 32-bit permutation that moves 64-bit element `k` to the
-    /// `k`-th lane of the mask (expand) or the `k`-th lane of the mask to element `k`
-    /// (compress).
-    const fn lane_permutations(expand: bool) -> [[i32; 8]; 16] {
-        let mut table = [[0; 8]; 16];
-        let mut mask = 0;
-        while mask < 16 {
-            let mut k = 0;
-            let mut lane = 0;
-            while lane < 4 {
-                if mask & (1 << lane) != 0 {
-                    let (to, from) = if expand { (lane, k) } else { (k, lane) };
-                    table[mask][2 * to] = 2 * from as i32;
-                    table[mask][2 * to + 1] = 2 * from as i32 + 1;
-                    k += 1;
-                }
-                lane += 1;
-            }
-            mask += 1;
-        }
-        table
-    }
-    static EXPAND: [[i32; 8]; 16] = lane_permutations(true);
-    static COMPRESS: [[i32; 8]; 16] = lane_permutations(false);
-
-    impl Avx2 {
-        /// The 64-bit elements of `v` moved by the permutation for `m` from `table`.
-        #[inline(always)]
-        fn permute(self, table: &[[i32; 8]; 16], m: __m256d, v: __m256i) -> __m256i {
-            let perm = &table[self.bits(m) as usize];
-            // SAFETY: AVX2 is present; `perm` is eight `i32`.
-            unsafe {
-                let perm = _mm256_loadu_si256(perm.as_ptr().cast());
-                _mm256_permutevar8x32_epi32(v, perm)
-            }
-        }
-    }
-
-    impl Simd for Avx2 {
-        const LANES: usize = 4;
-        type F = __m256d;
-        type M = __m256d;
-        type I = __m256i;
-
-        // An `Avx2` exists only if AVX2 was detected, so its intrinsics may run; loads and
-        // stores go through slices cut to four elements.
-        #[inline(always)]
-        fn splat(self, x: f64) -> Self::F {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe { _mm256_set1_pd(x) }
-        }
-        #[inline(always)]
-        fn splat_i(self, n: i64) -> Self::I {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe { _mm256_set1_epi64x(n) }
-        }
-        #[inline(always)]
-        fn load(self, src: &[f64]) -> Self::F {
-            let src = &src[..4];
-            // SAFETY: AVX2 is present (`self` proves it); the slice holds four elements.
-            unsafe { _mm256_loadu_pd(src.as_ptr()) }
-        }
-        #[inline(always)]
-        fn store(self, dst: &mut [f64], v: Self::F) {
-            let dst = &mut dst[..4];
-            // SAFETY: AVX2 is present (`self` proves it); the slice holds four elements.
-            unsafe { _mm256_storeu_pd(dst.as_mut_ptr(), v) }
-        }
-        #[inline(always)]
-        fn load_i(self, src: &[i64]) -> Self::I {
-            let src = &src[..4];
-            // SAFETY: AVX2 is present (`self` proves it); the slice holds four elements.
-            unsafe { _mm256_loadu_si256(src.as_ptr().cast()) }
-        }
-        #[inline(always)]
-        fn store_i(self, dst: &mut [i64], v: Self::I) {
-            let dst = &mut dst[..4];
-            // SAFETY: AVX2 is present (`self` proves it); the slice holds four elements.
-            unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast(), v) }
-        }
-        #[inline(always)]
-        fn add(self, a: Self::F, b: Self::F) -> Self::F {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe { _mm256_add_pd(a, b) }
-        }
-        #[inline(always)]
-        fn sub(self, a: Self::F, b: Self::F) -> Self::F {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe { _mm256_sub_pd(a, b) }
-        }
-        #[inline(always)]
-        fn mul(self, a: Self::F, b: Self::F) -> Self::F {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe { _mm256_mul_pd(a, b) }
-        }
-        #[inline(always)]
-        fn all(self) -> Self::M {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe { _mm256_castsi256_pd(_mm256_set1_epi64x(-1)) }
-        }
-        #[inline(always)]
-        fn none(self) -> Self::M {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe { _mm256_setzero_pd() }
-        }
-        #[inline(always)]
-        fn bits(self, m: Self::M) -> u32 {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe { _mm256_movemask_pd(m) as u32 }
-        }
-        #[inline(always)]
-        fn mask(self, bits: u32) -> Self::M {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe {
-                let lane_bits = _mm256_set_epi64x(8, 4, 2, 1);
-                let set = _mm256_and_si256(_mm256_set1_epi64x(i64::from(bits)), lane_bits);
-                _mm256_castsi256_pd(_mm256_cmpeq_epi64(set, lane_bits))
-            }
-        }
-        #[inline(always)]
-        fn still_below(self, active: Self::M, norm: Self::F, limit: Self::F) -> Self::M {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe { _mm256_and_pd(active, _mm256_cmp_pd::<_CMP_LT_OQ>(norm, limit)) }
-        }
-        #[inline(always)]
-        fn count_active(self, count: Self::I, active: Self::M) -> Self::I {
-            // An active lane's mask is -1.
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe { _mm256_sub_epi64(count, _mm256_castpd_si256(active)) }
-        }
-        #[inline(always)]
-        fn done(self, active: Self::M, count: Self::I, max_iter: Self::I) -> Self::M {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe {
-                let below = _mm256_castsi256_pd(_mm256_cmpgt_epi64(max_iter, count));
-                _mm256_xor_pd(_mm256_and_pd(active, below), self.all())
-            }
-        }
-        #[inline(always)]
-        fn select(self, m: Self::M, a: Self::F, b: Self::F) -> Self::F {
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe { _mm256_blendv_pd(b, a, m) }
-        }
-        #[inline(always)]
-        fn expand(self, v: Self::F, m: Self::M, src: &[f64]) -> Self::F {
-            let src = &src[..4];
-            // SAFETY: AVX2 is present (`self` proves it); the slice holds four elements.
-            let loaded = unsafe { _mm256_loadu_si256(src.as_ptr().cast()) };
-            let moved = self.permute(&EXPAND, m, loaded);
-            // SAFETY: AVX2 is present (`self` proves it).
-            self.select(m, unsafe { _mm256_castsi256_pd(moved) }, v)
-        }
-        #[inline(always)]
-        fn expand_i(self, v: Self::I, m: Self::M, src: &[i64]) -> Self::I {
-            let src = &src[..4];
-            // SAFETY: AVX2 is present (`self` proves it); the slice holds four elements.
-            let loaded = unsafe { _mm256_loadu_si256(src.as_ptr().cast()) };
-            let moved = self.permute(&EXPAND, m, loaded);
-            // SAFETY: AVX2 is present (`self` proves it).
-            unsafe {
-                let v = _mm256_castsi256_pd(v);
-                _mm256_castpd_si256(self.select(m, _mm256_castsi256_pd(moved), v))
-            }
-        }
-        #[inline(always)]
-        fn compress_i(self, dst: &mut [i64], m: Self::M, v: Self::I) {
-            let moved = self.permute(&COMPRESS, m, v);
-            self.store_i(dst, moved);
-        }
-    }
-
-    /// Proof that this CPU has AVX-512F.
-    #[derive(Clone, Copy)]
-    pub(super) struct Avx512(());
-
-    impl Avx512 {
-        pub(super) fn new() -> Option<Self> {
-            is_x86_feature_detected!("avx512f").then_some(Self(()))
-        }
-
-        /// [`render`] compiled for AVX-512F.
-        pub(super) fn render(
-            self,
-            view: &Viewport,
-            rows: &[u32],
-            max_iter: u32,
-            counts: &mut [u32],
-            smooth: Option<&mut [f32]>,
-        ) -> u64 {
-            #[target_feature(enable = "avx512f")]
-            unsafe fn inner(
-                s: Avx512,
-                view: &Viewport,
-                rows: &[u32],
-                max_iter: u32,
-                counts: &mut [u32],
-                smooth: Option<&mut [f32]>,
-            ) -> u64 {
-                render::<Avx512, AVX512_VECTORS>(s, view, rows, max_iter, counts, smooth)
-            }
-            // SAFETY: `self` exists only if AVX-512F was detected.
-            unsafe { inner(self, view, rows, max_iter, counts, smooth) }
-        }
-    }
-
-    impl Simd for Avx512 {
-        const LANES: usize = 8;
-        type F = __m512d;
-        type M = __mmask8;
-        type I = __m512i;
-
-        // An `Avx512` exists only if AVX-512F was detected, so its intrinsics may run; loads
-        // and stores go through slices cut to eight elements.
-        #[inline(always)]
-        fn splat(self, x: f64) -> Self::F {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            unsafe { _mm512_set1_pd(x) }
-        }
-        #[inline(always)]
-        fn splat_i(self, n: i64) -> Self::I {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            unsafe { _mm512_set1_epi64(n) }
-        }
-        #[inline(always)]
-        fn load(self, src: &[f64]) -> Self::F {
-            let src = &src[..8];
-            // SAFETY: AVX-512F is present (`self` proves it); the slice holds eight elements.
-            unsafe { _mm512_loadu_pd(src.as_ptr()) }
-        }
-        #[inline(always)]
-        fn store(self, dst: &mut [f64], v: Self::F) {
-            let dst = &mut dst[..8];
-            // SAFETY: AVX-512F is present (`self` proves it); the slice holds eight elements.
-            unsafe { _mm512_storeu_pd(dst.as_mut_ptr(), v) }
-        }
-        #[inline(always)]
-        fn load_i(self, src: &[i64]) -> Self::I {
-            let src = &src[..8];
-            // SAFETY: AVX-512F is present (`self` proves it); the slice holds eight elements.
-            unsafe { _mm512_loadu_si512(src.as_ptr().cast()) }
-        }
-        #[inline(always)]
-        fn store_i(self, dst: &mut [i64], v: Self::I) {
-            let dst = &mut dst[..8];
-            // SAFETY: AVX-512F is present (`self` proves it); the slice holds eight elements.
-            unsafe { _mm512_storeu_si512(dst.as_mut_ptr().cast(), v) }
-        }
-        #[inline(always)]
-        fn add(self, a: Self::F, b: Self::F) -> Self::F {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            unsafe { _mm512_add_pd(a, b) }
-        }
-        #[inline(always)]
-        fn sub(self, a: Self::F, b: Self::F) -> Self::F {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            unsafe { _mm512_sub_pd(a, b) }
-        }
-        #[inline(always)]
-        fn mul(self, a: Self::F, b: Self::F) -> Self::F {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            unsafe { _mm512_mul_pd(a, b) }
-        }
-        #[inline(always)]
-        fn all(self) -> Self::M {
-            0xff
-        }
-        #[inline(always)]
-        fn none(self) -> Self::M {
-            0
-        }
-        #[inline(always)]
-        fn bits(self, m: Self::M) -> u32 {
-            u32::from(m)
-        }
-        #[inline(always)]
-        fn mask(self, bits: u32) -> Self::M {
-            bits as u8
-        }
-        #[inline(always)]
-        fn still_below(self, active: Self::M, norm: Self::F, limit: Self::F) -> Self::M {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            unsafe { _mm512_mask_cmp_pd_mask::<_CMP_LT_OQ>(active, norm, limit) }
-        }
-        #[inline(always)]
-        fn count_active(self, count: Self::I, active: Self::M) -> Self::I {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            unsafe { _mm512_mask_add_epi64(count, active, count, _mm512_set1_epi64(1)) }
-        }
-        #[inline(always)]
-        fn done(self, active: Self::M, count: Self::I, max_iter: Self::I) -> Self::M {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            !(active & unsafe { _mm512_cmpgt_epi64_mask(max_iter, count) })
-        }
-        #[inline(always)]
-        fn select(self, m: Self::M, a: Self::F, b: Self::F) -> Self::F {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            unsafe { _mm512_mask_mov_pd(b, m, a) }
-        }
-        // Expand and compress in registers: their memory forms are microcoded and slow on Zen 4.
-        #[inline(always)]
-        fn expand(self, v: Self::F, m: Self::M, src: &[f64]) -> Self::F {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            unsafe { _mm512_mask_expand_pd(v, m, self.load(src)) }
-        }
-        #[inline(always)]
-        fn expand_i(self, v: Self::I, m: Self::M, src: &[i64]) -> Self::I {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            unsafe { _mm512_mask_expand_epi64(v, m, self.load_i(src)) }
-        }
-        #[inline(always)]
-        fn compress_i(self, dst: &mut [i64], m: Self::M, v: Self::I) {
-            // SAFETY: AVX-512F is present (`self` proves it).
-            self.store_i(dst, unsafe { _mm512_maskz_compress_epi64(m, v) });
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::kernel::{escape_count, render_rows};
@@ -1211,7 +659,10 @@ mod tests {
         let want = reference(view, &rows, max_iter);
         for isa in Isa::available() {
             let mut counts = vec![u32::MAX; want.len()];
-            let computed = render_rows_fast_with_isa(isa, view, &rows, max_iter, &mut counts, None);
+            let computed = render_rows_fast_with_isa(
+                isa,
+                RowsJob::new(view, &rows, max_iter, &mut counts, None),
+            );
             for (k, (&got, &want)) in counts.iter().zip(&want).enumerate() {
                 let (r, j) = (k / view.width() as usize, k % view.width() as usize);
                 assert_eq!(got, want, "{isa:?} pixel ({j}, {r}) of {view:?}");
@@ -1301,7 +752,7 @@ mod tests {
         let want = reference(&v, &rows, 100);
         for isa in Isa::available() {
             let mut counts = vec![0; want.len()];
-            render_rows_fast_with_isa(isa, &v, &rows, 100, &mut counts, None);
+            render_rows_fast_with_isa(isa, RowsJob::new(&v, &rows, 100, &mut counts, None));
             assert_eq!(counts, want, "{isa:?}");
         }
     }
@@ -1327,9 +778,10 @@ mod tests {
         let want = reference(&v, &rows, 200);
         for isa in Isa::available() {
             let mut counts = vec![0; want.len()];
-            render_rows_fast_with_isa(isa, &v, &rows, 200, &mut counts, None);
+            render_rows_fast_with_isa(isa, RowsJob::new(&v, &rows, 200, &mut counts, None));
             assert_eq!(counts, want, "{isa:?}");
-            let computed = render_rows_fast_with_isa(isa, &v, &[], 200, &mut [], None);
+            let computed =
+                render_rows_fast_with_isa(isa, RowsJob::new(&v, &[], 200, &mut [], None));
             assert_eq!(computed, 0);
         }
     }
@@ -1413,19 +865,28 @@ mod tests {
     fn check_smooth(v: &Viewport, rows: &[u32], max_iter: u32) {
         let n = rows.len() * v.width() as usize;
         let (mut want, mut want_mu) = (vec![0; n], vec![0.0f32; n]);
-        render_rows(v, rows, max_iter, &mut want, Some(&mut want_mu));
+        render_rows(RowsJob::new(
+            v,
+            rows,
+            max_iter,
+            &mut want,
+            Some(&mut want_mu),
+        ));
         let bits = |s: &[f32]| s.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         for isa in Isa::available() {
             let (mut got, mut got_mu) = (vec![0; n], vec![f32::NAN; n]);
-            let with =
-                render_rows_fast_with_isa(isa, v, rows, max_iter, &mut got, Some(&mut got_mu));
+            let with = render_rows_fast_with_isa(
+                isa,
+                RowsJob::new(v, rows, max_iter, &mut got, Some(&mut got_mu)),
+            );
             assert_eq!(got, want, "{isa:?} {v:?}");
             assert_eq!(
                 bits(&got_mu),
                 bits(&want_mu),
                 "{isa:?} {v:?} max_iter {max_iter}"
             );
-            let without = render_rows_fast_with_isa(isa, v, rows, max_iter, &mut got, None);
+            let without =
+                render_rows_fast_with_isa(isa, RowsJob::new(v, rows, max_iter, &mut got, None));
             assert_eq!(with, without, "{isa:?}: smooth values change no work");
         }
     }

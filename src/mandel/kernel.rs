@@ -168,40 +168,79 @@ pub fn render_row(
     }
 }
 
-/// Renders the listed rows one after another into `counts` (and `smooth`), e.g. a rank's share.
+/// One call's work for an f64 kernel: listed rows of a view (in any order) and the buffers
+/// they go into, `rows.len() * view.width()` values each; smooth values only where `smooth` is
+/// given.
+pub struct RowsJob<'a> {
+    /// The view.
+    pub view: &'a Viewport,
+    /// The rows to render, each at most `view.height() - 1`.
+    pub rows: &'a [u32],
+    /// The iteration limit.
+    pub max_iter: u32,
+    /// The rows' counts, one row after another.
+    pub counts: &'a mut [u32],
+    /// The rows' smooth values, if wanted.
+    pub smooth: Option<&'a mut [f32]>,
+}
+
+impl<'a> RowsJob<'a> {
+    /// The job of rendering `rows` of `view` into `counts` (and `smooth`).
+    pub fn new(
+        view: &'a Viewport,
+        rows: &'a [u32],
+        max_iter: u32,
+        counts: &'a mut [u32],
+        smooth: Option<&'a mut [f32]>,
+    ) -> RowsJob<'a> {
+        RowsJob {
+            view,
+            rows,
+            max_iter,
+            counts,
+            smooth,
+        }
+    }
+
+    /// Checks that each buffer holds every listed row.
+    ///
+    /// # Panics
+    /// If a buffer's length is not `rows.len() * view.width()`.
+    pub fn check_buffers(&self) {
+        let values = self.rows.len() * self.view.width() as usize;
+        assert_eq!(
+            self.counts.len(),
+            values,
+            "counts buffer must hold every listed row"
+        );
+        if let Some(smooth) = self.smooth.as_ref() {
+            assert_eq!(
+                smooth.len(),
+                values,
+                "smooth buffer must hold every listed row"
+            );
+        }
+    }
+}
+
+/// Renders the listed rows one after another into the job's buffers, e.g. a rank's share.
 ///
 /// # Panics
 /// If a row is past the bottom or a buffer's length is not `rows.len() * view.width()`.
-pub fn render_rows(
-    view: &Viewport,
-    rows: &[u32],
-    max_iter: u32,
-    counts: &mut [u32],
-    smooth: Option<&mut [f32]>,
-) {
+pub fn render_rows(job: RowsJob) {
+    job.check_buffers();
+    let (view, rows, max_iter) = (job.view, job.rows, job.max_iter);
     let width = view.width() as usize;
-    assert_eq!(
-        counts.len(),
-        rows.len() * width,
-        "counts buffer must hold every listed row"
-    );
-    match smooth {
+    let counts = job.counts.chunks_exact_mut(width);
+    match job.smooth {
         None => {
-            for (&row, out) in rows.iter().zip(counts.chunks_exact_mut(width)) {
+            for (&row, out) in rows.iter().zip(counts) {
                 render_row(view, row, max_iter, out, None);
             }
         }
         Some(smooth) => {
-            assert_eq!(
-                smooth.len(),
-                rows.len() * width,
-                "smooth buffer must hold every listed row"
-            );
-            for ((&row, out), mu) in rows
-                .iter()
-                .zip(counts.chunks_exact_mut(width))
-                .zip(smooth.chunks_exact_mut(width))
-            {
+            let smooth = smooth.chunks_exact_mut(width);
+            for ((&row, out), mu) in rows.iter().zip(counts).zip(smooth) {
                 render_row(view, row, max_iter, out, Some(mu));
             }
         }
@@ -348,7 +387,7 @@ mod tests {
         let rows = [19, 0, 7];
         let mut counts = vec![0; rows.len() * 30];
         let mut smooth = vec![0.0; rows.len() * 30];
-        render_rows(&v, &rows, 50, &mut counts, Some(&mut smooth));
+        render_rows(RowsJob::new(&v, &rows, 50, &mut counts, Some(&mut smooth)));
         for (k, &r) in rows.iter().enumerate() {
             let mut one = vec![0; 30];
             let mut mu = vec![0.0; 30];
@@ -357,7 +396,7 @@ mod tests {
             assert_eq!(&smooth[k * 30..(k + 1) * 30], &mu[..]);
         }
         let mut plain = vec![0; rows.len() * 30];
-        render_rows(&v, &rows, 50, &mut plain, None);
+        render_rows(RowsJob::new(&v, &rows, 50, &mut plain, None));
         assert_eq!(plain, counts);
     }
 

@@ -42,7 +42,7 @@ pub use colormap::{auto_cycle, colorize, Colormap, ColourScale, Cycle, Painter};
 pub use distribute::{render_image, Rendered, Schedule};
 pub use error::MandelError;
 pub use fast::{computed_iterations_scalar, render_rows_fast, render_rows_fast_with_isa, Isa};
-pub use kernel::{check_max_iter, escape_count, render_row, render_rows, smooth_count};
+pub use kernel::{check_max_iter, escape_count, render_row, render_rows, smooth_count, RowsJob};
 pub use npy::write_npy;
 pub use png::{write_png, PngCompression};
 pub use render::{render_share, Kernel, Renderer, RowRenderer};

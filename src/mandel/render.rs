@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::fast::{computed_iterations_scalar, render_rows_fast};
-use super::kernel::render_rows;
+use super::kernel::{render_rows, RowsJob};
 use super::viewport::Viewport;
 
 /// Which escape-count kernel renders the rows.
@@ -42,24 +42,21 @@ const ROWS_PER_TASK: usize = 2;
 ///
 /// # Panics
 /// For [`Kernel::Perturbation`], which renders through [`crate::mandel::deep::render::DeepRenderer`].
-pub fn render_share(
-    kernel: Kernel,
-    threads: usize,
-    view: &Viewport,
-    rows: &[u32],
-    max_iter: u32,
-    counts: &mut [u32],
-    smooth: Option<&mut [f32]>,
-) -> u64 {
-    let render = |rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>| match kernel {
-        Kernel::Fast | Kernel::Auto => render_rows_fast(view, rows, max_iter, counts, smooth),
-        Kernel::Perturbation => panic!("the perturbation kernel renders through DeepRenderer"),
-        Kernel::Scalar => {
-            render_rows(view, rows, max_iter, counts, smooth);
-            computed_iterations_scalar(counts, max_iter)
+pub fn render_share(kernel: Kernel, threads: usize, job: RowsJob) -> u64 {
+    let (view, max_iter) = (job.view, job.max_iter);
+    let render = |rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>| {
+        let job = RowsJob::new(view, rows, max_iter, counts, smooth);
+        match kernel {
+            Kernel::Fast | Kernel::Auto => render_rows_fast(job),
+            Kernel::Perturbation => panic!("the perturbation kernel renders through DeepRenderer"),
+            Kernel::Scalar => {
+                render_rows(job);
+                computed_iterations_scalar(counts, max_iter)
+            }
         }
     };
-    on_threads(threads, view.width() as usize, rows, counts, smooth, render)
+    let width = view.width() as usize;
+    on_threads(threads, width, job.rows, job.counts, job.smooth, render)
 }
 
 /// Runs `render` over `rows` (and their slices of `counts` and `smooth`, `width` values a
@@ -149,15 +146,8 @@ impl RowRenderer for Renderer<'_> {
     }
 
     fn render(&self, rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>) -> u64 {
-        render_share(
-            self.kernel,
-            self.threads,
-            self.view,
-            rows,
-            self.max_iter,
-            counts,
-            smooth,
-        )
+        let job = RowsJob::new(self.view, rows, self.max_iter, counts, smooth);
+        render_share(self.kernel, self.threads, job)
     }
 }
 
@@ -172,36 +162,26 @@ mod tests {
         let n = rows.len() * 90;
         let mut want = vec![0u32; n];
         let mut want_s = vec![0f32; n];
-        let computed = render_share(
-            Kernel::Scalar,
-            1,
-            &view,
-            &rows,
-            200,
-            &mut want,
-            Some(&mut want_s),
-        );
+        let job = RowsJob::new(&view, &rows, 200, &mut want, Some(&mut want_s));
+        let computed = render_share(Kernel::Scalar, 1, job);
         assert_eq!(computed, computed_iterations_scalar(&want, 200));
         for kernel in [Kernel::Scalar, Kernel::Fast] {
             for threads in [1, 2, 3, 7] {
                 let mut got = vec![0u32; n];
                 let mut got_s = vec![0f32; n];
-                render_share(
-                    kernel,
-                    threads,
-                    &view,
-                    &rows,
-                    200,
-                    &mut got,
-                    Some(&mut got_s),
-                );
+                let job = RowsJob::new(&view, &rows, 200, &mut got, Some(&mut got_s));
+                render_share(kernel, threads, job);
                 assert_eq!(got, want, "{kernel:?} x {threads}");
                 assert!(got_s
                     .iter()
                     .zip(&want_s)
                     .all(|(a, b)| a.to_bits() == b.to_bits()));
                 let mut plain = vec![0u32; n];
-                let c = render_share(kernel, threads, &view, &rows, 200, &mut plain, None);
+                let c = render_share(
+                    kernel,
+                    threads,
+                    RowsJob::new(&view, &rows, 200, &mut plain, None),
+                );
                 assert_eq!(plain, want);
                 if kernel == Kernel::Scalar {
                     assert_eq!(c, computed);

@@ -287,10 +287,12 @@ fn to_f64(s: &Merge) -> Step64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn orbit(c: Complex<f64>, n: usize) -> Vec<Complex<f64>> {
+    /// The orbit of `c` in f64, `Z_0 = 0` to `Z_n` (past an escape too): the test orbit of the
+    /// BLA and perturbation tests.
+    pub(in crate::mandel::deep) fn orbit(c: Complex<f64>, n: usize) -> Vec<Complex<f64>> {
         let mut z = Complex::new(0.0, 0.0);
         let mut out = vec![z];
         for _ in 0..n {

@@ -20,6 +20,7 @@ use num_complex::Complex;
 
 use super::bla::{Bla, Step64};
 use super::floatexp::{Cfe, Fe};
+use crate::simd::{dispatch, Isa, Simd, SimdKernel};
 
 /// Below this binary exponent of `|dz|` a deep pixel stays in extended range; above it, f64
 /// holds `dz` and `dz^2` (about 1e-150 and 1e-300) and the pixel continues in f64.
@@ -117,7 +118,8 @@ struct Lanes {
     y: [f64; LANES],
     cx: [f64; LANES],
     cy: [f64; LANES],
-    m: [usize; LANES],
+    /// Reference iterations, as the vectors' integers.
+    m: [i64; LANES],
 }
 
 impl Lanes {
@@ -127,81 +129,21 @@ impl Lanes {
             y: self.y[l],
             cx: self.cx[l],
             cy: self.cy[l],
-            m: self.m[l],
+            m: self.m[l] as usize,
         }
     }
 
     fn set(&mut self, l: usize, p: &Plain) {
-        (self.x[l], self.y[l], self.cx[l], self.cy[l], self.m[l]) = (p.x, p.y, p.cx, p.cy, p.m);
+        (self.x[l], self.y[l], self.cx[l], self.cy[l], self.m[l]) =
+            (p.x, p.y, p.cx, p.cy, p.m as i64);
     }
 }
 
 /// Up to `run` plain steps of every lane at once, each exactly [`Perturbation::plain_step`]'s
 /// arithmetic, rebasing in place: the steps taken and the lanes of `live` that escaped at the
-/// last of them. Idle lanes never escape: they restart at the reference's start.
-#[inline(always)]
-fn plain_lanes_generic(
-    orbit: &[Complex<f64>],
-    v: &mut Lanes,
-    run: u32,
-    last: usize,
-    live: u32,
-) -> (u32, u32) {
-    for j in 0..run {
-        let mut nx = [0.0; LANES];
-        let mut ny = [0.0; LANES];
-        let mut zx = [0.0; LANES];
-        let mut zy = [0.0; LANES];
-        let mut norm = [0.0; LANES];
-        let mut event = [false; LANES];
-        let mut any = false;
-        for l in 0..LANES {
-            // SAFETY: every lane's m is below `last` (asserted on entry, and a step that
-            // reaches `last` rebases to 0), so m and m + 1 index the orbit.
-            let (zr, z) = unsafe {
-                (
-                    *orbit.get_unchecked(v.m[l]),
-                    *orbit.get_unchecked(v.m[l] + 1),
-                )
-            };
-            let (x, y) = (v.x[l], v.y[l]);
-            let tx = 2.0 * zr.re + x;
-            let ty = 2.0 * zr.im + y;
-            nx[l] = tx * x - ty * y + v.cx[l];
-            ny[l] = tx * y + ty * x + v.cy[l];
-            zx[l] = z.re + nx[l];
-            zy[l] = z.im + ny[l];
-            norm[l] = zx[l] * zx[l] + zy[l] * zy[l];
-            event[l] =
-                (norm[l] >= 4.0) | (norm[l] < nx[l] * nx[l] + ny[l] * ny[l]) | (v.m[l] + 1 == last);
-            any |= event[l];
-        }
-        if !any {
-            v.x = nx;
-            v.y = ny;
-            for m in &mut v.m {
-                *m += 1;
-            }
-            continue;
-        }
-        let step = LaneStep {
-            nx,
-            ny,
-            zx,
-            zy,
-            norm,
-            event: (0..LANES).map(|l| u32::from(event[l]) << l).sum(),
-        };
-        let escaped = settle_events(v, &step, live);
-        if escaped != 0 {
-            return (j + 1, escaped);
-        }
-    }
-    (run, 0)
-}
-
-/// [`plain_lanes_generic`] in the best vector instructions this CPU has (the same operations
-/// in the same order, without fused multiply-adds, so the same bits).
+/// last of them. Idle lanes never escape: they restart at the reference's start. On the best
+/// vector instructions this CPU has (the same operations in the same order, without fused
+/// multiply-adds, so the same bits on each).
 fn plain_lanes(
     orbit: &[Complex<f64>],
     v: &mut Lanes,
@@ -209,26 +151,154 @@ fn plain_lanes(
     last: usize,
     live: u32,
 ) -> (u32, u32) {
+    plain_lanes_on(Isa::detect(), orbit, v, run, last, live)
+}
+
+/// [`plain_lanes`] on a chosen instruction set, one of [`Isa::available`].
+fn plain_lanes_on(
+    isa: Isa,
+    orbit: &[Complex<f64>],
+    v: &mut Lanes,
+    run: u32,
+    last: usize,
+    live: u32,
+) -> (u32, u32) {
+    assert!(last < orbit.len(), "the orbit ends at `last`");
     assert!(
-        v.m.iter().all(|&m| m < last),
+        v.m.iter().all(|&m| (0..last as i64).contains(&m)),
         "lanes start inside the orbit"
     );
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F, and every lane's m is inside the orbit.
-            return unsafe { x86::plain_lanes_avx512(orbit, v, run, last, live) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, and every lane's m is inside the orbit.
-            return unsafe { x86::plain_lanes_avx2(orbit, v, run, last, live) };
+    let kernel = PlainLanes {
+        orbit,
+        v,
+        run,
+        last,
+        live,
+    };
+    dispatch(isa, kernel)
+}
+
+/// One call of [`plain_lanes`], as the kernel [`dispatch`] runs.
+struct PlainLanes<'a> {
+    orbit: &'a [Complex<f64>],
+    v: &'a mut Lanes,
+    run: u32,
+    last: usize,
+    live: u32,
+}
+
+impl SimdKernel for PlainLanes<'_> {
+    type Output = (u32, u32);
+
+    /// The eight lanes are one AVX-512 vector, or two of AVX2 or the portable variant.
+    #[inline(always)]
+    fn run<S: Simd>(self, s: S) -> (u32, u32) {
+        if S::LANES == LANES {
+            self.steps::<S, 1>(s)
+        } else {
+            self.steps::<S, 2>(s)
         }
     }
-    plain_lanes_generic(orbit, v, run, last, live)
+}
+
+impl PlainLanes<'_> {
+    /// [`plain_lanes`] with the lanes in `H` vectors of `S`, the state in registers between
+    /// events; a step in which some lane has an event is settled lane by lane
+    /// ([`settle_events`]).
+    #[inline(always)]
+    fn steps<S: Simd, const H: usize>(self, s: S) -> (u32, u32) {
+        let PlainLanes {
+            orbit,
+            v,
+            run,
+            last,
+            live,
+        } = self;
+        let l = S::LANES;
+        assert_eq!(H * l, LANES, "{H} vectors of {l} lanes hold the lanes");
+        // SAFETY: `Complex<f64>` is `repr(C)`, two `f64`s, so the orbit is `2 * len` of them:
+        // the real part of Z_k is number 2k, the imaginary part number 2k + 1.
+        let pairs =
+            unsafe { std::slice::from_raw_parts(orbit.as_ptr().cast::<f64>(), 2 * orbit.len()) };
+        // SAFETY (gathers): every lane's m is in 0..last (checked on entry, and a step that
+        // reaches `last` rebases to 0), so m and m + 1 <= last < orbit.len() index the orbit.
+        let gather = |k: S::I| unsafe { s.gather_pairs(pairs, k) };
+        let load = |a: &[f64; LANES]| -> [S::F; H] { std::array::from_fn(|h| s.load(&a[h * l..])) };
+        let load_m =
+            |a: &[i64; LANES]| -> [S::I; H] { std::array::from_fn(|h| s.load_i(&a[h * l..])) };
+        let one = s.splat_i(1);
+        let last_v = s.splat_i(last as i64);
+        let two = s.splat(2.0);
+        let four = s.splat(4.0);
+        let zero = s.splat(0.0);
+        let (mut x, mut y, mut cx, mut cy) = (load(&v.x), load(&v.y), load(&v.cx), load(&v.cy));
+        let mut m = load_m(&v.m);
+        let (mut zr, mut zi) = ([zero; H], [zero; H]);
+        for h in 0..H {
+            (zr[h], zi[h]) = gather(m[h]);
+        }
+        for j in 0..run {
+            let (mut nx, mut ny, mut zx, mut zy, mut norm) =
+                ([zero; H], [zero; H], [zero; H], [zero; H], [zero; H]);
+            let mut w = [(zero, zero); H];
+            let mut m1 = m;
+            let mut event = 0;
+            for h in 0..H {
+                m1[h] = s.add_i(m[h], one);
+                w[h] = gather(m1[h]);
+                let tx = s.add(s.mul(two, zr[h]), x[h]);
+                let ty = s.add(s.mul(two, zi[h]), y[h]);
+                nx[h] = s.add(s.sub(s.mul(tx, x[h]), s.mul(ty, y[h])), cx[h]);
+                ny[h] = s.add(s.add(s.mul(tx, y[h]), s.mul(ty, x[h])), cy[h]);
+                zx[h] = s.add(w[h].0, nx[h]);
+                zy[h] = s.add(w[h].1, ny[h]);
+                norm[h] = s.add(s.mul(zx[h], zx[h]), s.mul(zy[h], zy[h]));
+                let dn = s.add(s.mul(nx[h], nx[h]), s.mul(ny[h], ny[h]));
+                let e = s.or(
+                    s.or(s.ge(norm[h], four), s.lt(norm[h], dn)),
+                    s.eq_i(m1[h], last_v),
+                );
+                event |= s.bits(e) << (h * l);
+            }
+            if event == 0 {
+                for h in 0..H {
+                    (x[h], y[h], m[h], zr[h], zi[h]) = (nx[h], ny[h], m1[h], w[h].0, w[h].1);
+                }
+                continue;
+            }
+            let mut step = LaneStep {
+                event,
+                ..LaneStep::default()
+            };
+            for h in 0..H {
+                s.store(&mut step.nx[h * l..], nx[h]);
+                s.store(&mut step.ny[h * l..], ny[h]);
+                s.store(&mut step.zx[h * l..], zx[h]);
+                s.store(&mut step.zy[h * l..], zy[h]);
+                s.store(&mut step.norm[h * l..], norm[h]);
+                s.store_i(&mut v.m[h * l..], m[h]);
+            }
+            let escaped = settle_events(v, &step, live);
+            if escaped != 0 {
+                return (j + 1, escaped);
+            }
+            (x, y, cx, cy) = (load(&v.x), load(&v.y), load(&v.cx), load(&v.cy));
+            m = load_m(&v.m);
+            for h in 0..H {
+                (zr[h], zi[h]) = gather(m[h]);
+            }
+        }
+        for h in 0..H {
+            s.store(&mut v.x[h * l..], x[h]);
+            s.store(&mut v.y[h * l..], y[h]);
+            s.store_i(&mut v.m[h * l..], m[h]);
+        }
+        (run, 0)
+    }
 }
 
 /// After a vector step in which some lane had an event: every lane's new state from the step's
-/// values (as [`plain_lanes_generic`] does it), and the lanes of `live` that escaped.
+/// values (as a lone pixel's step gives them), and the lanes of `live` that escaped.
 #[inline(always)]
 fn settle_events(v: &mut Lanes, step: &LaneStep, live: u32) -> u32 {
     let mut escaped = 0;
@@ -256,210 +326,6 @@ struct LaneStep {
     zy: [f64; LANES],
     norm: [f64; LANES],
     event: u32,
-}
-
-#[cfg(target_arch = "x86_64")]
-mod x86 {
-    use std::arch::x86_64::*;
-
-    use num_complex::Complex;
-
-    use super::{settle_events, LaneStep, Lanes, LANES};
-
-    /// Eight lanes in one AVX-512 register per quantity.
-    ///
-    /// # Safety
-    /// The CPU must have AVX-512F, and every `v.m` must be below `last` < `orbit.len()`.
-    #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn plain_lanes_avx512(
-        orbit: &[Complex<f64>],
-        v: &mut Lanes,
-        run: u32,
-        last: usize,
-        live: u32,
-    ) -> (u32, u32) {
-        const _: () = assert!(LANES == 8);
-        let base = orbit.as_ptr().cast::<f64>();
-        let one = _mm512_set1_epi64(1);
-        let last_v = _mm512_set1_epi64(last as i64);
-        let two = _mm512_set1_pd(2.0);
-        let four = _mm512_set1_pd(4.0);
-        let mut cx = _mm512_loadu_pd(v.cx.as_ptr());
-        let mut cy = _mm512_loadu_pd(v.cy.as_ptr());
-        let mut x = _mm512_loadu_pd(v.x.as_ptr());
-        let mut y = _mm512_loadu_pd(v.y.as_ptr());
-        let mut m = _mm512_loadu_epi64(v.m.as_ptr().cast());
-        // SAFETY (gathers): re of Z_k is f64 number 2k of the orbit, im number 2k + 1, and
-        // every index gathered is at most `last`.
-        let gather = |k: __m512i| {
-            let i = _mm512_slli_epi64::<1>(k);
-            (
-                _mm512_i64gather_pd::<8>(i, base),
-                _mm512_i64gather_pd::<8>(_mm512_add_epi64(i, one), base),
-            )
-        };
-        let (mut zr, mut zi) = gather(m);
-        for j in 0..run {
-            let m1 = _mm512_add_epi64(m, one);
-            let (wr, wi) = gather(m1);
-            let tx = _mm512_add_pd(_mm512_mul_pd(two, zr), x);
-            let ty = _mm512_add_pd(_mm512_mul_pd(two, zi), y);
-            let nx = _mm512_add_pd(
-                _mm512_sub_pd(_mm512_mul_pd(tx, x), _mm512_mul_pd(ty, y)),
-                cx,
-            );
-            let ny = _mm512_add_pd(
-                _mm512_add_pd(_mm512_mul_pd(tx, y), _mm512_mul_pd(ty, x)),
-                cy,
-            );
-            let zx = _mm512_add_pd(wr, nx);
-            let zy = _mm512_add_pd(wi, ny);
-            let norm = _mm512_add_pd(_mm512_mul_pd(zx, zx), _mm512_mul_pd(zy, zy));
-            let dn = _mm512_add_pd(_mm512_mul_pd(nx, nx), _mm512_mul_pd(ny, ny));
-            let event = _mm512_cmp_pd_mask::<_CMP_GE_OQ>(norm, four)
-                | _mm512_cmp_pd_mask::<_CMP_LT_OQ>(norm, dn)
-                | _mm512_cmpeq_epi64_mask(m1, last_v);
-            if event == 0 {
-                (x, y, m, zr, zi) = (nx, ny, m1, wr, wi);
-                continue;
-            }
-            let mut step = LaneStep {
-                event: u32::from(event),
-                ..LaneStep::default()
-            };
-            _mm512_storeu_pd(step.nx.as_mut_ptr(), nx);
-            _mm512_storeu_pd(step.ny.as_mut_ptr(), ny);
-            _mm512_storeu_pd(step.zx.as_mut_ptr(), zx);
-            _mm512_storeu_pd(step.zy.as_mut_ptr(), zy);
-            _mm512_storeu_pd(step.norm.as_mut_ptr(), norm);
-            _mm512_storeu_epi64(v.m.as_mut_ptr().cast(), m);
-            let escaped = settle_events(v, &step, live);
-            if escaped != 0 {
-                return (j + 1, escaped);
-            }
-            x = _mm512_loadu_pd(v.x.as_ptr());
-            y = _mm512_loadu_pd(v.y.as_ptr());
-            cx = _mm512_loadu_pd(v.cx.as_ptr());
-            cy = _mm512_loadu_pd(v.cy.as_ptr());
-            m = _mm512_loadu_epi64(v.m.as_ptr().cast());
-            (zr, zi) = gather(m);
-        }
-        _mm512_storeu_pd(v.x.as_mut_ptr(), x);
-        _mm512_storeu_pd(v.y.as_mut_ptr(), y);
-        _mm512_storeu_epi64(v.m.as_mut_ptr().cast(), m);
-        (run, 0)
-    }
-
-    /// Eight lanes in two AVX2 registers per quantity.
-    ///
-    /// # Safety
-    /// The CPU must have AVX2, and every `v.m` must be below `last` < `orbit.len()`.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn plain_lanes_avx2(
-        orbit: &[Complex<f64>],
-        v: &mut Lanes,
-        run: u32,
-        last: usize,
-        live: u32,
-    ) -> (u32, u32) {
-        const _: () = assert!(LANES == 8);
-        let base = orbit.as_ptr().cast::<f64>();
-        let one = _mm256_set1_epi64x(1);
-        let last_v = _mm256_set1_epi64x(last as i64);
-        let two = _mm256_set1_pd(2.0);
-        let four = _mm256_set1_pd(4.0);
-        let ld = |a: &[f64; LANES], h: usize| _mm256_loadu_pd(a.as_ptr().add(4 * h));
-        let ldm = |a: &[usize; LANES], h: usize| _mm256_loadu_si256(a.as_ptr().add(4 * h).cast());
-        let mut cx = [ld(&v.cx, 0), ld(&v.cx, 1)];
-        let mut cy = [ld(&v.cy, 0), ld(&v.cy, 1)];
-        let mut x = [ld(&v.x, 0), ld(&v.x, 1)];
-        let mut y = [ld(&v.y, 0), ld(&v.y, 1)];
-        let mut m = [ldm(&v.m, 0), ldm(&v.m, 1)];
-        // SAFETY (gathers): as in the AVX-512 variant.
-        let gather = |k: __m256i| {
-            let i = _mm256_slli_epi64::<1>(k);
-            (
-                _mm256_i64gather_pd::<8>(base, i),
-                _mm256_i64gather_pd::<8>(base, _mm256_add_epi64(i, one)),
-            )
-        };
-        let (mut zr, mut zi) = ([_mm256_setzero_pd(); 2], [_mm256_setzero_pd(); 2]);
-        for h in 0..2 {
-            (zr[h], zi[h]) = gather(m[h]);
-        }
-        for j in 0..run {
-            let mut nx = [_mm256_setzero_pd(); 2];
-            let mut ny = nx;
-            let mut zx = nx;
-            let mut zy = nx;
-            let mut norm = nx;
-            let mut w = [(nx[0], nx[0]); 2];
-            let mut m1 = m;
-            let mut event = 0;
-            for h in 0..2 {
-                m1[h] = _mm256_add_epi64(m[h], one);
-                w[h] = gather(m1[h]);
-                let tx = _mm256_add_pd(_mm256_mul_pd(two, zr[h]), x[h]);
-                let ty = _mm256_add_pd(_mm256_mul_pd(two, zi[h]), y[h]);
-                nx[h] = _mm256_add_pd(
-                    _mm256_sub_pd(_mm256_mul_pd(tx, x[h]), _mm256_mul_pd(ty, y[h])),
-                    cx[h],
-                );
-                ny[h] = _mm256_add_pd(
-                    _mm256_add_pd(_mm256_mul_pd(tx, y[h]), _mm256_mul_pd(ty, x[h])),
-                    cy[h],
-                );
-                zx[h] = _mm256_add_pd(w[h].0, nx[h]);
-                zy[h] = _mm256_add_pd(w[h].1, ny[h]);
-                norm[h] = _mm256_add_pd(_mm256_mul_pd(zx[h], zx[h]), _mm256_mul_pd(zy[h], zy[h]));
-                let dn = _mm256_add_pd(_mm256_mul_pd(nx[h], nx[h]), _mm256_mul_pd(ny[h], ny[h]));
-                let e = _mm256_or_pd(
-                    _mm256_or_pd(
-                        _mm256_cmp_pd::<_CMP_GE_OQ>(norm[h], four),
-                        _mm256_cmp_pd::<_CMP_LT_OQ>(norm[h], dn),
-                    ),
-                    _mm256_castsi256_pd(_mm256_cmpeq_epi64(m1[h], last_v)),
-                );
-                event |= (_mm256_movemask_pd(e) as u32) << (4 * h);
-            }
-            if event == 0 {
-                for h in 0..2 {
-                    (x[h], y[h], m[h], zr[h], zi[h]) = (nx[h], ny[h], m1[h], w[h].0, w[h].1);
-                }
-                continue;
-            }
-            let mut step = LaneStep {
-                event,
-                ..LaneStep::default()
-            };
-            for h in 0..2 {
-                _mm256_storeu_pd(step.nx.as_mut_ptr().add(4 * h), nx[h]);
-                _mm256_storeu_pd(step.ny.as_mut_ptr().add(4 * h), ny[h]);
-                _mm256_storeu_pd(step.zx.as_mut_ptr().add(4 * h), zx[h]);
-                _mm256_storeu_pd(step.zy.as_mut_ptr().add(4 * h), zy[h]);
-                _mm256_storeu_pd(step.norm.as_mut_ptr().add(4 * h), norm[h]);
-                _mm256_storeu_si256(v.m.as_mut_ptr().add(4 * h).cast(), m[h]);
-            }
-            let escaped = settle_events(v, &step, live);
-            if escaped != 0 {
-                return (j + 1, escaped);
-            }
-            for h in 0..2 {
-                x[h] = ld(&v.x, h);
-                y[h] = ld(&v.y, h);
-                cx[h] = ld(&v.cx, h);
-                cy[h] = ld(&v.cy, h);
-                m[h] = ldm(&v.m, h);
-                (zr[h], zi[h]) = gather(m[h]);
-            }
-        }
-        for h in 0..2 {
-            _mm256_storeu_pd(v.x.as_mut_ptr().add(4 * h), x[h]);
-            _mm256_storeu_pd(v.y.as_mut_ptr().add(4 * h), y[h]);
-            _mm256_storeu_si256(v.m.as_mut_ptr().add(4 * h).cast(), m[h]);
-        }
-        (run, 0)
-    }
 }
 
 /// Neighbouring pixels that start in lock step (see [`Perturbation::group64`]).
@@ -655,36 +521,28 @@ impl Perturbation<'_> {
                 p.group64(group, g * GROUP, out, f);
             }
         }
-        #[cfg(target_arch = "x86_64")]
-        {
-            #[target_feature(enable = "avx512f")]
-            unsafe fn avx512(
-                p: &Perturbation,
-                d: &[Complex<f64>],
-                o: &mut [PixelResult],
-                f: &mut Vec<Flight>,
-            ) {
-                all(p, d, o, f);
-            }
-            #[target_feature(enable = "avx2")]
-            unsafe fn avx2(
-                p: &Perturbation,
-                d: &[Complex<f64>],
-                o: &mut [PixelResult],
-                f: &mut Vec<Flight>,
-            ) {
-                all(p, d, o, f);
-            }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU has AVX-512F.
-                return unsafe { avx512(self, dcs, out, flights) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2.
-                return unsafe { avx2(self, dcs, out, flights) };
+        /// [`all`] as a kernel: it uses no vector type itself, but compiled in the dispatch's
+        /// trampoline, the compiler vectorises the lanes' loops for the instruction set.
+        struct Groups<'p, 'a> {
+            p: &'p Perturbation<'a>,
+            dcs: &'p [Complex<f64>],
+            out: &'p mut [PixelResult],
+            flights: &'p mut Vec<Flight>,
+        }
+        impl SimdKernel for Groups<'_, '_> {
+            type Output = ();
+            #[inline(always)]
+            fn run<S: Simd>(self, _: S) {
+                all(self.p, self.dcs, self.out, self.flights);
             }
         }
-        all(self, dcs, out, flights);
+        let kernel = Groups {
+            p: self,
+            dcs,
+            out,
+            flights,
+        };
+        dispatch(Isa::detect(), kernel);
     }
 
     /// Up to [`GROUP`] neighbouring pixels (slots from `base`) in lock step from the start, as
@@ -1116,20 +974,18 @@ impl Perturbation<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::bla::tests::orbit as full_orbit;
     use super::*;
     use crate::mandel::escape_count;
 
+    /// The reference orbit of `c`: [`full_orbit`] up to its first `|Z|^2 > 4`, where a
+    /// reference ends.
     fn orbit(c: Complex<f64>, n: u32) -> Vec<Complex<f64>> {
-        let mut z = Complex::new(0.0, 0.0);
-        let mut out = vec![z];
-        for _ in 0..n {
-            z = z * z + c;
-            out.push(z);
-            if z.norm_sqr() > 4.0 {
-                break;
-            }
+        let mut z = full_orbit(c, n as usize);
+        if let Some(k) = z.iter().position(|z| z.norm_sqr() > 4.0) {
+            z.truncate(k + 1);
         }
-        out
+        z
     }
 
     /// Counts over a small grid around `centre` against the direct scalar kernel.
@@ -1296,30 +1152,17 @@ mod tests {
         for l in 0..LANES {
             start.cx[l] = (l as f64 - 3.5) * 1e-3;
             start.cy[l] = (l as f64 * 0.37).sin() * 1e-3;
-            start.m[l] = (l * 97) % last;
+            start.m[l] = ((l * 97) % last) as i64;
         }
         let live = 0b1011_1110;
         let mut variants: Vec<(&str, Lanes)> = Vec::new();
-        for name in ["portable", "avx2", "avx512"] {
+        for isa in Isa::available() {
+            let name = isa.name();
             let mut v = start;
             let mut trace = Vec::new();
             for _ in 0..400 {
                 let run = 7;
-                #[cfg(target_arch = "x86_64")]
-                let r = match name {
-                    "avx2" if std::arch::is_x86_feature_detected!("avx2") => {
-                        // SAFETY: AVX2 is present; lanes start inside the orbit.
-                        unsafe { x86::plain_lanes_avx2(&z, &mut v, run, last, live) }
-                    }
-                    "avx512" if std::arch::is_x86_feature_detected!("avx512f") => {
-                        // SAFETY: AVX-512F is present; lanes start inside the orbit.
-                        unsafe { x86::plain_lanes_avx512(&z, &mut v, run, last, live) }
-                    }
-                    "portable" => plain_lanes_generic(&z, &mut v, run, last, live),
-                    _ => break,
-                };
-                #[cfg(not(target_arch = "x86_64"))]
-                let r = plain_lanes_generic(&z, &mut v, run, last, live);
+                let r = plain_lanes_on(isa, &z, &mut v, run, last, live);
                 trace.push(r);
                 for l in 0..LANES {
                     if r.1 & (1 << l) != 0 {
@@ -1347,6 +1190,8 @@ mod tests {
                 .map(|l| (v.x[l].to_bits(), v.y[l].to_bits(), v.m[l]))
                 .collect::<Vec<_>>()
         };
+        assert_eq!(variants.len(), Isa::available().len(), "every variant ran");
+        assert_eq!(variants[0].0, "portable");
         for (name, v) in &variants[1..] {
             assert_eq!(bits(v), bits(&variants[0].1), "{name} against portable");
         }
