@@ -45,7 +45,7 @@ pub use fast::{computed_iterations_scalar, render_rows_fast, render_rows_fast_wi
 pub use kernel::{check_max_iter, escape_count, render_row, render_rows, smooth_count, RowsJob};
 pub use npy::write_npy;
 pub use png::{write_png, PngCompression};
-pub use render::{render_share, Kernel, Renderer, RowRenderer};
+pub use render::{render_share, Kernel, Renderer, RowRenderer, RowShape};
 pub use sink::{Outputs, RowSink};
 pub use viewport::{
     Viewport, DEFAULT_HEIGHT, DEFAULT_MAX_ITER, DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN,

@@ -32,7 +32,7 @@ use super::deep::view::decimal_to_fe;
 use super::frame::{open_outputs, painter};
 use super::npy::npy_header;
 use super::png::PngCompression;
-use super::render::{Renderer, RowRenderer};
+use super::render::{Renderer, RowRenderer, RowShape};
 use super::sink::{Outputs, RowSink};
 use crate::cli::{location_centre, location_scale, MandelArgs, MandelJob};
 use crate::signals::{self, Deferral};
@@ -529,16 +529,8 @@ impl<'a> MovieRenderer<'a> {
 }
 
 impl RowRenderer for MovieRenderer<'_> {
-    fn width(&self) -> usize {
-        self.width
-    }
-
-    fn smooth(&self) -> bool {
-        self.smooth
-    }
-
-    fn max_count(&self) -> u32 {
-        self.max_count
+    fn shape(&self) -> RowShape {
+        RowShape::new(self.width as u32, self.smooth, self.max_count)
     }
 
     fn max_piece_rows(&self) -> u32 {

@@ -102,12 +102,20 @@ pub fn probe_pixels(width: u32, height: u32) -> Vec<(u32, u32)> {
 /// The one interface a kernel offers the distribution ([`super::distribute`]): render these rows
 /// of the image into these buffers. Any kernel behind it runs under any schedule into any sink.
 pub trait RowRenderer: Sync {
+    /// The rows' shape: width, smooth values or not, the largest count.
+    fn shape(&self) -> RowShape;
     /// Pixels per row.
-    fn width(&self) -> usize;
+    fn width(&self) -> usize {
+        self.shape().width as usize
+    }
     /// Whether [`RowRenderer::render`] is asked for smooth values too.
-    fn smooth(&self) -> bool;
+    fn smooth(&self) -> bool {
+        self.shape().smooth
+    }
     /// The largest count a pixel can get (so the distribution can pick a narrower wire type).
-    fn max_count(&self) -> u32;
+    fn max_count(&self) -> u32 {
+        self.shape().max_count
+    }
     /// Renders `rows` (in any order) into `counts` and, when [`RowRenderer::smooth`], `smooth`
     /// (`rows.len() * width` each); returns the iterations really computed.
     fn render(&self, rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>) -> u64;
@@ -115,6 +123,28 @@ pub trait RowRenderer: Sync {
     /// or a checkpointed image caps it so rows reach rank 0, and the disk, as they are done.
     fn max_piece_rows(&self) -> u32 {
         u32::MAX
+    }
+}
+
+/// What the distribution needs to know of a renderer's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowShape {
+    /// Pixels per row.
+    pub width: u32,
+    /// Whether smooth values come with the counts.
+    pub smooth: bool,
+    /// The largest count a pixel can get.
+    pub max_count: u32,
+}
+
+impl RowShape {
+    /// Rows `width` pixels wide, with smooth values or not, counts up to `max_count`.
+    pub fn new(width: u32, smooth: bool, max_count: u32) -> RowShape {
+        RowShape {
+            width,
+            smooth,
+            max_count,
+        }
     }
 }
 
@@ -133,16 +163,8 @@ pub struct Renderer<'a> {
 }
 
 impl RowRenderer for Renderer<'_> {
-    fn width(&self) -> usize {
-        self.view.width() as usize
-    }
-
-    fn smooth(&self) -> bool {
-        self.smooth
-    }
-
-    fn max_count(&self) -> u32 {
-        self.max_iter
+    fn shape(&self) -> RowShape {
+        RowShape::new(self.view.width(), self.smooth, self.max_iter)
     }
 
     fn render(&self, rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>) -> u64 {

@@ -31,6 +31,16 @@ fn expand<T: Copy>(mut v: [T; 4], m: [u64; 4], src: &[T]) -> [T; 4] {
     v
 }
 
+/// Trait methods whose body is one expression, each written on one line.
+macro_rules! one_line_ops {
+    ($($name:ident($($arg:ident: $t:ty),*) -> $ret:ty $body:block)*) => {
+        $(
+            #[inline(always)]
+            fn $name(self, $($arg: $t),*) -> $ret $body
+        )*
+    };
+}
+
 impl Simd for Portable {
     const LANES: usize = 4;
     const ISA: Isa = Isa::Portable;
@@ -39,106 +49,36 @@ impl Simd for Portable {
     type M = [u64; 4];
     type I = [i64; 4];
 
-    #[inline(always)]
-    fn splat(self, x: f64) -> Self::F {
-        [x; 4]
-    }
-    #[inline(always)]
-    fn splat_i(self, n: i64) -> Self::I {
-        [n; 4]
-    }
-    #[inline(always)]
-    fn load(self, src: &[f64]) -> Self::F {
-        [src[0], src[1], src[2], src[3]]
-    }
-    #[inline(always)]
-    fn store(self, dst: &mut [f64], v: Self::F) {
-        dst[..4].copy_from_slice(&v);
-    }
-    #[inline(always)]
-    fn load_i(self, src: &[i64]) -> Self::I {
-        [src[0], src[1], src[2], src[3]]
-    }
-    #[inline(always)]
-    fn store_i(self, dst: &mut [i64], v: Self::I) {
-        dst[..4].copy_from_slice(&v);
-    }
-    #[inline(always)]
-    fn add(self, a: Self::F, b: Self::F) -> Self::F {
-        [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]]
-    }
-    #[inline(always)]
-    fn sub(self, a: Self::F, b: Self::F) -> Self::F {
-        [a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]]
-    }
-    #[inline(always)]
-    fn mul(self, a: Self::F, b: Self::F) -> Self::F {
-        [a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]]
-    }
-    #[inline(always)]
-    fn add_i(self, a: Self::I, b: Self::I) -> Self::I {
-        lanes(|i| a[i].wrapping_add(b[i]))
-    }
-    #[inline(always)]
-    fn lt(self, a: Self::F, b: Self::F) -> Self::M {
-        lanes(|i| lane_mask(a[i] < b[i]))
-    }
-    #[inline(always)]
-    fn ge(self, a: Self::F, b: Self::F) -> Self::M {
-        lanes(|i| lane_mask(a[i] >= b[i]))
-    }
-    #[inline(always)]
-    fn lt_i(self, a: Self::I, b: Self::I) -> Self::M {
-        lanes(|i| lane_mask(a[i] < b[i]))
-    }
-    #[inline(always)]
-    fn eq_i(self, a: Self::I, b: Self::I) -> Self::M {
-        lanes(|i| lane_mask(a[i] == b[i]))
-    }
-    #[inline(always)]
-    fn all(self) -> Self::M {
-        [u64::MAX; 4]
-    }
-    #[inline(always)]
-    fn none(self) -> Self::M {
-        [0; 4]
-    }
-    #[inline(always)]
-    fn and(self, a: Self::M, b: Self::M) -> Self::M {
-        lanes(|i| a[i] & b[i])
-    }
-    #[inline(always)]
-    fn or(self, a: Self::M, b: Self::M) -> Self::M {
-        lanes(|i| a[i] | b[i])
-    }
-    #[inline(always)]
-    fn not(self, m: Self::M) -> Self::M {
-        lanes(|i| !m[i])
-    }
-    #[inline(always)]
-    fn bits(self, m: Self::M) -> u32 {
-        (0..4).map(|i| ((m[i] & 1) as u32) << i).sum()
-    }
-    #[inline(always)]
-    fn mask(self, bits: u32) -> Self::M {
-        lanes(|i| lane_mask(bits & (1 << i) != 0))
+    one_line_ops! {
+        splat(x: f64) -> Self::F { [x; 4] }
+        splat_i(n: i64) -> Self::I { [n; 4] }
+        load(src: &[f64]) -> Self::F { [src[0], src[1], src[2], src[3]] }
+        store(dst: &mut [f64], v: Self::F) -> () { dst[..4].copy_from_slice(&v); }
+        load_i(src: &[i64]) -> Self::I { [src[0], src[1], src[2], src[3]] }
+        store_i(dst: &mut [i64], v: Self::I) -> () { dst[..4].copy_from_slice(&v); }
+        add(a: Self::F, b: Self::F) -> Self::F { [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]] }
+        sub(a: Self::F, b: Self::F) -> Self::F { [a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]] }
+        mul(a: Self::F, b: Self::F) -> Self::F { [a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]] }
+        add_i(a: Self::I, b: Self::I) -> Self::I { lanes(|i| a[i].wrapping_add(b[i])) }
+        lt(a: Self::F, b: Self::F) -> Self::M { lanes(|i| lane_mask(a[i] < b[i])) }
+        ge(a: Self::F, b: Self::F) -> Self::M { lanes(|i| lane_mask(a[i] >= b[i])) }
+        lt_i(a: Self::I, b: Self::I) -> Self::M { lanes(|i| lane_mask(a[i] < b[i])) }
+        eq_i(a: Self::I, b: Self::I) -> Self::M { lanes(|i| lane_mask(a[i] == b[i])) }
+        all() -> Self::M { [u64::MAX; 4] }
+        none() -> Self::M { [0; 4] }
+        and(a: Self::M, b: Self::M) -> Self::M { lanes(|i| a[i] & b[i]) }
+        or(a: Self::M, b: Self::M) -> Self::M { lanes(|i| a[i] | b[i]) }
+        not(m: Self::M) -> Self::M { lanes(|i| !m[i]) }
+        bits(m: Self::M) -> u32 { (0..4).map(|i| ((m[i] & 1) as u32) << i).sum() }
+        mask(bits: u32) -> Self::M { lanes(|i| lane_mask(bits & (1 << i) != 0)) }
+        select(m: Self::M, a: Self::F, b: Self::F) -> Self::F { lanes(|i| if m[i] != 0 { a[i] } else { b[i] }) }
+        expand(v: Self::F, m: Self::M, src: &[f64]) -> Self::F { expand(v, m, src) }
+        expand_i(v: Self::I, m: Self::M, src: &[i64]) -> Self::I { expand(v, m, src) }
     }
     #[inline(always)]
     fn inc_where(self, count: Self::I, m: Self::M) -> Self::I {
         // A lane of the set is -1.
         lanes(|i| count[i].wrapping_sub(m[i] as i64))
-    }
-    #[inline(always)]
-    fn select(self, m: Self::M, a: Self::F, b: Self::F) -> Self::F {
-        lanes(|i| if m[i] != 0 { a[i] } else { b[i] })
-    }
-    #[inline(always)]
-    fn expand(self, v: Self::F, m: Self::M, src: &[f64]) -> Self::F {
-        expand(v, m, src)
-    }
-    #[inline(always)]
-    fn expand_i(self, v: Self::I, m: Self::M, src: &[i64]) -> Self::I {
-        expand(v, m, src)
     }
     #[inline(always)]
     fn compress_i(self, dst: &mut [i64], m: Self::M, v: Self::I) {

@@ -1023,6 +1023,20 @@ mod tests {
         same as f64 / (w * h) as f64
     }
 
+    /// Views of the lane and group tests: centre, width and iterations. The whole set, a
+    /// seahorse, a minibrot's edge, a deep spiral at 2e-9 and a view whose centre escapes.
+    const VIEWS: [(Complex<f64>, f64, u32); 5] = [
+        (Complex::new(-0.75, 0.0), 2.5, 200),
+        (Complex::new(-0.7453, 0.1127), 0.01, 600),
+        (Complex::new(-1.25, 0.02), 0.05, 1000),
+        (
+            Complex::new(-0.743_643_887_037, 0.131_825_904_205),
+            2e-9,
+            5000,
+        ),
+        (Complex::new(0.3, 0.5), 0.2, 300),
+    ];
+
     /// Groups of neighbours in lock step against the same pixels alone: nearly always the same
     /// counts (a group's decisions are made for its largest delta, so a BLA step a pixel alone
     /// would take can be a few plain steps in its group); groups of every size from 1 to 8
@@ -1030,15 +1044,7 @@ mod tests {
     /// at the end of the reference.
     #[test]
     fn groups_agree_with_pixels_alone() {
-        for (centre, width, iters) in [
-            (Complex::new(-0.7453, 0.1127), 0.01, 600),
-            (
-                Complex::new(-0.743_643_887_037, 0.131_825_904_205),
-                2e-9,
-                5000,
-            ),
-            (Complex::new(0.3, 0.5), 0.2, 300),
-        ] {
+        for &(centre, width, iters) in [&VIEWS[1], &VIEWS[3], &VIEWS[4]] {
             let z = orbit(centre, iters);
             let table = Bla::build(&z, Fe::from_f64(width), false);
             let p = Perturbation {
@@ -1085,17 +1091,7 @@ mod tests {
     /// off (counts, the escaping z and the steps taken).
     #[test]
     fn lanes_give_the_bits_of_one_pixel_at_a_time() {
-        for (centre, width, iters) in [
-            (Complex::new(-0.75, 0.0), 2.5, 200),
-            (Complex::new(-0.7453, 0.1127), 0.01, 600),
-            (Complex::new(-1.25, 0.02), 0.05, 1000),
-            (
-                Complex::new(-0.743_643_887_037, 0.131_825_904_205),
-                2e-9,
-                5000,
-            ),
-            (Complex::new(0.3, 0.5), 0.2, 300),
-        ] {
+        for (centre, width, iters) in VIEWS {
             let z = orbit(centre, iters);
             let table = Bla::build(&z, Fe::from_f64(width), false);
             for bla in [true, false] {
@@ -1199,12 +1195,8 @@ mod tests {
 
     #[test]
     fn perturbation_matches_direct_iteration_on_shallow_views() {
-        for (centre, width, iters) in [
-            (Complex::new(-0.75, 0.0), 2.5, 200),
-            (Complex::new(-0.7453, 0.1127), 0.01, 600),
-            (Complex::new(-1.25, 0.02), 0.05, 1000),
-            (Complex::new(0.3, 0.5), 0.2, 300), // reference outside the set
-        ] {
+        // The f64-resolvable views, the last with its reference outside the set.
+        for &(centre, width, iters) in [&VIEWS[0], &VIEWS[1], &VIEWS[2], &VIEWS[4]] {
             for (bla, fe) in [(false, false), (true, false), (true, true), (false, true)] {
                 let a = agreement(centre, width, iters, bla, fe);
                 assert!(

@@ -12,7 +12,7 @@ use super::bla::{bytes_per_iteration, Bla};
 use super::perturb::{group_of, Perturbation, PixelResult};
 use super::view::DeepView;
 use crate::mandel::kernel::smooth_from_escape;
-use crate::mandel::render::on_threads;
+use crate::mandel::render::{on_threads, RowShape};
 use crate::mandel::RowRenderer;
 use crate::progress::Progress;
 
@@ -211,16 +211,8 @@ impl DeepRenderer<'_> {
 }
 
 impl RowRenderer for DeepRenderer<'_> {
-    fn width(&self) -> usize {
-        self.view.width() as usize
-    }
-
-    fn smooth(&self) -> bool {
-        self.smooth
-    }
-
-    fn max_count(&self) -> u32 {
-        self.max_iter
+    fn shape(&self) -> RowShape {
+        RowShape::new(self.view.width(), self.smooth, self.max_iter)
     }
 
     fn render(&self, rows: &[u32], counts: &mut [u32], smooth: Option<&mut [f32]>) -> u64 {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::RowSink;
 use crate::atomic_file::write_atomically;
-use crate::mandel::render::RowRenderer;
+use crate::mandel::render::{RowRenderer, RowShape};
 use crate::signals::{self, Deferral};
 use crate::Error;
 
@@ -380,16 +380,8 @@ pub struct Remaining<'a> {
 }
 
 impl RowRenderer for Remaining<'_> {
-    fn width(&self) -> usize {
-        self.inner.width()
-    }
-
-    fn smooth(&self) -> bool {
-        self.inner.smooth()
-    }
-
-    fn max_count(&self) -> u32 {
-        self.inner.max_count()
+    fn shape(&self) -> RowShape {
+        self.inner.shape()
     }
 
     fn max_piece_rows(&self) -> u32 {
