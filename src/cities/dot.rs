@@ -158,43 +158,6 @@ pub fn best_in_range_with(vecs: &UnitVectors, range: Range<u64>, isa: Isa) -> Op
     Candidate::best(candidates)
 }
 
-/// Transitional, for the tests below until they read [`best_in_range_with`]'s [`Candidate`]
-/// (then delete): its winner with the cities recovered by `pair_at`, under the old names. It
-/// ranks nothing itself: [`ClosestDot::best`] is the candidates' order.
-#[cfg(test)]
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ClosestDot {
-    pub(crate) i: u64,
-    pub(crate) j: u64,
-    pub(crate) dot: f64,
-    candidate: Candidate,
-}
-
-#[cfg(test)]
-impl ClosestDot {
-    pub(crate) fn best(found: impl IntoIterator<Item = ClosestDot>) -> Option<ClosestDot> {
-        found.into_iter().min_by_key(|c| c.candidate)
-    }
-}
-
-/// Transitional (see [`ClosestDot`]): [`best_in_range_with`] with the pair's cities.
-#[cfg(test)]
-pub(crate) fn closest_dot_in_range_with(
-    vecs: &UnitVectors,
-    range: Range<u64>,
-    isa: Isa,
-) -> Option<ClosestDot> {
-    best_in_range_with(vecs, range, isa).map(|candidate| {
-        let (i, j) = crate::partition::pair_at(vecs.len() as u64, candidate.pair_index);
-        ClosestDot {
-            i,
-            j,
-            dot: candidate.key,
-            candidate,
-        }
-    })
-}
-
 /// The smallest dot of point `i` with the points `js`, and the lowest `j` that reaches it.
 fn scan(vecs: &UnitVectors, i: usize, js: Range<usize>, isa: Isa) -> (f64, usize) {
     let kernel = Scan {
@@ -321,9 +284,9 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cities::haversine::{farthest_in_range, Points};
+    use crate::cities::haversine::{self, Points};
     use crate::cities::test_points::random_coords;
-    use crate::partition::{pair_count, pair_range_for_rank};
+    use crate::partition::{pair_at, pair_count, pair_range_for_rank};
 
     /// Every pair, scalar, in index order: the smallest dot, first one wins.
     fn brute_force(v: &UnitVectors) -> (u64, u64, f64) {
@@ -345,12 +308,12 @@ mod tests {
         let want = brute_force(&v);
         for isa in Isa::available() {
             for size in [1u32, 2, 3, 5, 16] {
-                let parts = (0..size).filter_map(|r| {
-                    closest_dot_in_range_with(&v, pair_range_for_rank(n, size, r), isa)
-                });
-                let got = ClosestDot::best(parts).expect("pairs");
+                let parts = (0..size)
+                    .filter_map(|r| best_in_range_with(&v, pair_range_for_rank(n, size, r), isa));
+                let got = Candidate::best(parts).expect("pairs");
+                let (i, j) = pair_at(n, got.pair_index);
                 assert_eq!(
-                    (got.i, got.j, got.dot.to_bits()),
+                    (i, j, got.key.to_bits()),
                     (want.0, want.1, want.2.to_bits()),
                     "{what} {isa:?} size={size}"
                 );
@@ -358,9 +321,9 @@ mod tests {
         }
         // The same pair distance as the haversine reference, within 1 m.
         let p = Points::from_interleaved_degrees(coords);
-        let h = farthest_in_range(&p, 0..pair_count(n)).expect("pairs");
+        let h = haversine::best_in_range(&p, 0..pair_count(n)).expect("pairs");
         assert!(
-            (v.distance_km(want.0 as usize, want.1 as usize) - h.distance_km).abs() < 1e-3,
+            (v.distance_km(want.0 as usize, want.1 as usize) + h.key).abs() < 1e-3,
             "{what}"
         );
     }
@@ -400,11 +363,10 @@ mod tests {
         let v = UnitVectors::from_interleaved_degrees(&c);
         for isa in Isa::available() {
             for size in [1u32, 3, 7] {
-                let parts = (0..size).filter_map(|r| {
-                    closest_dot_in_range_with(&v, pair_range_for_rank(80, size, r), isa)
-                });
-                let got = ClosestDot::best(parts).expect("pairs");
-                assert_eq!((got.i, got.j), (0, 40), "{isa:?} size={size}");
+                let parts = (0..size)
+                    .filter_map(|r| best_in_range_with(&v, pair_range_for_rank(80, size, r), isa));
+                let got = Candidate::best(parts).expect("pairs");
+                assert_eq!(pair_at(80, got.pair_index), (0, 40), "{isa:?} size={size}");
             }
         }
     }

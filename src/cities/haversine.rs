@@ -84,22 +84,6 @@ pub fn best_in_range(points: &Points, range: Range<u64>) -> Option<Candidate> {
     best
 }
 
-/// Transitional, for `dot`'s tests until they read [`best_in_range`]'s [`Candidate`] (then
-/// delete): the winner's distance under the old names.
-#[cfg(test)]
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Farthest {
-    pub(crate) distance_km: f64,
-}
-
-/// Transitional (see [`Farthest`]): [`best_in_range`]'s distance.
-#[cfg(test)]
-pub(crate) fn farthest_in_range(points: &Points, range: Range<u64>) -> Option<Farthest> {
-    best_in_range(points, range).map(|c| Farthest {
-        distance_km: -c.key,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
