@@ -340,7 +340,7 @@ pub enum CoordProblem {
     NotANumber,
     /// A number, but NaN or infinite.
     NotFinite,
-    /// Outside [`Coord::limit`].
+    /// Outside the coordinate's range (90 for a latitude, 180 for a longitude).
     OutOfRange,
 }
 
