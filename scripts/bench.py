@@ -148,9 +148,9 @@ def machine(isas):
         isa = ", ".join(sorted(isas)) + " (from the programs' --json reports)"
         isa_short = "/".join(sorted(isas))
     else:
-        # The programs do not report it: src/isa.rs takes AVX-512F, else AVX2, else the portable loop.
+        # The programs do not report it: simd::Isa::detect takes AVX-512F, else AVX2, else the portable loop.
         chosen = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "portable"
-        isa = (f"{chosen} (not in the programs' reports; src/isa.rs's rule applied to the CPU's flags: "
+        isa = (f"{chosen} (not in the programs' reports; simd::Isa::detect's rule applied to the CPU's flags: "
                "avx512f, else avx2, else portable)")
         isa_short = chosen
     memory = "unknown"
