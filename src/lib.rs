@@ -7,7 +7,7 @@
 //! |---------------|---------------|
 //! | [`spmd`]      | the MPI layer: init, "rank 0 decides, everyone learns", varcount scatter and gather, timing |
 //! | [`partition`] | pure work splits: block and cyclic rows, balanced ranges of the triangular pair index |
-//! | [`report`]    | what rank 0 prints: the seed-style lines, per-rank times, load balance (the JSON reports are built by `src/bin/dist-cities.rs` and [`mandel::report`]) |
+//! | [`summary`]   | the lines both reports share: the seed-style lines, per-rank times, load balance, peak memory |
 //! | [`cities`]    | reading and validating city files, sphere geometry, the pair searches (brute force, tree, top K, WGS84) |
 //! | [`mandel`]    | viewport and pixel mapping, escape-count kernels, colour maps, PNG and `.npy` output |
 //! | [`cli`]       | both programs' command-line arguments, parsed by clap |
@@ -24,9 +24,9 @@ pub mod error;
 pub mod mandel;
 pub mod partition;
 pub mod progress;
-pub mod report;
 pub mod signals;
 pub mod simd;
 pub mod spmd;
+pub mod summary;
 
 pub use error::Error;

@@ -15,8 +15,8 @@ use mpi_examples::cities::{
 };
 use mpi_examples::cli::{DistCitiesArgs as Args, OptionName};
 use mpi_examples::partition::{for_each_row_segment, pair_at, pair_count, pair_range_for_rank};
-use mpi_examples::report;
 use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
+use mpi_examples::summary;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -200,7 +200,7 @@ fn run() -> Result<(), Halt> {
     };
     let figures = spmd.gather_slices(&[my_time]);
     let t1 = spmd.now();
-    let peaks = spmd.gather_slices(&[report::peak_rss_bytes()]);
+    let peaks = spmd.gather_slices(&[summary::peak_rss_bytes()]);
 
     let (Some(table), Some(figures), Some(peaks)) = (table, figures, peaks) else {
         return Ok(()); // not rank 0
@@ -503,7 +503,7 @@ fn print_report(
             read_s: times.read,
             rank_compute_s: rank_times.to_vec(),
             rank_peak_rss_bytes: figures.peak_rss.to_vec(),
-            load_balance: report::load_balance(rank_times),
+            load_balance: summary::load_balance(rank_times),
         };
         println!(
             "{}",
@@ -512,9 +512,9 @@ fn print_report(
     } else {
         let (distance, unit) = (args.units.from_km(best.distance_km), args.units.to_string());
         let (line, which) = if closest {
-            (report::min_distance_line(distance, &unit), "Closest")
+            (summary::min_distance_line(distance, &unit), "Closest")
         } else {
-            (report::max_distance_line(distance, &unit), "Farthest")
+            (summary::max_distance_line(distance, &unit), "Farthest")
         };
         println!("{line}");
         println!(
@@ -529,9 +529,9 @@ fn print_report(
             args.kernel.name(),
             algorithm.name()
         );
-        println!("{}", report::computing_time_line(computing_time));
-        println!("{}", report::rank_times_line(rank_times));
-        println!("{}", report::balance_line("time", rank_times));
+        println!("{}", summary::computing_time_line(computing_time));
+        println!("{}", summary::rank_times_line(rank_times));
+        println!("{}", summary::balance_line("time", rank_times));
         if let Some(top) = &answer.top {
             let s = if top.len() == 1 { "" } else { "s" };
             println!("Top {} {} pair{s}:", top.len(), which.to_lowercase());

@@ -10,9 +10,8 @@ use std::process::ExitCode;
 
 use std::sync::atomic::Ordering;
 
-use mpi_examples::cli::{
-    location_from_wire, location_to_wire, MandelArgs as Args, MandelJob as Job,
-};
+use mpi_examples::cli::{MandelArgs as Args, MandelJob as Job};
+use mpi_examples::mandel::deep::location::{location_from_wire, location_to_wire};
 use mpi_examples::mandel::deep::render::{DeepRenderer, Reference};
 use mpi_examples::mandel::frame::{open_outputs, painter};
 use mpi_examples::mandel::movie::{Movie, MovieRenderer, MovieSink};
@@ -20,9 +19,9 @@ use mpi_examples::mandel::report::{DeepFigures, MovieReport, RunReport};
 use mpi_examples::mandel::sink::checkpoint::{Checkpoint, CheckpointSink, Remaining};
 use mpi_examples::mandel::{render_image, Colormap, Renderer, RowRenderer, RowSink};
 use mpi_examples::progress::Progress;
-use mpi_examples::report::peak_rss_bytes;
 use mpi_examples::signals;
 use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
+use mpi_examples::summary::peak_rss_bytes;
 
 fn main() -> ExitCode {
     exit_code(run())

@@ -8,7 +8,7 @@ use super::movie::{FrameDone, Movie};
 use super::png::PngCompression;
 use super::viewport::Viewport;
 use crate::cli::{MandelArgs, MandelJob, OptionName};
-use crate::report;
+use crate::summary;
 
 /// Everything the report says, gathered on rank 0.
 pub struct RunReport<'a> {
@@ -67,8 +67,8 @@ impl<'a> PerRankJson<'a> {
             rank_compute_s: &figures.times,
             rank_pixel_iterations: &figures.work,
             rank_peak_rss_bytes: peak_rss,
-            load_balance: report::load_balance(&figures.times),
-            work_balance: report::load_balance(&work),
+            load_balance: summary::load_balance(&figures.times),
+            work_balance: summary::load_balance(&work),
             pixel_iterations: figures.work.iter().sum(),
         }
     }
@@ -200,7 +200,7 @@ impl RunReport<'_> {
             args.schedule.name(),
             job.kernel.name()
         );
-        println!("{}", report::computing_time_line(time));
+        println!("{}", summary::computing_time_line(time));
         if let Some(d) = deep {
             println!(
                 "Reference: {} iterations at {} bits in {:.3} sec (orbit {:.3}, BLA table {:.3}, {} entries)",
@@ -218,11 +218,11 @@ impl RunReport<'_> {
                 100.0 * share
             );
         }
-        println!("{}", report::rank_times_line(&figures.times));
+        println!("{}", summary::rank_times_line(&figures.times));
         let work_line: Vec<String> = figures.work.iter().map(u64::to_string).collect();
         println!("Rank pixel-iterations: {}", work_line.join(" "));
-        println!("{}", report::balance_line("time", &figures.times));
-        println!("{}", report::balance_line("work", &work));
+        println!("{}", summary::balance_line("time", &figures.times));
+        println!("{}", summary::balance_line("work", &work));
         println!("Pixel-iterations: {total} ({rate:.3e} per second)");
         println!("Computed iterations: {computed} ({computed_rate:.3e} per second)");
         if !self.peak_rss.is_empty() {
@@ -404,7 +404,7 @@ impl MovieReport<'_> {
             self.args.run.threads,
             self.args.schedule.name()
         );
-        println!("{}", report::computing_time_line(time));
+        println!("{}", summary::computing_time_line(time));
         println!(
             "Frames: {} rendered ({fps:.2} per second), {} left alone (already whole)",
             self.slots.len(),
@@ -413,9 +413,9 @@ impl MovieReport<'_> {
         if let (Some(s), Some(bits)) = (self.reference_s, self.precision_bits) {
             println!("Reference for the deepest frame: {bits} bits in {s:.3} sec, shared by every deep frame");
         }
-        println!("{}", report::rank_times_line(&figures.times));
-        println!("{}", report::balance_line("time", &figures.times));
-        println!("{}", report::balance_line("work", &work));
+        println!("{}", summary::rank_times_line(&figures.times));
+        println!("{}", summary::balance_line("time", &figures.times));
+        println!("{}", summary::balance_line("work", &work));
         for f in frames {
             let file = f
                 .out

@@ -1,19 +1,15 @@
-//! The command-line arguments of both programs, in the library so that tests and fuzzers can
-//! parse argument lists (`try_parse_from`) and build the validated job without MPI.
-//!
-//! The binaries under `src/bin/` parse these with [`crate::spmd::Spmd::parse_args`].
+//! `mandel`'s flags, and the validated job they describe.
 
 use std::path::PathBuf;
 
 use clap::Parser;
 
+use super::RunArgs;
 use crate::atomic_file::{bytes_text, check_output_path, check_room};
-use crate::cities::read::DEFAULT_MAX_CITIES;
-use crate::cities::{Algorithm, Format, Kernel as CityKernel, ReadOptions, Units};
 use crate::mandel::colormap::DEFAULT_CYCLES;
 use crate::mandel::deep::bignum::Decimal;
 use crate::mandel::deep::floatexp::Fe;
-use crate::mandel::deep::location::{Location, LocationFormat};
+use crate::mandel::deep::location::Location;
 use crate::mandel::deep::render::reference_bytes;
 use crate::mandel::deep::view::{decimal_to_fe, DeepView};
 use crate::mandel::png::PngCompression;
@@ -25,137 +21,6 @@ use crate::mandel::{
 };
 use crate::progress::ProgressMode;
 use crate::Error;
-
-/// The name of a value of an enumerated option as the command line spells it and the reports
-/// print it. Clap's table of the enumeration (its `ValueEnum`) is the one source, so a name, its
-/// parsing and its help cannot drift apart.
-pub trait OptionName {
-    /// The value's name, e.g. `"cyclic"`.
-    fn name(&self) -> String;
-}
-
-impl<T: clap::ValueEnum> OptionName for T {
-    fn name(&self) -> String {
-        self.to_possible_value()
-            .expect("no value of an option is hidden")
-            .get_name()
-            .to_owned()
-    }
-}
-
-/// The options both programs take: threads per rank and the report's form.
-#[derive(clap::Args, Debug, Clone)]
-pub struct RunArgs {
-    /// Threads per rank (rayon). Under mpirun, let ranks use several cores: `--bind-to none` or
-    /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: u16,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Finds the two cities of a file that are farthest apart on a sphere of radius 6371 km.
-#[derive(Parser, Debug)]
-#[command(
-    version,
-    after_help = "Run it in parallel with: mpirun -n 4 dist-cities data/cities.csv"
-)]
-pub struct DistCitiesArgs {
-    /// The city file: CSV with a header row, or the whitespace layout `lat lon name...`.
-    #[arg(default_value = "data/cities.csv")]
-    pub path: PathBuf,
-    /// File layout; `auto` recognises the whitespace layout by its leading numbers.
-    #[arg(long, value_enum, default_value_t = Format::Auto)]
-    pub format: Format,
-    /// CSV field delimiter (one ASCII character; `\t` for tab).
-    #[arg(long, default_value = ",", value_parser = parse_delimiter)]
-    pub delimiter: u8,
-    /// Latitude column name [default: lat or latitude].
-    #[arg(long)]
-    pub lat_col: Option<String>,
-    /// Longitude column name [default: lon, lng, long or longitude].
-    #[arg(long)]
-    pub lon_col: Option<String>,
-    /// City name column [default: name or city].
-    #[arg(long)]
-    pub name_col: Option<String>,
-    /// Unit of the printed distance (JSON always has kilometres too).
-    #[arg(long, value_enum, default_value_t = Units::Km)]
-    pub units: Units,
-    /// All-pairs kernel: `fast` (SIMD dot products of unit vectors) or the notebook's `haversine`.
-    #[arg(long, value_enum, default_value_t = CityKernel::Fast)]
-    pub kernel: CityKernel,
-    /// How pairs are searched: `tree` (exact k-d tree, about O(n log n), the fast kernel's
-    /// answer bit for bit), `brute` (every pair) or `auto` (the tree from 5,000 cities on).
-    #[arg(long, value_enum, default_value_t = Algorithm::Auto)]
-    pub algorithm: Algorithm,
-    /// The Earth's shape: the notebook's `sphere` (radius 6371 km) or the `wgs84` ellipsoid
-    /// (the exact farthest pair by Karney's geodesic distance).
-    #[arg(long, value_enum, default_value_t = crate::cities::wgs84::Earth::Sphere)]
-    pub earth: crate::cities::wgs84::Earth,
-    /// The most cities accepted from the file: a larger one is refused before it exhausts memory
-    /// (each city takes about 150 bytes on rank 0 and 24 on every rank).
-    #[arg(long, default_value_t = DEFAULT_MAX_CITIES)]
-    pub max_cities: usize,
-    /// Also list the K best pairs (the farthest, or the closest with --closest), best first,
-    /// ties by the lower pair index; more than there are pairs lists them all.
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
-    pub top: Option<u64>,
-    /// Find the closest pair instead of the farthest (cities at the same place give 0 km).
-    #[arg(long)]
-    pub closest: bool,
-    /// The options both programs share.
-    #[command(flatten)]
-    pub run: RunArgs,
-}
-
-impl DistCitiesArgs {
-    /// Whether `--top` and `--closest` fit the other options: they rank pairs by the fast
-    /// kernel's dot product on the sphere, so the haversine kernel and the ellipsoid are refused.
-    pub fn check_ranking(&self) -> Result<(), String> {
-        let (flags, is, ranks) = match (self.top.is_some(), self.closest) {
-            (false, false) => return Ok(()),
-            (true, false) => ("--top", "is", "ranks"),
-            (false, true) => ("--closest", "is", "ranks"),
-            (true, true) => ("--top and --closest", "are", "rank"),
-        };
-        if self.earth != crate::cities::wgs84::Earth::Sphere {
-            return Err(format!(
-                "{flags} {is} sphere-only for now; drop --earth wgs84"
-            ));
-        }
-        if self.kernel != CityKernel::Fast {
-            return Err(format!(
-                "{flags} {ranks} pairs by the fast kernel's dot product; drop --kernel haversine"
-            ));
-        }
-        Ok(())
-    }
-
-    /// The reader's options these arguments ask for.
-    pub fn read_options(&self) -> ReadOptions {
-        ReadOptions {
-            format: self.format,
-            delimiter: self.delimiter,
-            lat_col: self.lat_col.clone(),
-            lon_col: self.lon_col.clone(),
-            name_col: self.name_col.clone(),
-            max_cities: self.max_cities,
-        }
-    }
-}
-
-/// Parses `--delimiter`: one ASCII character, or `\t` / `tab` for a tab.
-pub fn parse_delimiter(s: &str) -> Result<u8, String> {
-    match s {
-        "\\t" | "tab" => Ok(b'\t'),
-        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
-        _ => Err(format!(
-            "the delimiter must be one ASCII character, not {s:?}"
-        )),
-    }
-}
 
 pub use crate::mandel::distribute::Schedule;
 
@@ -688,72 +553,4 @@ fn mem_available_bytes() -> Option<u64> {
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
-}
-
-/// A location's values as bytes for rank 0 to broadcast (empty: none).
-pub fn location_to_wire(location: Option<&Location>) -> Vec<u8> {
-    let Some(l) = location else {
-        return Vec::new();
-    };
-    let format = match l.format {
-        LocationFormat::RustFractal => "toml",
-        LocationFormat::Kalles => "kfr",
-    };
-    let iterations = l
-        .iterations
-        .map_or_else(|| "-".to_string(), |n| n.to_string());
-    [format, &l.re, &l.im, &l.zoom, &iterations]
-        .join("\n")
-        .into_bytes()
-}
-
-/// The location [`location_to_wire`] encoded.
-///
-/// # Panics
-/// On bytes it did not make: a bug.
-pub fn location_from_wire(bytes: &[u8]) -> Option<Location> {
-    if bytes.is_empty() {
-        return None;
-    }
-    let text = std::str::from_utf8(bytes).expect("rank 0 sent UTF-8");
-    let f: Vec<&str> = text.split('\n').collect();
-    assert_eq!(f.len(), 5, "a location travels as five lines");
-    Some(Location {
-        format: if f[0] == "kfr" {
-            LocationFormat::Kalles
-        } else {
-            LocationFormat::RustFractal
-        },
-        re: f[1].to_string(),
-        im: f[2].to_string(),
-        zoom: f[3].to_string(),
-        iterations: f[4].parse().ok(),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::mandel::Schedule;
-
-    /// The text report prints clap's names and the JSON report serde's: they must be the same
-    /// words for every value.
-    fn names_agree<T: clap::ValueEnum + serde::Serialize>() {
-        for v in T::value_variants() {
-            let json = serde_json::to_value(v).expect("serialises");
-            assert_eq!(json.as_str(), Some(v.name().as_str()));
-        }
-    }
-
-    #[test]
-    fn option_names_are_the_reports_names() {
-        names_agree::<Schedule>();
-        names_agree::<MandelKernel>();
-        names_agree::<PngCompression>();
-        names_agree::<ProgressMode>();
-        names_agree::<Algorithm>();
-        names_agree::<CityKernel>();
-        names_agree::<Units>();
-        names_agree::<crate::cities::wgs84::Earth>();
-    }
 }

@@ -1,4 +1,5 @@
-//! What rank 0 prints: the seed program's lines, per-rank times and the load balance.
+//! The lines both programs' reports share: the seed program's lines, per-rank times, the load
+//! balance and peak memory.
 //!
 //! The two lines of the notebook's mpi4py program keep their exact format
 //! (`Maximum distance: %.0f km`, `Computing time: %.3f sec`); the rest is added after them.
