@@ -1,8 +1,8 @@
 //! The one error type that bubbles up to `main`, printed once by rank 0 as `error: <what>, <where>`.
 
-use std::path::Path;
+use crate::{cities::ReadError, mandel::MandelError, output::OutputError};
 
-use crate::{atomic_file::OutputError, cities::ReadError, mandel::MandelError};
+pub use crate::message::{escape_controls, shown};
 
 /// Every failure a program can report, carrying the exit code all ranks return for it.
 #[derive(Debug, thiserror::Error)]
@@ -37,36 +37,5 @@ impl Error {
             Error::Output(e) => e.exit_code(),
             Error::Runtime(_) => EXIT_RUNTIME,
         }
-    }
-}
-
-/// `text` with control characters written as escapes (`\u{1b}`, `\n`), everything else as is.
-pub fn escape_controls(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// A path as every message shows it: as given, with control characters escaped
-/// ([`escape_controls`]), so that a message stays one line whatever the file is called.
-pub fn shown(path: &Path) -> String {
-    escape_controls(&path.display().to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_in_messages_stay_on_one_line() {
-        let p = Path::new("out\n\u{1b}[31mred.png");
-        assert_eq!(shown(p), "out\\n\\u{1b}[31mred.png");
-        assert_eq!(shown(Path::new("plain/ü.png")), "plain/ü.png");
     }
 }

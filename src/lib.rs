@@ -11,17 +11,19 @@
 //! | [`cities`]    | reading and validating city files, sphere geometry, the pair searches (brute force, tree, top K, WGS84) |
 //! | [`mandel`]    | viewport and pixel mapping, escape-count kernels, colour maps, PNG and `.npy` output |
 //! | [`cli`]       | both programs' command-line arguments, parsed by clap |
-//! | [`atomic_file`] | output files that appear whole or not at all |
+//! | [`output`]    | output files that appear whole or not at all, and the checks on their paths first |
+//! | [`message`]   | how messages show paths, user text and byte counts (one line, controls escaped) |
 //! | [`error`]     | the error type every fallible step returns, with its exit code |
 //! | [`simd`]      | the instruction sets the fast kernels run on (detected at run time), one vector trait for all, and the dispatch every SIMD kernel runs through |
 //! | [`progress`]  | progress of long work on rank 0's stderr: a bar on a terminal, lines elsewhere |
 //! | [`signals`]   | SIGINT and SIGTERM remove the temporary output file, then end the process; rank 0's deferred stop saves first |
 
-pub mod atomic_file;
 pub mod cities;
 pub mod cli;
 pub mod error;
 pub mod mandel;
+pub mod message;
+pub mod output;
 pub mod partition;
 pub mod progress;
 pub mod signals;

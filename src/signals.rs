@@ -2,7 +2,7 @@
 //!
 //! Ctrl-C sends SIGINT, and SLURM's time limit (and `scancel`) sends SIGTERM; mpirun and
 //! mpiexec forward either to every rank. By default both signals kill a process on the spot,
-//! which would leave the `.<name>.tmp-<pid>-<n>` file of an [`atomic_file`](crate::atomic_file)
+//! which would leave the `.<name>.tmp-<pid>-<n>` file of an [`output`](crate::output)
 //! write in the output folder. [`install`] (called by `Spmd::init`, after MPI is initialised so
 //! that our handler is the one in place) replaces that with a handler that removes the
 //! temporary file, then ends the process the way the signal would have.
@@ -63,7 +63,7 @@
 //! handler's unlink of a not-yet-created path and the process's end, while this thread's
 //! `open(O_CREAT)` completes, that file survives (closing that needs blocking signals in every
 //! thread, which MPI's own threads make impossible). SIGKILL cannot be caught at all; on Linux
-//! the file being written has no name until it is whole (see [`atomic_file`](crate::atomic_file)),
+//! the file being written has no name until it is whole (see [`output`](crate::output)),
 //! so a rank killed with it while writing leaves nothing, except in the microseconds between
 //! naming and renaming, and elsewhere it leaves its temporary file, hidden (a leading dot) and
 //! named for its pid. The target file is never touched.

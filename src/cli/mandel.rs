@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use super::RunArgs;
-use crate::atomic_file::{bytes_text, check_output_path, check_room};
 use crate::mandel::colormap::DEFAULT_CYCLES;
 use crate::mandel::deep::bignum::Decimal;
 use crate::mandel::deep::floatexp::Fe;
@@ -19,6 +18,8 @@ use crate::mandel::{
     check_max_iter, Colormap, ColourScale, Kernel as MandelKernel, Viewport, DEFAULT_HEIGHT,
     DEFAULT_MAX_ITER, DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN, DEFAULT_YMAX, DEFAULT_YMIN,
 };
+use crate::message::bytes_text;
+use crate::output::{check_output_path, check_room};
 use crate::progress::ProgressMode;
 use crate::Error;
 

@@ -371,7 +371,7 @@ impl Movie {
         let first = &movie.frames[0];
         let mut made = Vec::new();
         for path in [&first.out, &first.counts].into_iter().flatten() {
-            let dir = crate::atomic_file::folder_of(path);
+            let dir = crate::output::folder_of(path);
             let parent_exists = dir
                 .parent()
                 .is_none_or(|p| p.as_os_str().is_empty() || p.is_dir());
@@ -387,7 +387,7 @@ impl Movie {
             if let Some(p) = &movie.frames[0].counts {
                 let f = &movie.frames[0].job;
                 let each = crate::mandel::sink::npy::npy_size(f.width, f.height);
-                crate::atomic_file::check_room(p, each * movie.frames.len() as u64)?;
+                crate::output::check_room(p, each * movie.frames.len() as u64)?;
             }
             Ok::<(), Error>(())
         })();

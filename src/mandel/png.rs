@@ -10,7 +10,7 @@
 //! flight, and written in order by the caller's thread: the output bytes are a pure function of
 //! (pixels, width, height, level), whatever the thread count or the way rows are handed in.
 //!
-//! Returns `io::Result` so it composes with [`crate::atomic_file::write_atomically`].
+//! Returns `io::Result` so it composes with [`crate::output::write_atomically`].
 
 use std::cell::Cell;
 use std::collections::BTreeMap;

@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::RowSink;
-use crate::atomic_file::write_atomically;
 use crate::mandel::render::{RowRenderer, RowShape};
+use crate::output::write_atomically;
 use crate::signals::{self, Deferral};
 use crate::Error;
 

@@ -3,7 +3,7 @@
 //! The distribution ([`super::distribute`]) hands rows to a [`RowSink`] in order and never waits
 //! for a file: [`Outputs`] copies them into batches and passes each batch to one thread per
 //! file ([`npy`], [`png`]), which encodes and writes it while the next rows are computed. Each
-//! file is written atomically ([`crate::atomic_file::write_atomically`]): it appears whole, in
+//! file is written atomically ([`crate::output::write_atomically`]): it appears whole, in
 //! place, or not at all. An output is one file here, behind [`OutputThread`]; adding a format is
 //! adding a file.
 

@@ -6,8 +6,8 @@ use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
 use super::{incomplete, Batch, OutputThread};
-use crate::atomic_file::write_atomically;
 use crate::mandel::npy::npy_header;
+use crate::output::write_atomically;
 
 /// The exact size of the `.npy` file of a `width` x `height` image, header included.
 pub fn npy_size(width: u32, height: u32) -> u64 {

@@ -6,9 +6,9 @@ use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
 use super::{incomplete, Batch, OutputThread};
-use crate::atomic_file::write_atomically;
 use crate::mandel::colormap::Painter;
 use crate::mandel::png::{PngCompression, PngStream};
+use crate::output::write_atomically;
 
 /// What a PNG output needs to know.
 pub struct PngJob {

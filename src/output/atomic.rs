@@ -1,9 +1,5 @@
-//! Output files that appear whole or not at all.
-//!
-//! Rank 0 calls [`check_output_path`] before any computing, so a typo in `--output` costs
-//! nothing; then [`write_atomically`] writes a temporary file in the same folder and renames it
-//! over the target, so a failed or killed run never leaves half a file and never spoils an
-//! existing one.
+//! The all-or-nothing write: a temporary file in the target's folder, renamed over the target
+//! once it is whole and synced.
 //!
 //! On Linux the temporary file starts without a name (`O_TMPFILE`): while it is written it is
 //! in no folder, so a process killed even by SIGKILL leaves nothing (the kernel frees it). Only
@@ -19,148 +15,8 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::error::OutputError;
 use crate::signals::TempRegistration;
-
-/// An output file that cannot be checked or written; says what and where.
-#[derive(Debug, thiserror::Error)]
-pub enum OutputError {
-    /// The path ends in `..` or `/` and names no file.
-    #[error("output path names no file, {}", crate::error::shown(path))]
-    NoFileName {
-        /// The path given.
-        path: PathBuf,
-    },
-    /// The extension is not one the program writes.
-    #[error(
-        "output file name must end in {}, {}",
-        dotted(allowed),
-        crate::error::shown(path)
-    )]
-    UnsupportedExtension {
-        /// The path given.
-        path: PathBuf,
-        /// The extensions accepted, without dots.
-        allowed: Vec<String>,
-    },
-    /// The folder the file would go in does not exist.
-    #[error("output folder does not exist, {}", crate::error::shown(dir))]
-    FolderMissing {
-        /// The folder.
-        dir: PathBuf,
-    },
-    /// The "folder" the file would go in is a file.
-    #[error("output folder is a file, not a folder, {}", crate::error::shown(dir))]
-    FolderIsFile {
-        /// The folder path.
-        dir: PathBuf,
-    },
-    /// The folder cannot be inspected or a file cannot be created in it.
-    #[error(
-        "cannot create files in the output folder ({source}), {}",
-        crate::error::shown(dir)
-    )]
-    FolderNotWritable {
-        /// The folder.
-        dir: PathBuf,
-        /// What the system said.
-        source: io::Error,
-    },
-    /// The output path is an existing folder.
-    #[error("output path is a folder, {}", crate::error::shown(path))]
-    IsFolder {
-        /// The path given.
-        path: PathBuf,
-    },
-    /// The file would not fit the free space of its folder's file system.
-    #[error("output needs {} but its folder has {} free, {}", bytes_text(*needed), bytes_text(*free), crate::error::shown(path))]
-    NoRoom {
-        /// The path given.
-        path: PathBuf,
-        /// Bytes the file needs.
-        needed: u64,
-        /// Bytes free for an unprivileged user there.
-        free: u64,
-    },
-    /// Writing, syncing or renaming failed at run time.
-    #[error(
-        "cannot write the output file ({source}), {}",
-        crate::error::shown(path)
-    )]
-    Write {
-        /// The target path.
-        path: PathBuf,
-        /// What the system said.
-        source: io::Error,
-    },
-}
-
-impl OutputError {
-    /// 2 when the path was refused before computing, 1 when writing failed at run time.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            OutputError::Write { .. } => 1,
-            _ => 2,
-        }
-    }
-}
-
-/// `["png", "npy"]` -> `.png or .npy`.
-fn dotted(extensions: &[String]) -> String {
-    let dotted: Vec<String> = extensions.iter().map(|e| format!(".{e}")).collect();
-    dotted.join(" or ")
-}
-
-/// A byte count for people: `9.22 GB`, `512 bytes`.
-pub fn bytes_text(n: u64) -> String {
-    const UNITS: [&str; 6] = ["kB", "MB", "GB", "TB", "PB", "EB"];
-    if n < 1000 {
-        return format!("{n} bytes");
-    }
-    let mut v = n as f64 / 1000.0;
-    let mut unit = 0;
-    while v >= 1000.0 && unit + 1 < UNITS.len() {
-        v /= 1000.0;
-        unit += 1;
-    }
-    format!("{v:.2} {}", UNITS[unit])
-}
-
-/// Bytes an unprivileged user may still write on the file system of `path`'s folder
-/// (`statvfs`), or `None` where that cannot be asked.
-pub fn free_space(path: &Path) -> Option<u64> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let dir = std::ffi::CString::new(folder_of(path).as_os_str().as_bytes()).ok()?;
-        // SAFETY: statvfs(3) writes into the zeroed struct we own and reads the C string.
-        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-        if unsafe { libc::statvfs(dir.as_ptr(), &mut st) } != 0 {
-            return None;
-        }
-        // The fields' widths differ between platforms (u64 here, u32 on some).
-        #[allow(clippy::useless_conversion)]
-        let (blocks, size) = (u64::from(st.f_bavail), u64::from(st.f_frsize));
-        Some(blocks.saturating_mul(size))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        None
-    }
-}
-
-/// Refuses, before any computing, an output of `needed` bytes (a size known in advance) that
-/// exceeds the free space where it goes.
-pub fn check_room(path: &Path, needed: u64) -> Result<(), OutputError> {
-    match free_space(path) {
-        Some(free) if needed > free => Err(OutputError::NoRoom {
-            path: path.to_path_buf(),
-            needed,
-            free,
-        }),
-        _ => Ok(()),
-    }
-}
 
 /// The folder a path's file lives in; a bare file name lives in the current folder.
 pub fn folder_of(path: &Path) -> &Path {
@@ -168,68 +24,6 @@ pub fn folder_of(path: &Path) -> &Path {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     }
-}
-
-/// Refuses, before any computing, an output path that [`write_atomically`] could not fill.
-///
-/// Checks the extension (case-insensitive, listed without dots), that the folder exists and is
-/// a folder, that the path is not a folder, and that a file can be created in the folder
-/// (by creating and removing one: permission bits say nothing when running as root).
-pub fn check_output_path(path: &Path, allowed_extensions: &[&str]) -> Result<(), OutputError> {
-    let Some(file_name) = path.file_name() else {
-        return Err(OutputError::NoFileName {
-            path: path.to_path_buf(),
-        });
-    };
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let allowed = |a: &&str| a.trim_start_matches('.').eq_ignore_ascii_case(ext);
-    if ext.is_empty() || !allowed_extensions.iter().any(allowed) {
-        return Err(OutputError::UnsupportedExtension {
-            path: path.to_path_buf(),
-            allowed: allowed_extensions
-                .iter()
-                .map(|a| a.trim_start_matches('.').to_string())
-                .collect(),
-        });
-    }
-    let dir = folder_of(path);
-    match fs::metadata(dir) {
-        Ok(meta) if meta.is_dir() => {}
-        Ok(_) => {
-            return Err(OutputError::FolderIsFile {
-                dir: dir.to_path_buf(),
-            })
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(OutputError::FolderMissing {
-                dir: dir.to_path_buf(),
-            });
-        }
-        Err(source) => {
-            return Err(OutputError::FolderNotWritable {
-                dir: dir.to_path_buf(),
-                source,
-            })
-        }
-    }
-    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-        return Err(OutputError::IsFolder {
-            path: path.to_path_buf(),
-        });
-    }
-    let (probe, file, registration) =
-        create_temp(dir, file_name).map_err(|source| OutputError::FolderNotWritable {
-            dir: dir.to_path_buf(),
-            source,
-        })?;
-    drop(file);
-    let removed = fs::remove_file(&probe).map_err(|source| OutputError::FolderNotWritable {
-        dir: dir.to_path_buf(),
-        source,
-    });
-    // Unregistered only once the file is gone, so a signal in between still removes it.
-    drop(registration);
-    removed
 }
 
 /// Writes `path` through `f` into a temporary file beside it, then renames it into place.
@@ -442,7 +236,10 @@ fn temp_name(dir: &Path, file_name: &OsStr) -> PathBuf {
 /// Creates a fresh `.<name>.tmp-<pid>-<n>` in `dir`, never reusing an existing file, and
 /// registers it for removal on SIGINT or SIGTERM (before creating it, so no instant is missed).
 /// The caller drops the registration only after renaming or removing the file.
-fn create_temp(dir: &Path, file_name: &OsStr) -> io::Result<(PathBuf, File, TempRegistration)> {
+pub(super) fn create_temp(
+    dir: &Path,
+    file_name: &OsStr,
+) -> io::Result<(PathBuf, File, TempRegistration)> {
     let mut last_err = None;
     for _ in 0..100 {
         let tmp = temp_name(dir, file_name);
@@ -471,125 +268,8 @@ fn create_temp(dir: &Path, file_name: &OsStr) -> io::Result<(PathBuf, File, Temp
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A fresh folder and the path `name` in it (the folder goes when the guard drops).
-    fn scratch(name: &str) -> (tempfile::TempDir, PathBuf) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join(name);
-        (dir, path)
-    }
-
-    /// `e` is of the kind `is_kind` tells, and every rank exits with `code` for it.
-    fn assert_kind(e: &OutputError, is_kind: fn(&OutputError) -> bool, code: u8) {
-        assert!(is_kind(e), "{e}");
-        assert_eq!(e.exit_code(), code, "{e}");
-    }
-
-    /// [`scratch`], with a file holding `old` at the path.
-    fn with_old_file(name: &str) -> (tempfile::TempDir, PathBuf) {
-        let (dir, path) = scratch(name);
-        fs::write(&path, b"old").expect("write");
-        (dir, path)
-    }
-
+    use crate::output::test_files::{assert_kind, listing, scratch, with_old_file};
     use std::io::Write;
-
-    const EXTS: &[&str] = &["png", "npy"];
-
-    /// Names in `dir`, sorted, to prove no temporary file was left.
-    fn listing(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .expect("readable")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-
-    #[test]
-    fn accepts_a_good_path_and_leaves_nothing() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        check_output_path(&dir.path().join("out.png"), EXTS).expect("good path");
-        check_output_path(&dir.path().join("OUT.NPY"), EXTS).expect("case-insensitive");
-        check_output_path(&dir.path().join("out.png"), &[".png"]).expect("dotted extension");
-        assert!(listing(dir.path()).is_empty());
-    }
-
-    #[test]
-    fn bare_name_lives_in_current_folder() {
-        assert_eq!(folder_of(Path::new("out.png")), Path::new("."));
-        assert_eq!(folder_of(Path::new("a/out.png")), Path::new("a"));
-        assert_eq!(folder_of(Path::new("/out.png")), Path::new("/"));
-    }
-
-    #[test]
-    fn refuses_unsupported_extension() {
-        let e = check_output_path(Path::new("out.jpg"), EXTS).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "output file name must end in .png or .npy, out.jpg"
-        );
-        assert_eq!(e.exit_code(), 2);
-        let e = check_output_path(Path::new("out"), EXTS).unwrap_err();
-        assert!(matches!(e, OutputError::UnsupportedExtension { .. }), "{e}");
-        let e = check_output_path(Path::new("out/.."), EXTS).unwrap_err();
-        assert!(matches!(e, OutputError::NoFileName { .. }), "{e}");
-    }
-
-    #[test]
-    fn refuses_missing_folder() {
-        let (_dir, missing) = scratch("nope");
-        let e = check_output_path(&missing.join("out.png"), EXTS).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            format!("output folder does not exist, {}", missing.display())
-        );
-        assert_eq!(e.exit_code(), 2);
-    }
-
-    #[test]
-    fn refuses_a_file_as_folder() {
-        let (_dir, file) = scratch("plain.txt");
-        fs::write(&file, "x").expect("write");
-        let e = check_output_path(&file.join("out.png"), EXTS).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            format!("output folder is a file, not a folder, {}", file.display())
-        );
-        // Deeper below a file the system says "not a directory": still refused, with its words.
-        let e = check_output_path(&file.join("sub/out.png"), EXTS).unwrap_err();
-        assert_kind(
-            &e,
-            |e| matches!(e, OutputError::FolderNotWritable { .. }),
-            2,
-        );
-    }
-
-    #[test]
-    fn refuses_an_existing_folder_as_output() {
-        let (_dir, sub) = scratch("img.png");
-        fs::create_dir(&sub).expect("mkdir");
-        let e = check_output_path(&sub, EXTS).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            format!("output path is a folder, {}", sub.display())
-        );
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn refuses_a_folder_where_files_cannot_be_created() {
-        // /proc refuses new files even to root, unlike permission bits.
-        let e = check_output_path(Path::new("/proc/mandel-check.png"), EXTS).unwrap_err();
-        assert!(matches!(e, OutputError::FolderNotWritable { .. }), "{e}");
-        assert!(
-            e.to_string()
-                .starts_with("cannot create files in the output folder ("),
-            "{e}"
-        );
-        assert!(e.to_string().ends_with("), /proc"), "{e}");
-        assert_eq!(e.exit_code(), 2);
-    }
 
     #[cfg(target_os = "linux")]
     #[test]
