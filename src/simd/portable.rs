@@ -1,6 +1,7 @@
 //! [`Portable`]: plain Rust over four-lane arrays, which the compiler turns into SSE2 or NEON.
 
-use super::{Isa, Simd};
+use super::isa::Isa;
+use super::vector::Simd;
 
 /// Plain Rust over `[f64; 4]`; runs on every CPU.
 #[derive(Debug, Clone, Copy)]

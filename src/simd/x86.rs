@@ -8,7 +8,8 @@
 
 use std::arch::x86_64::*;
 
-use super::{Isa, Simd, SimdKernel};
+use super::isa::Isa;
+use super::vector::{Simd, SimdKernel};
 
 /// Defines a token type for one instruction set: its detection, its trampoline and its
 /// [`Simd`] implementation, with the one-intrinsic operations written from the given names and
