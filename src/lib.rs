@@ -16,6 +16,7 @@
 //! | [`error`]     | the error type every fallible step returns, with its exit code |
 //! | [`simd`]      | the instruction sets the fast kernels run on (detected at run time), one vector trait for all, and the dispatch every SIMD kernel runs through |
 //! | [`progress`]  | progress of long work on rank 0's stderr: a bar on a terminal, lines elsewhere |
+//! | [`threads`]   | the threads of each rank: rayon's pool, at most the node's logical CPUs |
 //! | [`signals`]   | SIGINT and SIGTERM remove the temporary output file, then end the process; rank 0's deferred stop saves first |
 
 pub mod cities;
@@ -30,5 +31,6 @@ pub mod signals;
 pub mod simd;
 pub mod spmd;
 pub mod summary;
+pub mod threads;
 
 pub use error::Error;

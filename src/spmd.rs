@@ -16,6 +16,8 @@ use mpi::traits::*;
 use mpi::Count;
 
 use crate::error::{Error, EXIT_RUNTIME, EXIT_USAGE};
+// TEMPORARY re-export while the binaries move (issue 20 merge).
+pub use crate::threads::use_threads;
 
 /// The job stops with this exit code on every rank; rank 0 has already said why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,17 +28,6 @@ impl Halt {
     pub fn exit_code(self) -> ExitCode {
         ExitCode::from(self.0)
     }
-}
-
-/// Sets the number of threads each rank computes with (rayon's global pool), once, at start-up.
-///
-/// The pool is built once so that repeated parallel steps do not pay for starting threads; MPI
-/// itself is only ever called from the main thread (`MPI_THREAD_FUNNELED`).
-pub fn use_threads(threads: usize) {
-    // Fails only if a global pool exists already, in which case it is kept.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build_global();
 }
 
 /// The number of processes the launcher says it started (Open MPI's mpirun, MPICH's Hydra or a
