@@ -1,7 +1,8 @@
 //! The Markdown files work as written. In every Markdown file of the repository (the `*.md` git
 //! tracks; without git, every `*.md` outside `target/` folders and hidden ones) every relative
 //! link and image names a file or folder of the repository, and every `#anchor` names a heading
-//! of the file it points into (GitHub's slugs). The main README's demo output is what the
+//! of the file it points into (GitHub's slugs); every `.rs` file named in inline code exists
+//! (beside the Markdown file, or from the root). The main README's demo output is what the
 //! programs print at 4 ranks (the lines that do not depend on timing), and its usage screens name
 //! exactly the flags the programs take.
 
@@ -160,6 +161,28 @@ fn links(text: &str) -> Vec<String> {
     out
 }
 
+/// The `.rs` files the text names in inline code (`src/partition.rs`, `tree.rs`), so a renamed
+/// source file shows up here as a name to fix.
+fn source_files_named(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let lines = prose(text);
+    for paragraph in lines.split(|l| l.trim().is_empty()) {
+        let paragraph = paragraph.join("\n");
+        for (i, span) in paragraph.split('`').enumerate() {
+            if i % 2 == 1
+                && span.ends_with(".rs")
+                && !span.starts_with('.')
+                && span
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-./".contains(c))
+            {
+                out.push(span.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// `base/link`, with `.` and `..` resolved; `None` when it climbs out of the repository.
 fn resolve(base: &Path, link: &str) -> Option<PathBuf> {
     let start = if link.starts_with('/') {
@@ -202,7 +225,9 @@ fn every_link_image_and_anchor_in_every_markdown_file_resolves() {
     let mut anchors_of = |path: &Path| -> Vec<String> {
         headings
             .entry(path.to_path_buf())
-            .or_insert_with(|| anchors(&std::fs::read_to_string(root.join(path)).unwrap_or_default()))
+            .or_insert_with(|| {
+                anchors(&std::fs::read_to_string(root.join(path)).unwrap_or_default())
+            })
             .clone()
     };
     let mut problems = Vec::new();
@@ -233,7 +258,10 @@ fn every_link_image_and_anchor_in_every_markdown_file_resolves() {
                 match resolve(dir, path) {
                     Some(d) => d,
                     None => {
-                        problems.push(format!("{}: {target} leaves the repository", file.display()));
+                        problems.push(format!(
+                            "{}: {target} leaves the repository",
+                            file.display()
+                        ));
                         continue;
                     }
                 }
@@ -260,8 +288,34 @@ fn every_link_image_and_anchor_in_every_markdown_file_resolves() {
             }
         }
     }
-    assert!(checked > 30, "only {checked} relative links found in {files:?}");
-    assert!(problems.is_empty(), "broken links:\n{}", problems.join("\n"));
+    // Source files named in code: beside the Markdown file, or from the repository's root.
+    for file in &files {
+        let text = std::fs::read_to_string(root.join(file)).expect("a Markdown file");
+        let dir = file.parent().unwrap_or(Path::new(""));
+        for name in source_files_named(&text) {
+            if !root.join(dir).join(&name).is_file() && !root.join(&name).is_file() {
+                problems.push(format!(
+                    "{}: `{name}` is neither in {} nor in the root",
+                    file.display(),
+                    if dir.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        dir
+                    }
+                    .display()
+                ));
+            }
+        }
+    }
+    assert!(
+        checked > 30,
+        "only {checked} relative links found in {files:?}"
+    );
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
 }
 
 /// The lines of the README's demo block (after "The demo prints") that start with `prefix`.
@@ -354,12 +408,17 @@ fn flags(text: &str) -> Vec<String> {
 
 /// The code block of the README's "Usage" section that starts with `program`.
 fn usage_screen(text: &str, program: &str) -> String {
-    let start = text.find("\n## Usage\n").expect("a Usage section in the README");
+    let start = text
+        .find("\n## Usage\n")
+        .expect("a Usage section in the README");
     let section = &text[start + 1..];
     let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
     let mut blocks = section.split("```").skip(1).step_by(2);
     blocks
-        .find(|b| b.trim_start_matches('\n').starts_with(&format!("{program} ")))
+        .find(|b| {
+            b.trim_start_matches('\n')
+                .starts_with(&format!("{program} "))
+        })
         .unwrap_or_else(|| panic!("no usage screen for {program} in the README's Usage section"))
         .to_string()
 }
@@ -379,7 +438,10 @@ fn the_usage_screens_in_the_readme_name_exactly_the_programs_flags() {
             .lines()
             .filter_map(|l| {
                 let l = l.trim_start();
-                let l = l.strip_prefix("-h, ").or(l.strip_prefix("-V, ")).unwrap_or(l);
+                let l = l
+                    .strip_prefix("-h, ")
+                    .or(l.strip_prefix("-V, "))
+                    .unwrap_or(l);
                 l.starts_with("--").then(|| flags(l).into_iter().next())?
             })
             .filter(|f| f != "help" && f != "version")
