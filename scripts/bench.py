@@ -15,10 +15,10 @@ and rank 0's peak memory.
 
 Beside the CSV it writes a Markdown record (--record, default bench.md): a header naming the
 command line, the commit, the date and the machine (CPU, cores, the instruction set the fast
-kernels chose, memory, OS, MPI, rustc), then each part's tables as the README shows them, one
+kernels chose, memory, OS, MPI, rustc), then each part's tables as the Markdown files show them, one
 section per part between `<!-- bench:PART -->` and `<!-- /bench:PART -->`, each opening with a
 line naming the command, commit and machine. scripts/readme-figures pastes those sections into
-README.md between the same markers.
+the Markdown files that hold the same markers (README.md and the folder READMEs beside the code).
 """
 import argparse
 import csv
@@ -299,7 +299,7 @@ def run_parts(args, root):
         ("mandel", "scalar", f"no-skip view {side // 8}^2, 1000 it", noskip_small + ["--kernel", "scalar"], None, "pixel-iterations", [(1, 1)]),
         ("mandel", "fast", f"no-skip view {side // 4}^2, 1000 it", noskip_big + ["--kernel", "fast"], "scalar-noskip", "pixel-iterations", [(1, 1)]),
     ]
-    # The record's names for the workloads, as the README's table has them.
+    # The record's names for the workloads, as the Markdown table has them.
     md_names = {f"no-skip view {n}^2, 1000 it": f"seahorse valley {n}², 1000 it, nothing skipped" for n in (side // 8, side // 4)}
     md_names.update({f"default view {n}^2, 1000 it": f"default view {n}², 1000 it" for n in (side // 4, side)})
     rows, ref_rate, one_rank_time, md_rows, computed_md = [], {}, {}, [], []
@@ -494,7 +494,7 @@ def cities_at_scale(args, root, runs, tmp):
 
 
 def three_digits(x):
-    """Seconds to three significant digits, as the README's deep-zoom table has them."""
+    """Seconds to three significant digits, as src/mandel/deep/README.md's table has them."""
     return f"{x:.3f}" if x < 1 else f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:.0f}"
 
 

@@ -146,7 +146,7 @@ static LINE_LENS: [AtomicUsize; 2] = [const { AtomicUsize::new(0) }; 2];
 
 /// Makes this process (rank 0) say `<program>: stopped by SIGINT` (or SIGTERM) on stderr when a
 /// signal ends it with nothing to save: one line for the user, and the sign of the stop where a
-/// launcher's exit status cannot be trusted (see the README's "Long jobs").
+/// launcher's exit status cannot be trusted (see `src/mandel/README.md`, "Long jobs").
 pub fn say_when_stopped(program: &str) {
     for (k, name) in ["SIGINT", "SIGTERM"].iter().enumerate() {
         let line = format!("{program}: stopped by {name}\n")

@@ -1,5 +1,5 @@
-//! The pictures the README shows (`data/gallery/`) are golden images: each is rendered again
-//! here, under mpirun at 2 ranks, with the command the README gives for it, and must come out
+//! The pictures the READMEs show (`data/gallery/`) are golden images: each is rendered again
+//! here, under mpirun at 2 ranks, with the command `data/README.md` gives for it, and must come out
 //! byte for byte the committed file. So the pictures stay true to the code.
 
 mod common;
