@@ -10,7 +10,8 @@
 //! | [`summary`]   | the lines both reports share: the seed-style lines, per-rank times, load balance, peak memory |
 //! | [`cities`]    | reading and validating city files, sphere geometry, the pair searches (brute force, tree, top K, WGS84) |
 //! | [`mandel`]    | viewport and pixel mapping, escape-count kernels, colour maps, PNG and `.npy` output |
-//! | [`cli`]       | both programs' command-line arguments, parsed by clap |
+//! | [`cli`]       | both programs' command-line arguments, parsed by clap, turned into the library's plain requests |
+//! | [`names`]     | [`names::OptionName`]: a choice's name as the flags spell it and the reports print it |
 //! | [`atomic_file`] | output files that appear whole or not at all |
 //! | [`error`]     | the error type every fallible step returns, with its exit code |
 //! | [`simd`]      | the instruction sets the fast kernels run on (detected at run time), one vector trait for all, and the dispatch every SIMD kernel runs through |
@@ -22,6 +23,7 @@ pub mod cities;
 pub mod cli;
 pub mod error;
 pub mod mandel;
+pub mod names;
 pub mod partition;
 pub mod progress;
 pub mod signals;
