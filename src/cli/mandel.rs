@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::RunArgs;
+use super::run::RunArgs;
 use crate::mandel::colormap::{ColorScale, Colormap, DEFAULT_CYCLES};
 use crate::mandel::deep::bignum::Decimal;
 use crate::mandel::request::Options;

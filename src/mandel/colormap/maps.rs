@@ -337,4 +337,14 @@ mod tests {
         let c = colorous::VIRIDIS.eval_continuous(1.0);
         assert_eq!(viridis.rgb(7.0), [c.r, c.g, c.b]);
     }
+
+    #[test]
+    fn a_colour_map_name_with_a_newline_stays_on_one_line() {
+        let e = Colormap::from_name("x\ny").expect_err("unknown");
+        assert!(!e.to_string().contains('\n'), "{e}");
+        assert!(
+            e.to_string().starts_with("--colormap x\\ny is not one of"),
+            "{e}"
+        );
+    }
 }
