@@ -36,7 +36,8 @@ pub fn agree_request(spmd: &Spmd, options: &Options) -> Result<Request, Halt> {
     })
 }
 
-/// Progress of `total` `unit`s on rank 0's stderr as `mode` says; nothing on the other ranks.
+/// Progress of `total` `unit`s on rank 0's stderr as the request says; nothing on the other
+/// ranks.
 pub fn progress(spmd: &Spmd, request: &Request, total: u64, unit: &'static str) -> Progress {
     if spmd.is_root() {
         Progress::new(request.progress, "mandel", total, unit)
