@@ -10,7 +10,8 @@
 //! | [`summary`]   | the lines both reports share: the seed-style lines, per-rank times, load balance, peak memory |
 //! | [`cities`]    | reading and validating city files, sphere geometry, the pair searches (brute force, tree, top K, WGS84) |
 //! | [`mandel`]    | viewport and pixel mapping, escape-count kernels, colour maps, PNG and `.npy` output |
-//! | [`cli`]       | both programs' command-line arguments, parsed by clap |
+//! | [`cli`]       | both programs' command-line arguments, parsed by clap, turned into the library's plain requests |
+//! | [`names`]     | [`names::OptionName`]: a choice's name as the flags spell it and the reports print it |
 //! | [`output`]    | output files that appear whole or not at all, and the checks on their paths first |
 //! | [`message`]   | how messages show paths, user text and byte counts (one line, controls escaped) |
 //! | [`error`]     | the error type every fallible step returns, with its exit code |
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod error;
 pub mod mandel;
 pub mod message;
+pub mod names;
 pub mod output;
 pub mod partition;
 pub mod progress;

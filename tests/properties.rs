@@ -10,7 +10,8 @@ use std::path::Path;
 use clap::Parser;
 use mpi_examples::cities::read::parse_cities;
 use mpi_examples::cities::{read_cities, CityTable, Format, ReadError, ReadOptions};
-use mpi_examples::cli::{DistCitiesArgs, MandelArgs, MandelJob};
+use mpi_examples::cli::{DistCitiesArgs, MandelArgs};
+use mpi_examples::mandel::Request;
 use mpi_examples::mandel::Viewport;
 use mpi_examples::partition::{
     block_rows, cyclic_rows, for_each_row_segment, pair_at, pair_count, pair_range_for_rank,
@@ -484,7 +485,7 @@ proptest! {
 #[test]
 fn default_arguments_give_the_default_job() {
     let args = MandelArgs::try_parse_from(["mandel"]).expect("no arguments parse");
-    let job = MandelJob::from_args(&args, None).expect("the defaults are valid");
+    let job = Request::from_options(&args.options(), None).expect("the defaults are valid");
     assert_eq!(job.view, Some(Viewport::default_view()));
     assert!(job.deep.is_none(), "the notebook's view is f64's");
     let args = DistCitiesArgs::try_parse_from(["dist-cities"]).expect("no arguments parse");

@@ -1,43 +1,18 @@
 //! The command-line arguments of both programs, parsed by clap: [`cities`] for `dist-cities`,
-//! [`mandel`] for `mandel`, and the options and names they share here.
+//! [`mandel`] for `mandel`, and the options they share ([`run`]).
 //!
 //! In the library so that tests and fuzzers can parse argument lists (`try_parse_from`)
 //! without MPI. The binaries under `src/bin/` parse these with [`crate::spmd::Spmd::parse_args`].
 
 pub mod cities;
 pub mod mandel;
+pub mod run;
 
 pub use cities::{parse_delimiter, DistCitiesArgs};
 pub use mandel::*;
+pub use run::RunArgs;
 
-/// The name of a value of an enumerated option as the command line spells it and the reports
-/// print it. Clap's table of the enumeration (its `ValueEnum`) is the one source, so a name, its
-/// parsing and its help cannot drift apart.
-pub trait OptionName {
-    /// The value's name, e.g. `"cyclic"`.
-    fn name(&self) -> String;
-}
-
-impl<T: clap::ValueEnum> OptionName for T {
-    fn name(&self) -> String {
-        self.to_possible_value()
-            .expect("no value of an option is hidden")
-            .get_name()
-            .to_owned()
-    }
-}
-
-/// The options both programs take: threads per rank and the report's form.
-#[derive(clap::Args, Debug, Clone)]
-pub struct RunArgs {
-    /// Threads per rank (rayon). Under mpirun, let ranks use several cores: `--bind-to none` or
-    /// `--map-by slot:PE=N` (SLURM: `--cpus-per-task=N`).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: u16,
-    /// Print one JSON object instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
+pub use crate::names::OptionName;
 
 #[cfg(test)]
 mod tests {

@@ -202,14 +202,4 @@ mod tests {
         assert_eq!(Num(f64::INFINITY).to_string(), "inf");
         assert_eq!(Num(0.0).to_string(), "0");
     }
-
-    #[test]
-    fn a_colour_map_name_with_a_newline_stays_on_one_line() {
-        let e = crate::mandel::Colormap::from_name("x\ny").expect_err("unknown");
-        assert!(!e.to_string().contains('\n'), "{e}");
-        assert!(
-            e.to_string().starts_with("--colormap x\\ny is not one of"),
-            "{e}"
-        );
-    }
 }

@@ -14,12 +14,16 @@
 //! | [`render`]     | the kernel interface ([`RowRenderer`]) and the threads within a rank |
 //! | [`distribute`] | the schedules (block, cyclic, dynamic), rows streamed back to rank 0 in order |
 //! | [`sink`]       | where rows go: output threads writing `.npy` and PNG as rows arrive |
-//! | [`colormap`]   | matplotlib's `jet` and `gray` byte-exact, colorous gradients, [`Painter`] |
+//! | [`colormap`]   | the colour maps (`jet` and `gray` byte-exact), [`ColorScale`], [`Painter`] |
 //! | [`npy`]        | counts as a NumPy `.npy` array of shape `(height, width)` |
 //! | [`png`]        | RGB rows as a PNG, compressed in independent blocks on several threads |
+//! | [`request`]    | [`Options`] (the raw choices) and the validated [`Request`] of one image |
+//! | [`meminfo`]    | the memory available, for rank 0's checks |
+//! | [`job`]        | one image, step by step across the ranks: agree, reference, open, render, finish |
 //! | [`report`]     | what rank 0 prints after a render |
-//! | [`frame`]      | one image's painter and outputs, for a single render and each movie frame |
+//! | [`image_outputs`] | one image's painter and output threads, for a single render and each movie frame |
 //! | [`movie`]      | zoom movies: frame scales and file patterns, frames as one tall image |
+//! | [`movie_job`]  | a movie, step by step across the ranks: agree, pending frames, reference, render |
 //! | [`deep`]       | deep zoom: decimals, the fixed-point reference orbit, perturbation and BLA |
 //! | `error`        | [`MandelError`]: what a bad mandel request is, with its message |
 
@@ -28,17 +32,21 @@ pub mod deep;
 pub mod distribute;
 mod error;
 pub mod fast;
-pub mod frame;
+pub mod image_outputs;
+pub mod job;
 pub mod kernel;
+pub mod meminfo;
 pub mod movie;
+pub mod movie_job;
 pub mod npy;
 pub mod png;
 pub mod render;
 pub mod report;
+pub mod request;
 pub mod sink;
 pub mod viewport;
 
-pub use colormap::{auto_cycle, colorize, Colormap, ColourScale, Cycle, Painter};
+pub use colormap::{auto_cycle, colorize, ColorScale, Colormap, Cycle, Painter};
 pub use distribute::{render_image, Rendered, Schedule};
 pub use error::MandelError;
 pub use fast::{computed_iterations_scalar, render_rows_fast, render_rows_fast_with_isa, Isa};
@@ -46,6 +54,7 @@ pub use kernel::{check_max_iter, escape_count, render_row, render_rows, smooth_c
 pub use npy::write_npy;
 pub use png::{write_png, PngCompression};
 pub use render::{render_share, Kernel, Renderer, RowRenderer, RowShape};
+pub use request::{Options, Request};
 pub use sink::{Outputs, RowSink};
 pub use viewport::{
     Viewport, DEFAULT_HEIGHT, DEFAULT_MAX_ITER, DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN,

@@ -10,7 +10,9 @@
 //! - [`MovieRenderer`]: the frames still to render, stacked into one image of `frames x height`
 //!   rows, so any schedule shares whole frames and rows within frames among the ranks, and
 //!   [`MovieSink`] on rank 0 cuts the rows back into frames, each written atomically through
-//!   the same painter and outputs as a single render ([`super::frame`]).
+//!   the same painter and outputs as a single render ([`super::image_outputs`]).
+//! - Each [`Frame`] is a [`Request`] derived from the movie's: its own scale and files, the
+//!   rest as asked.
 //! - Deep frames share one reference orbit, computed for the deepest frame: the orbit of the
 //!   centre at that precision is valid for every shallower view centred on it. Each frame gets
 //!   its own BLA table (its validity radii depend on the frame's largest pixel offset). A frame
@@ -29,12 +31,10 @@ use super::deep::floatexp::Fe;
 use super::deep::location::Location;
 use super::deep::render::{DeepRenderer, Reference};
 use super::deep::view::decimal_to_fe;
-use super::frame::{open_outputs, painter};
-use super::npy::npy_header;
-use super::png::PngCompression;
-use super::render::{Renderer, RowRenderer, RowShape};
-use super::sink::{Outputs, RowSink};
-use crate::cli::{location_centre, location_scale, MandelArgs, MandelJob};
+use super::image_outputs::{open_outputs, painter};
+use super::request::{location_centre, location_scale, Options, Request};
+use crate::mandel::npy::npy_header;
+use crate::mandel::{Outputs, Renderer, RowRenderer, RowShape, RowSink};
 use crate::signals::{self, Deferral};
 use crate::Error;
 
@@ -217,28 +217,27 @@ pub fn is_whole_npy(path: &Path, width: u32, height: u32) -> bool {
     check().unwrap_or(false)
 }
 
-/// One frame of a movie: its number, width, files and the job a single render of it would run.
+/// One frame of a movie: its number, width, and the request a single render of it would run
+/// (its files among it).
 pub struct Frame {
     /// From 0.
     pub index: u64,
     /// The view's width, as `--scale` takes it.
     pub scale: Decimal,
-    /// The arguments of the same view rendered alone.
-    pub args: MandelArgs,
-    /// The validated job of those arguments.
-    pub job: MandelJob,
-    /// Its PNG, if pictures are written.
-    pub out: Option<PathBuf>,
-    /// Its counts, if they are written.
-    pub counts: Option<PathBuf>,
+    /// The validated request of the same view rendered alone.
+    pub request: Request,
 }
 
 impl Frame {
     /// Whether every file of this frame exists whole (none asked for: never).
     pub fn is_whole(&self) -> bool {
-        let (w, h) = (self.job.width, self.job.height);
-        let png = self.out.as_deref().map(|p| is_whole_png(p, w, h));
-        let npy = self.counts.as_deref().map(|p| is_whole_npy(p, w, h));
+        let (w, h) = (self.request.width, self.request.height);
+        let png = self.request.out.as_deref().map(|p| is_whole_png(p, w, h));
+        let npy = self
+            .request
+            .counts
+            .as_deref()
+            .map(|p| is_whole_npy(p, w, h));
         match (png, npy) {
             (None, None) => false,
             (a, b) => a.unwrap_or(true) && b.unwrap_or(true),
@@ -255,9 +254,10 @@ pub struct Movie {
 }
 
 impl Movie {
-    /// The movie `args` ask for (`args.frames` is set), `location` the location file's values.
-    pub fn from_args(args: &MandelArgs, location: Option<Location>) -> Result<Movie, Error> {
-        let n = args.frames.expect("a movie has --frames");
+    /// The movie `options` ask for (`options.frames` is set), `location` the location file's
+    /// values.
+    pub fn from_options(options: &Options, location: Option<Location>) -> Result<Movie, Error> {
+        let n = options.frames.expect("a movie has --frames");
         let usage = |s: String| Err(Error::Usage(s));
         if n == 0 {
             return usage("--frames 0 asks for no frame; give at least 1".into());
@@ -265,26 +265,29 @@ impl Movie {
         if n > MAX_FRAMES {
             return usage(format!("--frames {n} is more than {MAX_FRAMES}"));
         }
-        if args.checkpoint.is_some() {
+        if options.checkpoint.is_some() {
             return usage(
                 "--checkpoint is for one image; a movie takes up where it stopped with --resume"
                     .into(),
             );
         }
-        if args.xmin.is_some() || args.xmax.is_some() || args.ymin.is_some() || args.ymax.is_some()
+        if options.xmin.is_some()
+            || options.xmax.is_some()
+            || options.ymin.is_some()
+            || options.ymax.is_some()
         {
             return usage(
                 "--frames zooms on a centre: give --center (or a --location), not the edges".into(),
             );
         }
-        if u64::from(args.height) * n > u64::from(u32::MAX) {
+        if u64::from(options.height) * n > u64::from(u32::MAX) {
             return usage(format!(
                 "--frames {n} of {} rows are more than {} rows in all; fewer frames or rows",
-                args.height,
+                options.height,
                 u32::MAX
             ));
         }
-        let s_end = match (&args.zoom_to, n) {
+        let s_end = match (&options.zoom_to, n) {
             (Some(s), _) => Some(s.clone()),
             (None, 1) => None,
             (None, _) => return usage(format!("--frames {n} needs --zoom-to S_END")),
@@ -297,12 +300,12 @@ impl Movie {
                 return usage(format!("--zoom-to {s} is out of range"));
             }
         }
-        let centre = match (&args.center, &location) {
+        let centre = match (&options.center, &location) {
             (Some(c), _) => c.clone(),
             (None, Some(l)) => location_centre(l)?,
             (None, None) => ("-0.5".parse().expect("a number"), Decimal::from_f64(0.0)),
         };
-        let s0 = match (&args.scale, &location) {
+        let s0 = match (&options.scale, &location) {
             (Some(s), _) => {
                 if s.is_zero() || s.is_negative() {
                     return usage(format!("--scale {s} must be greater than zero"));
@@ -311,7 +314,7 @@ impl Movie {
             }
             (None, Some(l)) => {
                 // The location's width, to 17 digits: the decimal is frame 0's --scale.
-                let s = location_scale(l, args.width, args.height)?;
+                let s = location_scale(l, options.width, options.height)?;
                 decimal_from_log2(i64::from(s.exp()), s.mantissa().log2())
             }
             (None, None) => Decimal::from_f64(3.0),
@@ -330,30 +333,23 @@ impl Movie {
             }
             Ok(Some(pattern))
         };
-        let out = pattern(&args.out, "--out")?;
-        let counts = pattern(&args.counts, "--counts")?;
+        let out = pattern(&options.out, "--out")?;
+        let counts = pattern(&options.counts, "--counts")?;
         let mut frames = Vec::with_capacity(n as usize);
         for k in 0..n {
             let scale = frame_scale(&s0, &s_end, k, n);
-            let mut fa = args.clone();
-            fa.frames = None;
-            fa.zoom_to = None;
-            fa.resume = false;
-            fa.center = Some(centre.clone());
-            fa.scale = Some(scale.clone());
-            fa.out = out.as_ref().map(|p| p.path(k));
-            fa.counts = counts.as_ref().map(|p| p.path(k));
-            let job = MandelJob::from_args(&fa, location.clone()).map_err(|e| match e {
-                Error::Runtime(_) | Error::Output(_) | Error::Cities(_) => e,
-                e => Error::Usage(format!("frame {k} (--scale {scale}): {e}")),
-            })?;
+            let out = out.as_ref().map(|p| p.path(k));
+            let counts = counts.as_ref().map(|p| p.path(k));
+            let request =
+                Request::for_frame(options, location.clone(), &centre, &scale, out, counts)
+                    .map_err(|e| match e {
+                        Error::Runtime(_) | Error::Output(_) | Error::Cities(_) => e,
+                        e => Error::Usage(format!("frame {k} (--scale {scale}): {e}")),
+                    })?;
             frames.push(Frame {
                 index: k,
                 scale,
-                out: fa.out.clone(),
-                counts: fa.counts.clone(),
-                args: fa,
-                job,
+                request,
             });
         }
         Ok(Movie { centre, frames })
@@ -362,15 +358,18 @@ impl Movie {
     /// Rank 0's checks before any computing: reads the location file, builds every frame, and
     /// checks the first and the deepest frame as a single render of each would be checked
     /// (output folder and extension, memory for the reference), and room for the counts.
-    pub fn validate(args: &MandelArgs, ranks: u32) -> Result<(Movie, Option<Location>), Error> {
-        let location = args.read_location()?;
-        let movie = Movie::from_args(args, location.clone())?;
+    pub fn validate(options: &Options, ranks: u32) -> Result<(Movie, Option<Location>), Error> {
+        let location = options.read_location()?;
+        let movie = Movie::from_options(options, location.clone())?;
         // The frames' folder (one level, like the acceptance's `f/f%03d.png`) is made when it is
         // missing, and removed again if the request turns out bad, so a refused movie leaves
         // nothing behind.
         let first = &movie.frames[0];
         let mut made = Vec::new();
-        for path in [&first.out, &first.counts].into_iter().flatten() {
+        for path in [&first.request.out, &first.request.counts]
+            .into_iter()
+            .flatten()
+        {
             let dir = crate::output::folder_of(path);
             let parent_exists = dir
                 .parent()
@@ -380,12 +379,12 @@ impl Movie {
             }
         }
         let checked = (|| {
-            MandelJob::validate(&movie.frames[0].args, ranks)?;
+            first.request.check(ranks)?;
             if let Some(i) = movie.deepest() {
-                MandelJob::validate(&movie.frames[i].args, ranks)?;
+                movie.frames[i].request.check(ranks)?;
             }
-            if let Some(p) = &movie.frames[0].counts {
-                let f = &movie.frames[0].job;
+            if let Some(p) = &first.request.counts {
+                let f = &first.request;
                 let each = crate::mandel::sink::npy::npy_size(f.width, f.height);
                 crate::output::check_room(p, each * movie.frames.len() as u64)?;
             }
@@ -405,7 +404,7 @@ impl Movie {
     pub fn deepest(&self) -> Option<usize> {
         let mut best: Option<(usize, Fe)> = None;
         for (i, f) in self.frames.iter().enumerate() {
-            if let Some(d) = &f.job.deep {
+            if let Some(d) = &f.request.deep {
                 if best.is_none_or(|(_, dx)| d.dx().lt(dx)) {
                     best = Some((i, d.dx()));
                 }
@@ -458,7 +457,7 @@ impl<'a> MovieRenderer<'a> {
         threads: usize,
         ranks: u32,
     ) -> MovieRenderer<'a> {
-        let first = &movie.frames[0].job;
+        let first = &movie.frames[0].request;
         MovieRenderer {
             frames: &movie.frames,
             slots,
@@ -467,7 +466,7 @@ impl<'a> MovieRenderer<'a> {
             threads,
             width: first.width as usize,
             height: first.height,
-            smooth: movie.frames.iter().any(|f| f.job.smooth),
+            smooth: movie.frames.iter().any(|f| f.request.smooth),
             max_count: first.max_iter,
             piece_rows: (first.height / ranks.max(1)).max(1),
             tables: Mutex::new(Vec::new()),
@@ -486,7 +485,11 @@ impl<'a> MovieRenderer<'a> {
         if let Some((_, r)) = tables.iter().find(|(f, _)| *f == frame) {
             return Arc::clone(r);
         }
-        let view = self.frames[frame].job.deep.as_ref().expect("a deep frame");
+        let view = self.frames[frame]
+            .request
+            .deep
+            .as_ref()
+            .expect("a deep frame");
         let shared = self.reference.expect("deep frames have a reference");
         let r = Arc::new(shared.for_view(view, self.bla));
         if tables.len() >= TABLES_KEPT {
@@ -503,11 +506,11 @@ impl<'a> MovieRenderer<'a> {
         smooth: bool,
         f: impl FnOnce(&dyn RowRenderer, Option<&DeepRenderer>) -> R,
     ) -> R {
-        let job = &self.frames[frame].job;
-        match (&job.deep, &job.view) {
+        let request = &self.frames[frame].request;
+        match (&request.deep, &request.view) {
             (Some(view), _) => {
                 let reference = self.reference_for(frame);
-                let d = DeepRenderer::new(view, &reference, job.max_iter, smooth, self.threads);
+                let d = DeepRenderer::new(view, &reference, request.max_iter, smooth, self.threads);
                 let r = f(&d, Some(&d));
                 self.skipped
                     .fetch_add(d.skipped.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -515,15 +518,15 @@ impl<'a> MovieRenderer<'a> {
             }
             (None, Some(view)) => {
                 let r = Renderer {
-                    kernel: job.kernel,
+                    kernel: request.kernel,
                     threads: self.threads,
                     view,
-                    max_iter: job.max_iter,
+                    max_iter: request.max_iter,
                     smooth,
                 };
                 f(&r, None)
             }
-            (None, None) => unreachable!("a job has an f64 view or a deep one"),
+            (None, None) => unreachable!("a request has an f64 view or a deep one"),
         }
     }
 }
@@ -555,7 +558,7 @@ impl RowRenderer for MovieRenderer<'_> {
                 a
             });
             let frame = self.slots[slot as usize] as usize;
-            let frame_smooth = self.frames[frame].job.smooth;
+            let frame_smooth = self.frames[frame].request.smooth;
             let s = if frame_smooth { s } else { None };
             computed += self.with_frame(frame, frame_smooth, |r, _| r.render(&local, c, s));
             at = end;
@@ -582,7 +585,6 @@ pub struct FrameDone {
 /// files are being finished is finished before the process ends; the frames after it are not.
 pub struct MovieSink<'a> {
     movie: &'a MovieRenderer<'a>,
-    level: PngCompression,
     slot: usize,
     rows: u32,
     work: u64,
@@ -604,11 +606,10 @@ fn finish_delay() -> Option<Duration> {
 }
 
 impl<'a> MovieSink<'a> {
-    /// A sink for `movie`'s frames, PNGs compressed at `level`.
-    pub fn new(movie: &'a MovieRenderer<'a>, level: PngCompression) -> MovieSink<'a> {
+    /// A sink for `movie`'s frames, each written as its request says.
+    pub fn new(movie: &'a MovieRenderer<'a>) -> MovieSink<'a> {
         MovieSink {
             movie,
-            level,
             slot: 0,
             rows: 0,
             work: 0,
@@ -632,17 +633,11 @@ impl<'a> MovieSink<'a> {
     fn open(&mut self) -> Result<Option<Box<Outputs>>, Error> {
         let frame = self.movie.slots[self.slot] as usize;
         let f = &self.movie.frames[frame];
-        let painter = f.out.as_ref().map(|_| {
+        let painter = f.request.out.as_ref().map(|_| {
             self.movie
-                .with_frame(frame, f.job.smooth, |_, d| painter(&f.job, d))
+                .with_frame(frame, f.request.smooth, |_, d| painter(&f.request, d))
         });
-        let outputs = open_outputs(
-            &f.job,
-            f.out.as_deref(),
-            f.counts.as_deref(),
-            self.level,
-            painter,
-        )?;
+        let outputs = open_outputs(&f.request, painter)?;
         Ok(outputs.map(Box::new))
     }
 

@@ -3,19 +3,17 @@
 
 use serde::Serialize;
 
-use super::distribute::{RankFigures, Rendered, Schedule};
+use super::distribute::RankFigures;
 use super::movie::{FrameDone, Movie};
-use super::png::PngCompression;
-use super::viewport::Viewport;
-use crate::cli::{MandelArgs, MandelJob, OptionName};
+use super::request::Request;
+use crate::mandel::{Kernel, PngCompression, Rendered, Schedule, Viewport};
+use crate::names::OptionName;
 use crate::summary;
 
 /// Everything the report says, gathered on rank 0.
 pub struct RunReport<'a> {
-    /// The arguments.
-    pub args: &'a MandelArgs,
-    /// The validated job.
-    pub job: &'a MandelJob,
+    /// The validated request.
+    pub request: &'a Request,
     /// Ranks in the job.
     pub ranks: i32,
     /// The distributed render's figures.
@@ -92,7 +90,7 @@ struct ReportJson<'a> {
     ranks: i32,
     threads: u16,
     schedule: Schedule,
-    kernel: super::render::Kernel,
+    kernel: Kernel,
     png_compression: PngCompression,
     computing_time_s: f64,
     reference_s: Option<f64>,
@@ -120,20 +118,20 @@ struct ReportJson<'a> {
 impl RunReport<'_> {
     /// Prints the report on stdout (rank 0 only calls this).
     pub fn print(&self) {
-        let (args, job, figures) = (self.args, self.job, &self.rendered.ranks);
-        let v = job.view.as_ref();
+        let (request, figures) = (self.request, &self.rendered.ranks);
+        let v = request.view.as_ref();
         let deep = self.deep;
-        let texts = job.deep.as_ref().map(|d| d.texts());
+        let texts = request.deep.as_ref().map(|d| d.texts());
         let time = self.rendered.computing_time + deep.map_or(0.0, |d| d.reference_s);
         let total: u64 = figures.work.iter().sum();
         let computed: u64 = figures.computed.iter().sum();
         let work: Vec<f64> = figures.work.iter().map(|&w| w as f64).collect();
         let per_second = |n: u64| if time > 0.0 { n as f64 / time } else { 0.0 };
         let (rate, computed_rate) = (per_second(total), per_second(computed));
-        if args.run.json {
+        if request.json {
             let json = ReportJson {
-                width: job.width,
-                height: job.height,
+                width: request.width,
+                height: request.height,
                 xmin: v.map(Viewport::xmin),
                 xmax: v.map(Viewport::xmax),
                 ymin: v.map(Viewport::ymin),
@@ -141,14 +139,14 @@ impl RunReport<'_> {
                 center_re: texts.map(|t| t.0),
                 center_im: texts.map(|t| t.1),
                 scale: texts.map(|t| t.2),
-                max_iter: job.max_iter,
-                colormap: job.colormap.name(),
-                smooth: job.smooth,
+                max_iter: request.max_iter,
+                colormap: request.colormap.name(),
+                smooth: request.smooth,
                 ranks: self.ranks,
-                threads: args.run.threads,
-                schedule: args.schedule,
-                kernel: job.kernel,
-                png_compression: args.png_compression,
+                threads: request.threads,
+                schedule: request.schedule,
+                kernel: request.kernel,
+                png_compression: request.png_compression,
                 computing_time_s: time,
                 reference_s: deep.map(|d| d.reference_s),
                 reference_orbit_s: deep.map(|d| d.orbit_s),
@@ -157,18 +155,18 @@ impl RunReport<'_> {
                 precision_bits: deep.map(|d| d.precision_bits),
                 bla_entries: deep.map(|d| d.bla_entries),
                 bla_skipped_iterations: deep.map(|d| d.skipped),
-                no_bla: args.no_bla,
+                no_bla: request.bla.is_none(),
                 finish_s: self.finish_s,
                 per_rank: PerRankJson::new(figures, self.peak_rss),
                 pixel_iterations_per_s: rate,
                 computed_iterations: computed,
                 computed_iterations_per_s: computed_rate,
                 rank_computed_iterations: &figures.computed,
-                out: args.out.as_ref().map(|p| p.display().to_string()),
-                counts: args.counts.as_ref().map(|p| p.display().to_string()),
-                checkpoint: args.checkpoint.as_ref().map(|p| p.display().to_string()),
+                out: request.out.as_ref().map(|p| p.display().to_string()),
+                counts: request.counts.as_ref().map(|p| p.display().to_string()),
+                checkpoint: request.checkpoint.as_ref().map(|p| p.display().to_string()),
                 rows_restored: self.rows_restored.unwrap_or(0),
-                rows_computed: job.height - self.rows_restored.unwrap_or(0),
+                rows_computed: request.height - self.rows_restored.unwrap_or(0),
             };
             println!(
                 "{}",
@@ -179,7 +177,7 @@ impl RunReport<'_> {
         match (texts, v) {
             (Some((re, im, scale)), _) => println!(
                 "Mandelbrot {}x{}, centre {re} {im}i, scale {scale}, max_iter {}",
-                job.width, job.height, job.max_iter
+                request.width, request.height, request.max_iter
             ),
             (None, Some(v)) => println!(
                 "Mandelbrot {}x{}, x in [{}, {}), y in [{}, {}), max_iter {}",
@@ -189,16 +187,16 @@ impl RunReport<'_> {
                 v.xmax(),
                 v.ymin(),
                 v.ymax(),
-                job.max_iter
+                request.max_iter
             ),
             (None, None) => {}
         }
         println!(
             "Ranks: {}, threads per rank: {}, schedule: {}, kernel: {}",
             self.ranks,
-            args.run.threads,
-            args.schedule.name(),
-            job.kernel.name()
+            request.threads,
+            request.schedule.name(),
+            request.kernel.name()
         );
         println!("{}", summary::computing_time_line(time));
         if let Some(d) = deep {
@@ -233,34 +231,34 @@ impl RunReport<'_> {
                 .collect();
             println!("Rank peak memory: {} MiB", mib.join(" "));
         }
-        if let Some(path) = &args.counts {
+        if let Some(path) = &request.counts {
             println!(
                 "Wrote {} (uint32 counts, shape ({}, {}))",
                 crate::error::shown(path),
-                job.height,
-                job.width
+                request.height,
+                request.width
             );
         }
-        if let Some(path) = &args.out {
+        if let Some(path) = &request.out {
             println!(
                 "Wrote {} ({}x{} PNG, colour map {})",
                 crate::error::shown(path),
-                job.width,
-                job.height,
-                job.colormap.name()
+                request.width,
+                request.height,
+                request.colormap.name()
             );
         }
-        if args.out.is_some() || args.counts.is_some() {
+        if request.streaming() {
             println!(
                 "Finishing the files after the last row: {:.3} sec",
                 self.finish_s
             );
         }
-        if let (Some(dir), Some(restored)) = (&args.checkpoint, self.rows_restored) {
+        if let (Some(dir), Some(restored)) = (&request.checkpoint, self.rows_restored) {
             println!(
                 "Checkpoint {}: {restored} rows read back, {} computed; removed",
                 crate::error::shown(dir),
-                job.height - restored
+                request.height - restored
             );
         }
     }
@@ -268,8 +266,6 @@ impl RunReport<'_> {
 
 /// Everything a movie's report says, gathered on rank 0.
 pub struct MovieReport<'a> {
-    /// The arguments.
-    pub args: &'a MandelArgs,
     /// The movie.
     pub movie: &'a Movie,
     /// Ranks in the job.
@@ -297,7 +293,7 @@ struct FrameJson {
     scale: String,
     file: Option<String>,
     counts: Option<String>,
-    kernel: super::render::Kernel,
+    kernel: Kernel,
     rendered: bool,
     seconds: Option<f64>,
     pixel_iterations: Option<u64>,
@@ -343,19 +339,20 @@ impl MovieReport<'_> {
         let frames = &self.movie.frames;
         let (first, last) = (&frames[0], &frames[frames.len() - 1]);
         let done_of = |i: u64| self.done.iter().find(|d| d.index == i);
-        if self.args.run.json {
+        let run = &first.request;
+        if run.json {
             let json = MovieJson {
-                width: first.job.width,
-                height: first.job.height,
+                width: first.request.width,
+                height: first.request.height,
                 center_re: self.movie.centre.0.to_string(),
                 center_im: self.movie.centre.1.to_string(),
                 zoom_from: first.scale.to_string(),
                 zoom_to: last.scale.to_string(),
-                max_iter: first.job.max_iter,
-                colormap: first.job.colormap.name(),
+                max_iter: first.request.max_iter,
+                colormap: first.request.colormap.name(),
                 ranks: self.ranks,
-                threads: self.args.run.threads,
-                schedule: self.args.schedule,
+                threads: run.threads,
+                schedule: run.schedule,
                 frames_total: frames.len(),
                 frames_done: self.slots.len(),
                 frames_skipped: self.skipped,
@@ -371,9 +368,9 @@ impl MovieReport<'_> {
                         FrameJson {
                             index: f.index,
                             scale: f.scale.to_string(),
-                            file: f.out.as_ref().map(|p| p.display().to_string()),
-                            counts: f.counts.as_ref().map(|p| p.display().to_string()),
-                            kernel: f.job.kernel,
+                            file: f.request.out.as_ref().map(|p| p.display().to_string()),
+                            counts: f.request.counts.as_ref().map(|p| p.display().to_string()),
+                            kernel: f.request.kernel,
                             rendered: self.slots.contains(&(f.index as u32)),
                             seconds: d.map(|d| d.seconds),
                             pixel_iterations: d.map(|d| d.pixel_iterations),
@@ -389,20 +386,20 @@ impl MovieReport<'_> {
         }
         println!(
             "Mandelbrot movie {}x{}, {} frames, centre {} {}i, scale {} to {}, max_iter {}",
-            first.job.width,
-            first.job.height,
+            first.request.width,
+            first.request.height,
             frames.len(),
             self.movie.centre.0,
             self.movie.centre.1,
             first.scale,
             last.scale,
-            first.job.max_iter
+            first.request.max_iter
         );
         println!(
             "Ranks: {}, threads per rank: {}, schedule: {}",
             self.ranks,
-            self.args.run.threads,
-            self.args.schedule.name()
+            run.threads,
+            run.schedule.name()
         );
         println!("{}", summary::computing_time_line(time));
         println!(
@@ -418,23 +415,24 @@ impl MovieReport<'_> {
         println!("{}", summary::balance_line("work", &work));
         for f in frames {
             let file = f
+                .request
                 .out
                 .as_ref()
-                .or(f.counts.as_ref())
+                .or(f.request.counts.as_ref())
                 .map_or(String::new(), |p| format!(" {}", crate::error::shown(p)));
             match done_of(f.index) {
                 Some(d) => println!(
                     "Frame {}: scale {}, {} kernel, {:.3} sec{file}",
                     f.index,
                     f.scale,
-                    f.job.kernel.name(),
+                    f.request.kernel.name(),
                     d.seconds
                 ),
                 None if self.slots.contains(&(f.index as u32)) => println!(
                     "Frame {}: scale {}, {} kernel, not written",
                     f.index,
                     f.scale,
-                    f.job.kernel.name()
+                    f.request.kernel.name()
                 ),
                 None => println!("Frame {}: scale {}, already whole{file}", f.index, f.scale),
             }

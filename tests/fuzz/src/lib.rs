@@ -11,8 +11,9 @@ use std::path::Path;
 use clap::Parser;
 use mpi_examples::cities::read::parse_cities;
 use mpi_examples::cities::{CityTable, Format, ReadError, ReadOptions};
-use mpi_examples::cli::{DistCitiesArgs, MandelArgs, MandelJob, OptionName};
+use mpi_examples::cli::{DistCitiesArgs, MandelArgs, OptionName};
 use mpi_examples::mandel::viewport::MAX_PIXELS;
+use mpi_examples::mandel::Request;
 use mpi_examples::mandel::Viewport;
 
 /// An error is one line, as the program prints it after `error: `.
@@ -122,7 +123,7 @@ pub fn check_mandel_args(argv: &[OsString]) {
         return;
     };
     let _ = args.schedule.name();
-    match MandelJob::from_args(&args, None) {
+    match Request::from_options(&args.options(), None) {
         Ok(job) => {
             match &job.view {
                 Some(view) => check_view(view),
