@@ -989,11 +989,23 @@ impl Fixed {
         if ((lf + 1) as f64) < -(fb as f64) * std::f64::consts::LOG10_2 - 1.0 {
             return Ok(Fixed::zero(frac_limbs));
         }
-        let d = nat::from_digits(&x.digits);
-        let v = if x.exp10 >= 0 {
-            nat::shl(&nat::mul(&d, &nat::pow10(x.exp10 as u64)), fb)
+        // Digits below 10^-fb never change the truncation, so they are dropped (which keeps
+        // this linear in the digits: a million-digit coordinate converts in milliseconds).
+        // Proof: let x' be |x| cut to P >= fb decimals and M the first multiple of 2^-fb above
+        // x'. M has at most fb decimals (2^-fb = 5^fb 10^-fb), so M and x' are both multiples
+        // of 10^-P and M >= x' + 10^-P > |x|: |x| and x' share one step [M - 2^-fb, M).
+        let (digits, exp10) = if x.exp10 < 0 && x.exp10.unsigned_abs() > fb {
+            let dropped = usize::try_from(x.exp10.unsigned_abs() - fb).unwrap_or(usize::MAX);
+            let kept = x.digits.len().saturating_sub(dropped);
+            (&x.digits[..kept], -(fb as i64))
         } else {
-            nat::divrem(&nat::shl(&d, fb), &nat::pow10(x.exp10.unsigned_abs())).0
+            (&x.digits[..], x.exp10)
+        };
+        let d = nat::from_digits(digits);
+        let v = if exp10 >= 0 {
+            nat::shl(&nat::mul(&d, &nat::pow10(exp10 as u64)), fb)
+        } else {
+            nat::divrem(&nat::shl(&d, fb), &nat::pow10(exp10.unsigned_abs())).0
         };
         if nat::bit_len(&v) > fb + 62 {
             return Err(too_large());
@@ -2186,6 +2198,65 @@ mod tests {
             Fixed::from_f64(-12.5, 1).expect("x").to_decimal_string(0),
             "-12"
         );
+    }
+
+    /// `from_decimal` drops the digits below `10^-fb`: the result is still the exact truncation
+    /// of all the digits (num-bigint from every digit), also just above and below a multiple of
+    /// `2^-fb`, where a dropped digit could matter if the cut were any higher.
+    #[test]
+    fn fixed_from_decimal_with_digits_past_its_precision_is_exact() {
+        let mut rng = Rng(23);
+        for n in [0usize, 1, 2, 3, 5] {
+            let fb = 64 * n;
+            for _ in 0..200 {
+                let top_bits = rng.below(8) as u32;
+                let g = random_fixed(&mut rng, n, top_bits);
+                // |g| * 10^fb: a multiple of 2^-fb written with fb decimals, as an integer.
+                let on_grid = biguint_from_limbs(&g.mag) * BigUint::from(5u32).pow(fb as u32);
+                let extra = [1u32, 2, 19, 60, 400][rng.below(5) as usize];
+                let places = fb as u32 + extra;
+                let base = on_grid * BigUint::from(10u32).pow(extra);
+                let tail = BigUint::parse_bytes(rng.digits(extra as usize).as_bytes(), 10)
+                    .expect("digits");
+                for digits in [
+                    base.clone(),
+                    &base + 1u32,
+                    &base + &tail,
+                    if base.bits() > 0 {
+                        &base - 1u32
+                    } else {
+                        base.clone()
+                    },
+                ] {
+                    let mut text = format!("{digits:0>width$}", width = places as usize + 1);
+                    text.insert(text.len() - places as usize, '.');
+                    if g.negative {
+                        text.insert(0, '-');
+                    }
+                    let want = (&digits << fb) / BigUint::from(10u32).pow(places);
+                    let got = Fixed::from_decimal(&dec(&text), n).expect("fits");
+                    assert_eq!(biguint_from_limbs(&got.mag), want, "{text} at {n} limbs");
+                    assert_eq!(got.negative, g.negative && want.bits() > 0, "{text}");
+                }
+            }
+        }
+    }
+
+    /// A million-digit coordinate converts quickly at the deepest precision (linear, not
+    /// quadratic, in the digits) and equals the conversion of its first digits that matter.
+    #[test]
+    fn fixed_from_a_million_digits_is_fast_and_exact() {
+        let mut rng = Rng(24);
+        let text = format!("-1.{}", rng.digits(1_000_000));
+        let x = dec(&text);
+        for n in [2usize, 1025] {
+            let cut = dec(&text[..3 + 64 * n]);
+            let mut got = None;
+            within(std::time::Duration::from_secs(10), || {
+                got = Some(Fixed::from_decimal(&x, n).expect("fits"));
+            });
+            assert_eq!(got, Some(Fixed::from_decimal(&cut, n).expect("fits")));
+        }
     }
 
     #[test]
