@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use num_complex::Complex;
 
-use super::bignum::reference_orbit;
 use super::bla::{bytes_per_iteration, Bla};
+use super::orbit::reference_orbit;
 use super::perturb::{group_of, Perturbation, PixelResult};
 use super::view::DeepView;
 use crate::mandel::kernel::smooth_from_escape;
