@@ -222,8 +222,18 @@ fn mag_to_f64_twos(v: &[u64], frac: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mandel::deep::bignum::test_support::{dec, fixed_to_bigint};
+    use crate::mandel::deep::bignum::decimal::Decimal;
+    use crate::mandel::deep::bignum::test_support::biguint_from_limbs;
     use num_bigint::{BigInt, BigUint, Sign};
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn fixed_to_bigint(f: &Fixed) -> BigInt {
+        let sign = if f.negative { Sign::Minus } else { Sign::Plus };
+        BigInt::from_biguint(sign, biguint_from_limbs(&f.mag))
+    }
 
     // ----- reference orbit -----
 

@@ -363,8 +363,22 @@ fn soft_pow10(mut k: u128) -> (u128, i128) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mandel::deep::bignum::test_support::{dec, digits_biguint, parts, within, Rng};
+    use crate::mandel::deep::bignum::test_support::{within, Rng};
     use num_bigint::BigUint;
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn parts(d: &Decimal) -> (bool, String, i64) {
+        let digits = d.digits.iter().map(|&x| char::from(b'0' + x)).collect();
+        (d.negative, digits, d.exp10)
+    }
+
+    fn digits_biguint(d: &Decimal) -> BigUint {
+        let s: String = d.digits.iter().map(|&x| char::from(b'0' + x)).collect();
+        BigUint::parse_bytes(s.as_bytes(), 10).expect("digits")
+    }
 
     // ----- Decimal parsing -----
 

@@ -249,8 +249,54 @@ impl Fixed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mandel::deep::bignum::test_support::*;
-    use num_bigint::{BigInt, BigUint};
+    use crate::mandel::deep::bignum::test_support::{
+        biguint_from_limbs, limbs_from_biguint, within, Rng,
+    };
+    use num_bigint::{BigInt, BigUint, Sign};
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn fixed_to_bigint(f: &Fixed) -> BigInt {
+        let sign = if f.negative { Sign::Minus } else { Sign::Plus };
+        BigInt::from_biguint(sign, biguint_from_limbs(&f.mag))
+    }
+
+    fn random_fixed(rng: &mut Rng, n: usize, top_bits: u32) -> Fixed {
+        let mut mag: Vec<u64> = (0..=n)
+            .map(|_| match rng.below(8) {
+                0 => 0,
+                1 => u64::MAX,
+                _ => rng.next(),
+            })
+            .collect();
+        mag[n] = if top_bits == 0 {
+            0
+        } else {
+            rng.next() >> (64 - top_bits)
+        };
+        Fixed::from_mag(rng.below(2) == 0, mag)
+    }
+
+    fn fixed_from_bigint(v: &BigInt, n: usize) -> Fixed {
+        let mut mag = limbs_from_biguint(v.magnitude());
+        assert!(mag.len() <= n + 1);
+        mag.resize(n + 1, 0);
+        Fixed::from_mag(v.sign() == Sign::Minus, mag)
+    }
+
+    const LIMB_COUNTS: [usize; 7] = [0, 1, 2, 3, 5, 17, 60];
+
+    /// `f(rng, n)` `cases` times for every limb count `n` of [`LIMB_COUNTS`], from one seed.
+    fn for_limb_counts(seed: u64, cases: usize, mut f: impl FnMut(&mut Rng, usize)) {
+        let mut rng = Rng(seed);
+        for &n in &LIMB_COUNTS {
+            for _ in 0..cases {
+                f(&mut rng, n);
+            }
+        }
+    }
 
     #[test]
     fn fixed_add_sub_exact() {
