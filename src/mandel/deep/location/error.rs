@@ -1,6 +1,9 @@
 //! [`LocationError`]: why a location file could not be used, as one line that names the file,
 //! the line and the key.
 
+/// Why a location file could not be used. Every message is one line that starts with the
+/// file name (as given), then ` line N` where the line is known, then what is wrong.
+/// Keys are shown as the format spells them: `zoom` for TOML, `Zoom:` for KFR.
 /// Long values are shortened to their first 60 characters in messages.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LocationError {

@@ -28,9 +28,6 @@ pub struct Location {
     pub iterations: Option<u64>,
 }
 
-/// Why a location file could not be used. Every message is one line that starts with the
-/// file name (as given), then ` line N` where the line is known, then what is wrong.
-
 impl Location {
     /// The view width S in the complex plane for an image W x H pixels in OUR grid, as a
     /// factor k with S = k / zoom, chosen so that our pixel spacing S/W equals the other
