@@ -16,7 +16,7 @@ pub enum LocationFormat {
 /// `re`/`im` are the point the file names as its view centre (where exactly that point lands
 /// in the other program's pixel grid: see [`Location::centre_offset`]); `zoom` is that
 /// program's zoom (its meaning depends on `format`, see [`Location::scale_factor`]).
-/// Strings are stored trimmed of surrounding whitespace and satisfy [`is_decimal`]; `zoom`
+/// Strings are stored trimmed of surrounding whitespace and satisfy [`is_decimal`](super::is_decimal); `zoom`
 /// is greater than zero. `iterations` is `None` when the file has none (rust-fractal-core
 /// then uses 1000; Kalles Fraktaler keeps its current setting).
 #[derive(Debug, Clone, PartialEq)]
