@@ -45,6 +45,8 @@ impl Fixed {
     }
 
     /// The decimal truncated toward zero to 64*frac_limbs fraction bits; Err (message) if |x| >= 2^62.
+    /// Linear in the digits: those below `10^-(64 frac_limbs)` cannot change the result and are
+    /// not read, so a coordinate of millions of digits converts in milliseconds.
     pub fn from_decimal(x: &Decimal, frac_limbs: usize) -> Result<Fixed, String> {
         let Some(lf) = x.log10_floor() else {
             return Ok(Fixed::zero(frac_limbs));
