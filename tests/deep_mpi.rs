@@ -233,3 +233,52 @@ fn bad_locations_and_impossible_depths_get_one_line_and_exit_2() {
         assert_refused_at(BIN, &[1, 4], &strs(args), 2, want);
     }
 }
+
+/// A location whose `real` has a million digits renders within seconds (reading it once took
+/// seconds of its own, quadratic in the digits), on one rank and on two, and draws exactly what
+/// its first digits that can matter draw.
+#[test]
+fn a_million_digit_location_renders_quickly_and_as_its_digits_that_matter() {
+    let dir = tempfile::tempdir().unwrap();
+    let digits: String = (0..1_000_000u64)
+        .map(|i| char::from(b'0' + ((i * 3 + i / 7) % 10) as u8))
+        .collect();
+    let write = |name: &str, real: &str| {
+        let path = dir.path().join(name);
+        let text = format!(
+            "real = \"{real}\"\nimag = \"0.1318259042053119\"\nzoom = \"1e90\"\niterations = 300\n"
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let real = format!("-0.7436438870371587{digits}");
+    let long = write("long.toml", &real);
+    // 2,000 decimals: far below the view's precision (a few hundred bits).
+    let short = write("short.toml", &real[..2003]);
+    let png = |name: &str| dir.path().join(name).display().to_string();
+    for ranks in [None, Some(2)] {
+        let (a, b) = (png("long.png"), png("short.png"));
+        for (loc, out) in [(&long, &a), (&short, &b)] {
+            let args = [
+                "--location",
+                loc.to_str().unwrap(),
+                "--width",
+                "32",
+                "--height",
+                "24",
+            ];
+            let o = launch_with(BIN, ranks, &[&args[..], &["--out", out]].concat());
+            assert_eq!(o.code, Some(0), "{}", o.stderr);
+            assert!(
+                o.elapsed < std::time::Duration::from_secs(10),
+                "{:?}",
+                o.elapsed
+            );
+        }
+        assert_eq!(
+            std::fs::read(&a).unwrap(),
+            std::fs::read(&b).unwrap(),
+            "{ranks:?}"
+        );
+    }
+}

@@ -267,3 +267,27 @@ fn at_1e_12_perturbation_matches_the_oracle_and_the_direct_kernel_wherever_that_
         );
     }
 }
+
+/// A centre of a million digits (as a location's `real` or `--center` gives it) is read and
+/// placed in well under the time limit (it once took seconds: the conversion was quadratic in
+/// the digits), at a shallow and at nearly the deepest precision, and exactly: the centre is
+/// that of its first digits that can matter (those down to 10^-P, with P the precision bits).
+#[test]
+fn a_million_digit_centre_is_read_quickly_and_exactly() {
+    let digits: String = (0..1_000_000u64)
+        .map(|i| char::from(b'0' + ((i * 7 + i / 13) % 10) as u8))
+        .collect();
+    let re = format!("-0.7436438870371587{digits}");
+    let im = "0.1318259042053119";
+    for scale in ["1e-100", "1e-19000"] {
+        let t = std::time::Instant::now();
+        let view = deep_view(&re, im, scale, 32, 24);
+        let took = t.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "{took:?} at {scale}"
+        );
+        let cut = &re[..3 + view.precision_bits() as usize];
+        assert_eq!(view.centre(), deep_view(cut, im, scale, 32, 24).centre());
+    }
+}

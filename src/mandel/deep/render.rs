@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use num_complex::Complex;
 
-use super::bignum::reference_orbit;
 use super::bla::{bytes_per_iteration, Bla};
-use super::perturb::{group_of, Perturbation, PixelResult};
+use super::group::group_of;
+use super::orbit::reference_orbit;
+use super::perturb::{Perturbation, PixelResult};
 use super::view::DeepView;
 use crate::mandel::kernel::smooth_from_escape;
 use crate::mandel::render::{on_threads, RowShape};
