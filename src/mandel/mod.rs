@@ -40,16 +40,17 @@ pub use colormap::{auto_cycle, colorize, Colormap, ColourScale, Cycle, Painter};
 pub use distribute::{render_image, Rendered, Schedule};
 pub use error::MandelError;
 pub use fast::{computed_iterations_scalar, render_rows_fast, render_rows_fast_with_isa, Isa};
-pub use scalar::{check_max_iter, escape_count, render_row, render_rows, smooth_count, RowsJob};
-// The old paths `mandel::kernel`, `mandel::npy` and `mandel::png`, until their callers move.
 pub use render::{render_share, Kernel, Renderer, RowRenderer, RowShape};
-pub use scalar as kernel;
-pub use sink::npy;
+pub use scalar::{check_max_iter, escape_count, render_row, render_rows, smooth_count, RowsJob};
 pub use sink::npy::write_npy;
-pub use sink::png::encoder as png;
 pub use sink::png::encoder::{write_png, PngCompression};
 pub use sink::{Outputs, RowSink};
 pub use viewport::{
     Viewport, DEFAULT_HEIGHT, DEFAULT_MAX_ITER, DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN,
     DEFAULT_YMAX, DEFAULT_YMIN, MAX_PIXELS,
 };
+
+// The old paths `mandel::kernel`, `mandel::npy` and `mandel::png`, until their callers move.
+pub use scalar as kernel;
+pub use sink::npy;
+pub use sink::png::encoder as png;
