@@ -18,7 +18,7 @@ pub use crate::names::OptionName;
 mod tests {
     use super::*;
     use crate::cities::{Algorithm, Kernel as CityKernel, Units};
-    use crate::mandel::png::PngCompression;
+    use crate::mandel::sink::png::encoder::PngCompression;
     use crate::mandel::{Kernel as MandelKernel, Schedule};
     use crate::progress::ProgressMode;
 

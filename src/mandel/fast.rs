@@ -1,5 +1,5 @@
 //! The fast escape-count kernel: several pixels per SIMD register, counts identical to
-//! [`escape_count`](super::kernel::escape_count) bit for bit.
+//! [`escape_count`](super::scalar::escape_count) bit for bit.
 //!
 //! Each lane runs the reference's operations in the reference's order (`(zr*zr - zi*zi) + cr`,
 //! `(zr*zi + zi*zr) + ci`, `zr*zr + zi*zi`, each rounded on its own, never a fused multiply-add;
@@ -49,8 +49,8 @@ pub use crate::simd::Isa;
 
 use crate::simd::{dispatch, Simd, SimdKernel};
 
-use super::kernel::{smooth_from_block, RowsJob};
-use super::Viewport;
+use super::scalar::{smooth_from_block, RowsJob};
+use super::viewport::Viewport;
 
 /// Iterations between two looks at whether a lane is done.
 const BLOCK: usize = 8;
@@ -77,10 +77,10 @@ const PARKED: i64 = -1;
 /// The count a parked lane starts from, so far below any `max_iter` that it is never done.
 const PARKED_COUNT: i64 = i64::MIN / 2;
 
-/// [`render_rows`](super::kernel::render_rows) on the fastest variant; returns the computed
+/// [`render_rows`](super::scalar::render_rows) on the fastest variant; returns the computed
 /// iterations.
 ///
-/// Counts are exactly [`escape_count`](super::kernel::escape_count)'s and smooth values exactly
+/// Counts are exactly [`escape_count`](super::scalar::escape_count)'s and smooth values exactly
 /// `render_rows`'s. The computed iterations are the work the kernel really did: for each pixel
 /// it iterated (not skipped inside the cardioid or bulb), `count + 1` if it escaped, else
 /// `max_iter`.
@@ -643,7 +643,7 @@ fn unrolled<const V: usize>(mut f: impl FnMut(usize)) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::kernel::{escape_count, render_rows};
+    use super::super::scalar::{escape_count, render_rows};
     use super::*;
 
     /// Counts straight from the reference, pixel by pixel.

@@ -9,14 +9,12 @@
 //! | module         | what it holds |
 //! |----------------|---------------|
 //! | [`viewport`]   | the validated view and the exact pixel -> `c` mapping (row 0 is the top) |
-//! | [`kernel`]     | the scalar escape-count reference (`mandel1`) and the smooth count |
+//! | [`scalar`]     | the scalar escape-count reference (`mandel1`) and the smooth count |
 //! | [`fast`]       | the SIMD escape-count kernel, identical counts, picked for the CPU at run time |
 //! | [`render`]     | the kernel interface ([`RowRenderer`]) and the threads within a rank |
 //! | [`distribute`] | the schedules (block, cyclic, dynamic), rows streamed back to rank 0 in order |
-//! | [`sink`]       | where rows go: output threads writing `.npy` and PNG as rows arrive |
+//! | [`sink`]       | where rows go: output threads writing `.npy` and PNG (its block-parallel encoder) as rows arrive, the checkpoint |
 //! | [`colormap`]   | the colour maps (`jet` and `gray` byte-exact), [`ColorScale`], [`Painter`] |
-//! | [`npy`]        | counts as a NumPy `.npy` array of shape `(height, width)` |
-//! | [`png`]        | RGB rows as a PNG, compressed in independent blocks on several threads |
 //! | [`request`]    | [`Options`] (the raw choices) and the validated [`Request`] of one image |
 //! | [`meminfo`]    | the memory available, for rank 0's checks |
 //! | [`job`]        | one image, step by step across the ranks: agree, reference, open, render, finish |
@@ -34,15 +32,13 @@ mod error;
 pub mod fast;
 pub mod image_outputs;
 pub mod job;
-pub mod kernel;
 pub mod meminfo;
 pub mod movie;
 pub mod movie_job;
-pub mod npy;
-pub mod png;
 pub mod render;
 pub mod report;
 pub mod request;
+pub mod scalar;
 pub mod sink;
 pub mod viewport;
 
@@ -50,11 +46,11 @@ pub use colormap::{auto_cycle, colorize, ColorScale, Colormap, Cycle, Painter};
 pub use distribute::{render_image, Rendered, Schedule};
 pub use error::MandelError;
 pub use fast::{computed_iterations_scalar, render_rows_fast, render_rows_fast_with_isa, Isa};
-pub use kernel::{check_max_iter, escape_count, render_row, render_rows, smooth_count, RowsJob};
-pub use npy::write_npy;
-pub use png::{write_png, PngCompression};
 pub use render::{render_share, Kernel, Renderer, RowRenderer, RowShape};
 pub use request::{Options, Request};
+pub use scalar::{check_max_iter, escape_count, render_row, render_rows, smooth_count, RowsJob};
+pub use sink::npy::write_npy;
+pub use sink::png::encoder::{write_png, PngCompression};
 pub use sink::{Outputs, RowSink};
 pub use viewport::{
     Viewport, DEFAULT_HEIGHT, DEFAULT_MAX_ITER, DEFAULT_WIDTH, DEFAULT_XMAX, DEFAULT_XMIN,

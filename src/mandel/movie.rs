@@ -33,7 +33,7 @@ use super::deep::render::{DeepRenderer, Reference};
 use super::deep::view::decimal_to_fe;
 use super::image_outputs::{open_outputs, painter};
 use super::request::{location_centre, location_scale, Options, Request};
-use crate::mandel::npy::npy_header;
+use crate::mandel::sink::npy::npy_header;
 use crate::mandel::{Outputs, Renderer, RowRenderer, RowShape, RowSink};
 use crate::signals::{self, Deferral};
 use crate::Error;

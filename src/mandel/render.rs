@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::fast::{computed_iterations_scalar, render_rows_fast};
-use super::kernel::{render_rows, RowsJob};
+use super::scalar::{render_rows, RowsJob};
 use super::viewport::Viewport;
 
 /// Which escape-count kernel renders the rows.

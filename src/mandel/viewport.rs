@@ -6,7 +6,7 @@
 
 use num_complex::Complex;
 
-use super::MandelError;
+use super::error::MandelError;
 
 /// Default left edge of the view (the classic full-set view).
 pub const DEFAULT_XMIN: f64 = -2.0;

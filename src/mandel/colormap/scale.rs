@@ -1,7 +1,7 @@
 //! [`ColorScale`]: how a pixel's value (count or smooth count) meets the colour map, the one
 //! choice behind `--color-scale`, the painter and the JSON's `"scale"`.
 
-use crate::mandel::kernel::log2_portable;
+use crate::mandel::scalar::log2_portable;
 
 /// How a value (count or smooth count) becomes a position on the colour map: the notebook's
 /// map over `[0, max-iter]`, or a palette cycled there and back.

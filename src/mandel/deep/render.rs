@@ -12,8 +12,8 @@ use super::group::group_of;
 use super::orbit::reference_orbit;
 use super::perturb::{Perturbation, PixelResult};
 use super::view::DeepView;
-use crate::mandel::kernel::smooth_from_escape;
 use crate::mandel::render::{on_threads, RowShape};
+use crate::mandel::scalar::smooth_from_escape;
 use crate::mandel::RowRenderer;
 use crate::progress::Progress;
 

@@ -5,8 +5,11 @@
 //! The folder holds `request.txt` (a hash of everything that decides the counts and smooth
 //! values, and the request in words) and chunk files `rows-<first>-<end>.bin`, each written
 //! atomically ([`write_atomically`]): a header (magic, the hash, first row, end row, width,
-//! whether smooth values follow), the counts as little-endian `u32`, then the smooth values as
-//! `f32` bits. A chunk is saved every [`SAVE_EVERY`] or [`CHUNK_BYTES`], whichever comes first.
+//! whether smooth values follow), the CRC-32 of the body, then the body: the counts as
+//! little-endian `u32`, then the smooth values as `f32` bits. A chunk is saved every
+//! [`SAVE_EVERY`] or [`CHUNK_BYTES`], whichever comes first. A chunk is restored only if its
+//! header, length and checksum all agree; from the first one that does not (a torn or corrupt
+//! file, or one of an older format), the rows are computed again, never trusted.
 //! A folder whose hash differs is refused (exit 2), so another request never reuses it; it is
 //! removed once the image is written.
 
@@ -37,8 +40,14 @@ fn save_every() -> Duration {
 /// Bytes of rows a chunk holds at most.
 pub const CHUNK_BYTES: usize = 64 << 20;
 
-/// The chunk header's first bytes.
-const MAGIC: &[u8; 8] = b"MANDCKP1";
+/// The chunk header's first bytes; the digit is the format's version (2: with the body's
+/// checksum), so chunks of another version are not restored but computed again.
+const MAGIC: &[u8; 8] = b"MANDCKP2";
+
+/// The checksum of a chunk's body: CRC-32 (zlib's), stored after the header.
+fn body_checksum(body: &[u8]) -> u32 {
+    zlib_rs::crc32::crc32(0, body)
+}
 
 /// The request file's name.
 const REQUEST: &str = "request.txt";
@@ -160,7 +169,9 @@ impl Checkpoint {
         Ok(found)
     }
 
-    /// The longest run of valid chunks from row 0.
+    /// The longest run of valid chunks from row 0. A chunk whose header, length or checksum
+    /// is wrong is passed over (another chunk may start at the same row); the rows from the
+    /// first one missing are computed again.
     fn read(&self) -> Result<Restored, Error> {
         let mut restored = Restored::default();
         let w = self.width as usize;
@@ -172,12 +183,9 @@ impl Checkpoint {
             let rows = (end - first) as usize;
             let values = if self.smooth { 2 } else { 1 };
             let header = self.header(first, end);
-            if bytes.len() != header.len() + rows * w * 4 * values
-                || bytes[..header.len()] != header
-            {
-                break;
-            }
-            let body = &bytes[header.len()..];
+            let Some(body) = checked_body(&bytes, &header, rows * w * 4 * values) else {
+                continue;
+            };
             let words = body
                 .chunks_exact(4)
                 .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
@@ -218,6 +226,7 @@ impl Checkpoint {
             if self.smooth {
                 bytes.extend(smooth.iter().flat_map(|s| s.to_bits().to_le_bytes()));
             }
+            w.write_all(&body_checksum(&bytes).to_le_bytes())?;
             w.write_all(&bytes)
         })?;
         Ok(())
@@ -233,6 +242,14 @@ impl Checkpoint {
         let _ = fs::remove_dir(&self.dir);
         Ok(())
     }
+}
+
+/// The body of a chunk file (`bytes`), if it opens with `header`, then the body's checksum, then
+/// `body_len` bytes that match it; `None` for a torn, corrupt or foreign chunk.
+fn checked_body<'b>(bytes: &'b [u8], header: &[u8], body_len: usize) -> Option<&'b [u8]> {
+    let rest = bytes.strip_prefix(header)?;
+    let (sum, body) = rest.split_first_chunk::<4>()?;
+    (body.len() == body_len && u32::from_le_bytes(*sum) == body_checksum(body)).then_some(body)
 }
 
 /// Rank 0's sink with a checkpoint: rows go on to the image's outputs and are saved in chunks;
@@ -417,5 +434,75 @@ mod tests {
         assert!(err.to_string().contains("another request"), "{err}");
         cp.remove().expect("remove");
         assert!(!cp_dir.exists());
+    }
+
+    /// The chunk files in `dir`, sorted.
+    fn chunk_files(dir: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = fs::read_dir(dir)
+            .expect("read dir")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_chunk_with_one_flipped_byte_in_its_body_is_not_restored() {
+        let dir = tempfile::tempdir().expect("dir");
+        let cp_dir = dir.path().join("cp");
+        let (cp, _) = Checkpoint::open(&cp_dir, "request", 2, 10, true).expect("open");
+        cp.save(0, &[1, 2, 3, 4], &[0.5; 4]).expect("save");
+        cp.save(2, &[5, 6], &[1.5; 2]).expect("save");
+        cp.save(3, &[7, 8], &[2.5; 2]).expect("save");
+        let files = chunk_files(&cp_dir);
+        assert_eq!(files.len(), 3);
+        // Every byte of the second chunk's body, flipped in turn, makes it (and what follows)
+        // be computed again; the chunk before it is still restored.
+        let whole = fs::read(&files[1]).expect("read");
+        let header = cp.header(2, 3).len() + 4;
+        assert_eq!(whole.len(), header + 2 * 4 * 2);
+        for at in header..whole.len() {
+            let mut bytes = whole.clone();
+            bytes[at] ^= 0x10;
+            fs::write(&files[1], &bytes).expect("write");
+            let (_, r) = Checkpoint::open(&cp_dir, "request", 2, 10, true).expect("reopen");
+            assert_eq!(r.rows, 2, "byte {at} flipped");
+            assert_eq!(r.counts, [1, 2, 3, 4]);
+            assert_eq!(r.smooth, [0.5; 4]);
+        }
+        // Whole again, every chunk comes back.
+        fs::write(&files[1], &whole).expect("write");
+        let (_, r) = Checkpoint::open(&cp_dir, "request", 2, 10, true).expect("reopen");
+        assert_eq!(r.rows, 4);
+        assert_eq!(r.counts, (1..=8).collect::<Vec<u32>>());
+        // A flipped checksum is caught the same way; so is a chunk of the previous format.
+        let mut bytes = whole.clone();
+        bytes[header - 1] ^= 1;
+        fs::write(&files[1], &bytes).expect("write");
+        let (_, r) = Checkpoint::open(&cp_dir, "request", 2, 10, true).expect("reopen");
+        assert_eq!(r.rows, 2);
+        let mut old = fs::read(&files[0]).expect("read");
+        old[..8].copy_from_slice(b"MANDCKP1");
+        fs::write(&files[0], &old).expect("write");
+        let (_, r) = Checkpoint::open(&cp_dir, "request", 2, 10, true).expect("reopen");
+        assert_eq!(r.rows, 0);
+    }
+
+    #[test]
+    fn a_corrupt_chunk_gives_way_to_a_whole_one_from_the_same_row() {
+        let dir = tempfile::tempdir().expect("dir");
+        let cp_dir = dir.path().join("cp");
+        let (cp, _) = Checkpoint::open(&cp_dir, "request", 1, 10, false).expect("open");
+        cp.save(0, &[1, 2], &[]).expect("save");
+        let first = chunk_files(&cp_dir).remove(0);
+        let mut bytes = fs::read(&first).expect("read");
+        *bytes.last_mut().expect("body") ^= 0x80;
+        fs::write(&first, &bytes).expect("write");
+        // The rerun saved the same rows again, cut differently.
+        cp.save(0, &[1, 2, 3], &[]).expect("save");
+        let (_, r) = Checkpoint::open(&cp_dir, "request", 1, 10, false).expect("reopen");
+        assert_eq!(r.rows, 3);
+        assert_eq!(r.counts, [1, 2, 3]);
     }
 }

@@ -10,6 +10,16 @@
 //! flight, and written in order by the caller's thread: the output bytes are a pure function of
 //! (pixels, width, height, level), whatever the thread count or the way rows are handed in.
 //!
+//! Why hand-written: the general encoder used before (the `image` crate's) takes the whole image
+//! at once and compresses on one thread; this one holds a bounded window of rows whatever the
+//! height (the image never exists whole on rank 0) and compresses blocks in parallel. Levels:
+//! `fast` = Up filter and zlib-rs's run-length mode; `default` = zlib level 6, `best` = level 9,
+//! each trying None and Up per block and keeping the smaller. Measured on the Benchmarks Game
+//! image (16000², jet, by the encoder alone, with a harness that is not in the repository;
+//! recorded in commit 27e7b8e): `fast` 1.06 GB/s of RGB on one thread and 2.4 GB/s on two,
+//! 1.73% of the raw size; `default` 0.29 / 0.61 GB/s, 1.63%; `best` 35 / 68 MB/s, 1.47%; the
+//! `image` crate's encoder: 1.06 GB/s on one thread only, 2.56%.
+//!
 //! Returns `io::Result` so it composes with [`crate::output::write_atomically`].
 
 use std::cell::Cell;

@@ -1,5 +1,8 @@
-//! The coloured image as a PNG, encoded block by block on the encoder's own threads as batches
-//! arrive ([`crate::mandel::png::PngStream`]): counts are painted into RGB on those threads too.
+//! The PNG output thread: the coloured image encoded block by block on the encoder's own threads
+//! as batches arrive ([`encoder::PngStream`], the hand-written streaming encoder beside it):
+//! counts are painted into RGB on those threads too.
+
+pub mod encoder;
 
 use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
@@ -7,8 +10,8 @@ use std::sync::Arc;
 
 use super::{incomplete, Batch, OutputThread};
 use crate::mandel::colormap::Painter;
-use crate::mandel::png::{PngCompression, PngStream};
 use crate::output::write_atomically;
+use encoder::{PngCompression, PngStream};
 
 /// What a PNG output needs to know.
 pub struct PngJob {

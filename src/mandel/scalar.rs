@@ -7,7 +7,8 @@
 
 use num_complex::Complex;
 
-use super::{MandelError, Viewport};
+use super::error::MandelError;
+use super::viewport::Viewport;
 
 /// `|z|^2` past which the smooth count stops its extra iterations (`|z| >= 10^5`).
 pub const SMOOTH_BAILOUT_NORM_SQR: f64 = 1e10;
