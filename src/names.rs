@@ -1,22 +1,22 @@
-//! The name of a value of an enumerated option, as the command line spells it and the reports
-//! print it.
+//! The name of a value of an enumerated option, as the reports print it and the command line
+//! spells it.
 //!
 //! A leaf of the library, so that the reports (and anything else that prints a choice) name
-//! values without importing the command-line module.
+//! values without the command-line module. Serde's name (`rename_all`) is the one source; the
+//! command line's value tables (`cli::values`) use the same words, which a unit test there
+//! checks for every value.
 
-/// The name of a value of an enumerated option as the command line spells it and the reports
-/// print it. Clap's table of the enumeration (its `ValueEnum`) is the one source, so a name, its
-/// parsing and its help cannot drift apart.
+/// The name of a value of an enumerated option, e.g. `"cyclic"`: its serde name.
 pub trait OptionName {
-    /// The value's name, e.g. `"cyclic"`.
+    /// The value's name.
     fn name(&self) -> String;
 }
 
-impl<T: clap::ValueEnum> OptionName for T {
+impl<T: serde::Serialize> OptionName for T {
     fn name(&self) -> String {
-        self.to_possible_value()
-            .expect("no value of an option is hidden")
-            .get_name()
-            .to_owned()
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(name)) => name,
+            other => panic!("an option's value serialises as its name, not {other:?}"),
+        }
     }
 }

@@ -7,6 +7,7 @@
 pub mod cities;
 pub mod mandel;
 pub mod run;
+mod values;
 
 pub use cities::{parse_delimiter, DistCitiesArgs};
 pub use mandel::*;
@@ -24,10 +25,11 @@ mod tests {
 
     /// The text report prints clap's names and the JSON report serde's: they must be the same
     /// words for every value.
-    fn names_agree<T: clap::ValueEnum + serde::Serialize>() {
+    fn names_agree<T: clap::ValueEnum + serde::Serialize + std::fmt::Debug + PartialEq>() {
         for v in T::value_variants() {
-            let json = serde_json::to_value(v).expect("serialises");
-            assert_eq!(json.as_str(), Some(v.name().as_str()));
+            let clap_name = v.to_possible_value().expect("shown").get_name().to_owned();
+            assert_eq!(clap_name, v.name(), "{v:?}");
+            assert_eq!(T::from_str(&clap_name, false).as_ref(), Ok(v));
         }
     }
 
@@ -37,6 +39,7 @@ mod tests {
         names_agree::<MandelKernel>();
         names_agree::<PngCompression>();
         names_agree::<ProgressMode>();
+        names_agree::<crate::mandel::ColorScale>();
         names_agree::<Algorithm>();
         names_agree::<CityKernel>();
         names_agree::<Units>();

@@ -7,7 +7,7 @@ use super::scalar::{render_rows, RowsJob};
 use super::viewport::Viewport;
 
 /// Which escape-count kernel renders the rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kernel {
     /// `fast` where f64 resolves the pixels well, `perturbation` beyond: the default.

@@ -41,7 +41,7 @@ use context::{Image, Tally};
 use static_rows::Split;
 
 /// How rows are shared among the ranks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Schedule {
     /// Contiguous bands, one per rank: the naive split (the middle bands cost the most).

@@ -31,7 +31,7 @@ use std::sync::mpsc;
 use zlib_rs::{Deflate, DeflateConfig, DeflateFlush, Status, Strategy};
 
 /// How hard to compress: a speed-for-size trade, chosen on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PngCompression {
     /// Up filter and run-length deflate: near 1 GB/s a core on Mandelbrot images, so that
