@@ -36,6 +36,20 @@ pub fn clamp_note(requested: usize, used: usize) -> Option<String> {
     })
 }
 
+/// Starts the pool for `requested` threads, clamped to [`node_cpus`]; with `say` (rank 0) prints
+/// the [`clamp_note`] on stderr. Returns the threads used, which the reports show.
+pub fn start(requested: u16, say: bool) -> u16 {
+    let used = usable_threads(usize::from(requested));
+    if say {
+        if let Some(note) = clamp_note(usize::from(requested), used) {
+            eprintln!("{note}");
+        }
+    }
+    use_threads(used);
+    // At most `requested`, so it fits.
+    u16::try_from(used).unwrap_or(requested)
+}
+
 /// Sets the number of threads each rank computes with (rayon's global pool), once, at start-up.
 ///
 /// The pool is built once so that repeated parallel steps do not pay for starting threads; MPI

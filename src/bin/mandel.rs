@@ -12,7 +12,8 @@ use std::process::ExitCode;
 use mpi_examples::cli::MandelArgs as Args;
 use mpi_examples::mandel::job::{self, ImageKernel};
 use mpi_examples::mandel::{movie_job, Colormap, Options};
-use mpi_examples::spmd::{exit_code, use_threads, Halt, Spmd};
+use mpi_examples::spmd::{exit_code, Halt, Spmd};
+use mpi_examples::threads;
 
 fn main() -> ExitCode {
     exit_code(run())
@@ -21,8 +22,9 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Halt> {
     // MPI init; every rank parses the same flags into the library's plain options.
     let spmd = Spmd::init()?;
-    let options = spmd.parse_args::<Args>()?.options();
-    use_threads(options.threads as usize);
+    let mut options = spmd.parse_args::<Args>()?.options();
+    // The threads of each rank: at most the node's CPUs (rank 0 notes a clamp).
+    options.threads = threads::start(options.threads, spmd.is_root());
     if options.colormap.eq_ignore_ascii_case("list") {
         if spmd.is_root() {
             println!("{}", Colormap::names().join("\n"));
