@@ -191,10 +191,11 @@ impl Local {
             Earth::Wgs84 => {
                 let threads = request.threads as usize;
                 let t_geo = spmd.now();
-                let candidates =
-                    ellipsoid_candidates(spmd, share, tree.as_ref(), spherical, threads);
+                let (si, sj) = pair_at(n, spherical);
+                let pairs = ellipsoid_candidates(spmd, share, tree.as_ref(), (si, sj), threads);
                 time += spmd.now() - t_geo;
-                candidates.map(|(best, pairs)| {
+                let best = (si as usize, sj as usize);
+                pairs.map(|pairs| {
                     wgs84::farthest_geodesic(&share.coords, best, &mut |_| pairs.clone())
                 })
             }
@@ -239,19 +240,18 @@ impl Local {
     }
 }
 
-/// On the ellipsoid: the sphere's farthest pair (`spherical`) bounds the answer from below, and
+/// On the ellipsoid: the sphere's farthest pair (`si`, `sj`) bounds the answer from below, and
 /// only pairs whose dot a proven bound cannot rule out need Karney's geodesic. Every rank lists
 /// those of its share (the tree's queries as [`Deal`] hands them out, or its range of pairs);
-/// rank 0 gets the sphere's pair and all the lists (the others get `None`).
+/// rank 0 gets all the lists (the others get `None`).
 fn ellipsoid_candidates(
     spmd: &Spmd,
     share: &Share,
     tree: Option<&Tree>,
-    spherical: u64,
+    (si, sj): (u64, u64),
     threads: usize,
-) -> Option<((usize, usize), Vec<(usize, usize)>)> {
+) -> Option<Vec<(usize, usize)>> {
     let coords = &share.coords;
-    let (si, sj) = pair_at(share.n, spherical);
     let s_lo = wgs84::geodesic_m(
         coords[2 * si as usize],
         coords[2 * si as usize + 1],
@@ -269,12 +269,10 @@ fn ellipsoid_candidates(
     let flat: Vec<u64> = mine.iter().flat_map(|&(i, j)| [i, j]).collect();
     let all = spmd.gather_slices(&flat);
     all.map(|all| {
-        let pairs = all
-            .into_flat()
+        all.into_flat()
             .chunks_exact(2)
             .map(|p| (p[0] as usize, p[1] as usize))
-            .collect();
-        ((si as usize, sj as usize), pairs)
+            .collect()
     })
 }
 

@@ -11,12 +11,12 @@
 //! 200 MB/s (the README at 67f7f38, this 2-core machine; the commit that brought this reader,
 //! e38b2d0, measured 35 against 76 MB/s on a loaded machine). The README's figure at 1d11f38 is
 //! 214 MB/s, against 88 MB/s for pandas' `read_csv` of the same three columns. What makes the
-//! difference: one 1 MiB buffer reused for the whole file ([`input`]), a splitter that keeps
-//! fields as byte ranges and copies only quoted ones ([`records`]), UTF-8 checked a buffer at a
-//! time, coordinates parsed by an exact fast path ([`decimal`]: the bits `str::parse` gives),
-//! and names kept end to end in one buffer instead of a `String` per field. The splitter follows
-//! the `csv` crate's rules, and `tests/reader_reference.rs` holds the two readers to the same
-//! cities and the same messages on random and tricky bytes.
+//! difference: one 1 MiB buffer reused for the whole file (`read/input.rs`), a splitter that
+//! keeps fields as byte ranges and copies only quoted ones (`read/records.rs`), UTF-8 checked a
+//! buffer at a time, coordinates parsed by an exact fast path (`read/decimal.rs`: the bits
+//! `str::parse` gives), and names kept end to end in one buffer instead of a `String` per field.
+//! The splitter follows the `csv` crate's rules, and `tests/reader_reference.rs` holds the two
+//! readers to the same cities and the same messages on random and tricky bytes.
 
 use std::fs::File;
 use std::io::Read;

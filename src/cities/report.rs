@@ -1,5 +1,5 @@
 //! What rank 0 of `dist-cities` prints: the notebook's lines and the pair in text, or one JSON
-//! object ([`print`]), from the [`Request`], the cities, the [`Answer`] and the ranks'
+//! object ([`print()`]), from the [`Request`], the cities, the [`Answer`] and the ranks'
 //! [`Figures`].
 
 use serde::Serialize;
