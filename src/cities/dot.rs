@@ -21,8 +21,8 @@ use std::ops::Range;
 
 pub use crate::simd::Isa;
 
-use super::geo::EARTH_RADIUS_KM;
-use super::search::Candidate;
+use super::candidate::Candidate;
+use super::sphere::EARTH_RADIUS_KM;
 use crate::partition::{for_each_row_segment, row_start};
 use crate::simd::{dispatch, Simd, SimdKernel};
 

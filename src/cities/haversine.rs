@@ -3,8 +3,8 @@
 
 use std::ops::Range;
 
-use super::geo::haversine_km_pre;
-use super::search::Candidate;
+use super::candidate::Candidate;
+use super::sphere::haversine_km_pre;
 use crate::partition::{for_each_row_segment, row_start};
 
 /// The coordinates every rank holds, in radians, with the latitude cosines computed once.
@@ -87,7 +87,7 @@ pub fn best_in_range(points: &Points, range: Range<u64>) -> Option<Candidate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cities::geo::haversine_km;
+    use crate::cities::sphere::haversine_km;
     use crate::cities::test_points::random_coords;
     use crate::partition::{pair_at, pair_count, pair_range_for_rank};
 

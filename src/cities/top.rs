@@ -13,8 +13,8 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use super::candidate::Candidate;
 use super::dot::UnitVectors;
-use super::search::Candidate;
 use crate::partition::{block_range, for_each_row_segment, row_start};
 
 /// Which end of the distances is wanted.

@@ -26,8 +26,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::candidate::Candidate;
 use super::dot::UnitVectors;
-use super::search::Candidate;
 use super::top::{Order, TopK};
 use crate::partition::row_start;
 

@@ -60,8 +60,8 @@ use std::sync::OnceLock;
 
 use geographiclib_rs::{Geodesic, InverseGeodesic};
 
+use super::candidate::Candidate;
 use super::dot::UnitVectors;
-use super::search::Candidate;
 use crate::partition::{pair_at, row_start};
 
 /// The model of the Earth distances are measured on.

@@ -1,4 +1,5 @@
-//! `dist-cities`' flags.
+//! `dist-cities`' flags, turned once into the library's plain [`Request`]
+//! ([`DistCitiesArgs::request`]).
 
 use std::path::PathBuf;
 
@@ -6,7 +7,8 @@ use clap::Parser;
 
 use super::RunArgs;
 use crate::cities::read::DEFAULT_MAX_CITIES;
-use crate::cities::{Algorithm, Format, Kernel as CityKernel, ReadOptions, Units};
+use crate::cities::wgs84::Earth;
+use crate::cities::{Algorithm, Format, Kernel as CityKernel, ReadOptions, Request, Units};
 
 /// Finds the two cities of a file that are farthest apart on a sphere of radius 6371 km.
 #[derive(Parser, Debug)]
@@ -45,8 +47,8 @@ pub struct DistCitiesArgs {
     pub algorithm: Algorithm,
     /// The Earth's shape: the notebook's `sphere` (radius 6371 km) or the `wgs84` ellipsoid
     /// (the exact farthest pair by Karney's geodesic distance).
-    #[arg(long, value_enum, default_value_t = crate::cities::wgs84::Earth::Sphere)]
-    pub earth: crate::cities::wgs84::Earth,
+    #[arg(long, value_enum, default_value_t = Earth::Sphere)]
+    pub earth: Earth,
     /// The most cities accepted from the file: a larger one is refused before it exhausts memory
     /// (each city takes about 150 bytes on rank 0 and 24 on every rank).
     #[arg(long, default_value_t = DEFAULT_MAX_CITIES)]
@@ -64,29 +66,23 @@ pub struct DistCitiesArgs {
 }
 
 impl DistCitiesArgs {
-    /// Whether `--top` and `--closest` fit the other options: they rank pairs by the fast
-    /// kernel's dot product on the sphere, so the haversine kernel and the ellipsoid are refused.
-    pub fn check_ranking(&self) -> Result<(), String> {
-        let (flags, is, ranks) = match (self.top.is_some(), self.closest) {
-            (false, false) => return Ok(()),
-            (true, false) => ("--top", "is", "ranks"),
-            (false, true) => ("--closest", "is", "ranks"),
-            (true, true) => ("--top and --closest", "are", "rank"),
-        };
-        if self.earth != crate::cities::wgs84::Earth::Sphere {
-            return Err(format!(
-                "{flags} {is} sphere-only for now; drop --earth wgs84"
-            ));
+    /// The run these flags ask for, as the library's plain data.
+    pub fn request(&self) -> Request {
+        Request {
+            path: self.path.clone(),
+            read: self.read_options(),
+            kernel: self.kernel,
+            algorithm: self.algorithm,
+            earth: self.earth,
+            units: self.units,
+            top: self.top,
+            closest: self.closest,
+            threads: self.run.threads,
+            json: self.run.json,
         }
-        if self.kernel != CityKernel::Fast {
-            return Err(format!(
-                "{flags} {ranks} pairs by the fast kernel's dot product; drop --kernel haversine"
-            ));
-        }
-        Ok(())
     }
 
-    /// The reader's options these arguments ask for.
+    /// The reader's options these flags ask for (the [`Request`]'s `read`).
     pub fn read_options(&self) -> ReadOptions {
         ReadOptions {
             format: self.format,

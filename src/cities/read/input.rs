@@ -8,7 +8,11 @@
 use std::io::{self, Read};
 use std::path::Path;
 
-use super::{ReadError, MAX_LINE_BYTES};
+use super::error::ReadError;
+
+/// The longest line the reader accepts; a longer one (a binary file, `/dev/zero`) is an error
+/// instead of an ever-growing buffer.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// The first buffer size: big enough that reads and compaction are rare, small enough to stay in
 /// the cache while it is parsed.

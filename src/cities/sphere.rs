@@ -1,4 +1,6 @@
-//! Sphere geometry: the notebook's haversine distance and the units it can be reported in.
+//! The sphere: the notebook's haversine formula, the Earth's radius it uses, and the units a
+//! distance can be reported in. (The kernel that applies the formula to every pair is
+//! [`super::haversine`].)
 
 use std::fmt;
 
