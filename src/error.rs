@@ -2,8 +2,6 @@
 
 use crate::{cities::ReadError, mandel::MandelError, output::OutputError};
 
-pub use crate::message::{escape_controls, shown};
-
 /// Every failure a program can report, carrying the exit code all ranks return for it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

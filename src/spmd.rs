@@ -15,9 +15,7 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use mpi::Count;
 
-use crate::error::{Error, EXIT_RUNTIME, EXIT_USAGE};
-// TEMPORARY re-export while the binaries move (issue 20 merge).
-pub use crate::threads::use_threads;
+use crate::error::{Error, EXIT_RUNTIME};
 
 /// The job stops with this exit code on every rank; rank 0 has already said why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,22 +162,6 @@ impl Spmd {
     /// Wall-clock seconds from `MPI_Wtime` (counts from MPI initialisation).
     pub fn now(&self) -> f64 {
         mpi::time()
-    }
-
-    /// Parses the command line with clap after MPI is up. Every rank parses the same arguments;
-    /// only rank 0 prints help, the version or the usage error, and every rank stops alike.
-    pub fn parse_args<P: clap::Parser>(&self) -> Result<P, Halt> {
-        match P::try_parse() {
-            Ok(args) => Ok(args),
-            Err(err) => {
-                let code = if err.use_stderr() { EXIT_USAGE } else { 0 };
-                if self.is_root() {
-                    // Prints to stdout for --help/--version, to stderr for usage errors.
-                    let _ = err.print();
-                }
-                Err(Halt(code))
-            }
-        }
     }
 
     /// Rank 0 decides, everyone learns: rank 0 passes the outcome of its step (other ranks pass

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use mpi_examples::cities::distributed::{Cities, Local, Share};
 use mpi_examples::cities::report;
-use mpi_examples::cli::DistCitiesArgs as Args;
+use mpi_examples::cli::{self, DistCitiesArgs as Args};
 use mpi_examples::spmd::{exit_code, Halt, Spmd};
+use mpi_examples::threads;
 
 fn main() -> ExitCode {
     exit_code(run())
@@ -19,7 +20,9 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Halt> {
     // MPI init, rank and size; every rank turns the same flags into the same request.
     let spmd = Spmd::init()?;
-    let request = spmd.parse_args::<Args>()?.request();
+    let mut request = cli::parse_args::<Args>(&spmd)?.request();
+    // The threads of each rank: at most the node's CPUs (rank 0 notes a clamp).
+    request.threads = threads::start(request.threads, spmd.is_root());
     // Rank 0 validates the request and reads the cities; everyone learns the outcome.
     let cities = Cities::read(&spmd, &request)?;
     // The scatter: every rank gets the coordinates, then its own range of pair indices.

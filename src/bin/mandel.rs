@@ -9,7 +9,7 @@
 
 use std::process::ExitCode;
 
-use mpi_examples::cli::MandelArgs as Args;
+use mpi_examples::cli::{self, MandelArgs as Args};
 use mpi_examples::mandel::job::{self, ImageKernel};
 use mpi_examples::mandel::{movie_job, Colormap, Options};
 use mpi_examples::spmd::{exit_code, Halt, Spmd};
@@ -22,7 +22,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), Halt> {
     // MPI init; every rank parses the same flags into the library's plain options.
     let spmd = Spmd::init()?;
-    let mut options = spmd.parse_args::<Args>()?.options();
+    let mut options = cli::parse_args::<Args>(&spmd)?.options();
     // The threads of each rank: at most the node's CPUs (rank 0 notes a clamp).
     options.threads = threads::start(options.threads, spmd.is_root());
     if options.colormap.eq_ignore_ascii_case("list") {

@@ -23,7 +23,7 @@ use super::tree::{SharedBound, Tree};
 use super::wgs84::{self, Earth};
 use crate::error::Error;
 use crate::partition::{for_each_row_segment, pair_at, pair_range_for_rank};
-use crate::spmd::{use_threads, Halt, Spmd};
+use crate::spmd::{Halt, Spmd};
 use crate::summary;
 
 /// What rank 0 read and every rank agreed on.
@@ -41,13 +41,12 @@ pub struct Cities {
 impl Cities {
     /// Rank 0 checks the request and reads and validates the file; every rank learns the
     /// outcome (an error ends every rank the same way) before any other collective, then the
-    /// number of cities and the algorithm it resolves to. Sets this rank's threads on the way.
+    /// number of cities and the algorithm it resolves to.
     pub fn read(spmd: &Spmd, request: &Request) -> Result<Cities, Halt> {
         spmd.agree(
             spmd.is_root()
                 .then(|| request.check_ranking().map_err(Error::Usage)),
         )?;
-        use_threads(request.threads as usize);
         let t_read = spmd.now();
         let table = spmd.agree(
             spmd.is_root()

@@ -42,7 +42,7 @@ const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 pub const DEFAULT_MAX_CITIES: usize = 20_000_000;
 
 /// The layout of a city file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// CSV when the first line is a header, the notebook's `lat lon name` layout when it starts
     /// with two numbers.

@@ -10,6 +10,7 @@ use super::sphere::Units;
 use super::table::CityTable;
 use super::top::Order;
 use super::wgs84::Earth;
+use crate::names::OptionName;
 use crate::partition::pair_count;
 use crate::summary;
 
@@ -101,16 +102,6 @@ struct ReportJson {
     rank_compute_s: Vec<f64>,
     rank_peak_rss_bytes: Vec<u64>,
     load_balance: f64,
-}
-
-/// A value's name as the command line spells it and the text report prints it: clap's table of
-/// the enumeration (the JSON report's serde names are the same words, a test in `cli` checks).
-fn option_name<T: clap::ValueEnum>(value: &T) -> String {
-    value
-        .to_possible_value()
-        .expect("no value of an option is hidden")
-        .get_name()
-        .to_owned()
 }
 
 /// Prints the report of a run at `ranks` ranks with `algorithm` (as resolved for the file):
@@ -232,8 +223,8 @@ fn print_text(
         "Cities: {n}, pairs: {}, ranks: {ranks}, threads per rank: {}, kernel: {}, algorithm: {}",
         pair_count(n),
         request.threads,
-        option_name(&request.kernel),
-        option_name(&algorithm)
+        request.kernel.name(),
+        algorithm.name()
     );
     println!("{}", summary::computing_time_line(figures.computing_s));
     println!("{}", summary::rank_times_line(rank_times));

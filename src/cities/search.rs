@@ -14,7 +14,7 @@ use super::haversine::Points;
 use crate::partition::{block_range, pair_at};
 
 /// Which all-pairs kernel scans the pairs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kernel {
     /// Smallest dot product of unit vectors, SIMD lanes over cache tiles.
@@ -25,7 +25,7 @@ pub enum Kernel {
 }
 
 /// How the pairs are searched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     /// The tree from 5,000 cities on with the fast kernel, else brute force.
@@ -94,7 +94,7 @@ impl Prepared {
             let r = block_range(range.end - range.start, threads as u64, t as u64);
             range.start + r.start..range.start + r.end
         };
-        // On rayon's global pool: its size is set once per process (`spmd::use_threads`).
+        // On rayon's global pool: its size is set once per process (`threads::start`).
         (0..threads)
             .into_par_iter()
             .filter_map(|t| self.best_in_range(share(t)))
@@ -115,18 +115,6 @@ impl Prepared {
 mod tests {
     use super::*;
     use crate::partition::pair_count;
-
-    #[test]
-    fn the_help_text_names_the_auto_threshold() {
-        use clap::ValueEnum as _;
-        let help = Algorithm::Auto
-            .to_possible_value()
-            .and_then(|v| v.get_help().map(|h| h.to_string()))
-            .expect("auto has help");
-        let n = AUTO_TREE_MIN.to_string();
-        let with_commas = format!("{},{}", &n[..n.len() - 3], &n[n.len() - 3..]);
-        assert!(help.contains(&with_commas), "{help:?} vs {AUTO_TREE_MIN}");
-    }
 
     #[test]
     fn threads_and_kernels_agree() {

@@ -1,7 +1,7 @@
 //! The cities of one file as rank 0 holds them ([`CityTable`]): coordinates in degrees for the
 //! search, and names, countries and lines for the report.
 
-use crate::error::escape_controls;
+use crate::message::escape_controls;
 
 /// The cities of one file, as rank 0 holds them: labels for the report, coordinates in degrees.
 ///

@@ -65,7 +65,7 @@ use super::dot::UnitVectors;
 use crate::partition::{pair_at, row_start};
 
 /// The model of the Earth distances are measured on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Earth {
     /// The notebook's sphere of radius 6371 km (great-circle distance).

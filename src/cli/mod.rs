@@ -2,18 +2,39 @@
 //! [`mandel`] for `mandel`, and the options they share ([`run`]).
 //!
 //! In the library so that tests and fuzzers can parse argument lists (`try_parse_from`)
-//! without MPI. The binaries under `src/bin/` parse these with [`crate::spmd::Spmd::parse_args`].
+//! without MPI. The binaries under `src/bin/` parse these with [`parse_args`]. Clap is known
+//! here and in `src/bin/` only: the library's enumerations get their command-line names and
+//! help from [`values`]' tables.
 
 pub mod cities;
 pub mod mandel;
 pub mod run;
-mod values;
+pub mod values;
 
 pub use cities::{parse_delimiter, DistCitiesArgs};
 pub use mandel::*;
 pub use run::RunArgs;
 
 pub use crate::names::OptionName;
+
+use crate::error::EXIT_USAGE;
+use crate::spmd::{Halt, Spmd};
+
+/// Parses the command line with clap after MPI is up. Every rank parses the same arguments;
+/// only rank 0 prints help, the version or the usage error, and every rank stops alike.
+pub fn parse_args<P: clap::Parser>(spmd: &Spmd) -> Result<P, Halt> {
+    match P::try_parse() {
+        Ok(args) => Ok(args),
+        Err(err) => {
+            let code = if err.use_stderr() { EXIT_USAGE } else { 0 };
+            if spmd.is_root() {
+                // Prints to stdout for --help/--version, to stderr for usage errors.
+                let _ = err.print();
+            }
+            Err(Halt(code))
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,8 @@
 use clap::builder::PossibleValue;
 use clap::ValueEnum;
 
+use crate::cities::wgs84::Earth;
+use crate::cities::{Algorithm, Format, Kernel as CityKernel, Units};
 use crate::mandel::{ColorScale, Kernel as MandelKernel, PngCompression, Schedule};
 use crate::progress::ProgressMode;
 
@@ -55,3 +57,48 @@ values!(ProgressMode {
     Always => "always": "A bar on a terminal, else a line every second, from the first second on",
     Never => "never": "Nothing",
 });
+
+values!(Format {
+    Auto => "auto": "CSV when the first line is a header, the notebook's `lat lon name` layout when it starts with two numbers",
+    Csv => "csv": "CSV with a header row; columns are found by name",
+    Txt => "txt": "One city a line, `lat lon name words...` separated by white space, no header",
+});
+
+values!(Units {
+    Km => "km": "Kilometres",
+    Mi => "mi": "Statute miles (1.609344 km)",
+    Nmi => "nmi": "Nautical miles (1.852 km)",
+});
+
+values!(CityKernel {
+    Fast => "fast": "Smallest dot product of unit vectors, SIMD lanes over cache tiles",
+    Haversine => "haversine": "The notebook's per-pair haversine: the reference",
+});
+
+values!(Algorithm {
+    Auto => "auto": "The tree from 5,000 cities on with the fast kernel, else brute force",
+    Tree => "tree": "The exact k-d tree: the brute force's answer in about O(n log n)",
+    Brute => "brute": "Every pair, split evenly between ranks and threads",
+});
+
+values!(Earth {
+    Sphere => "sphere": "The notebook's sphere of radius 6371 km (great-circle distance)",
+    Wgs84 => "wgs84": "The WGS84 ellipsoid (Karney's geodesic distance)",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cities::AUTO_TREE_MIN;
+
+    #[test]
+    fn the_help_text_names_the_auto_threshold() {
+        let help = Algorithm::Auto
+            .to_possible_value()
+            .and_then(|v| v.get_help().map(|h| h.to_string()))
+            .expect("auto has help");
+        let n = AUTO_TREE_MIN.to_string();
+        let with_commas = format!("{},{}", &n[..n.len() - 3], &n[n.len() - 3..]);
+        assert!(help.contains(&with_commas), "{help:?} vs {AUTO_TREE_MIN}");
+    }
+}

@@ -77,7 +77,7 @@ pub enum MandelError {
     #[error("--max-iter 0 must be at least 1")]
     ZeroMaxIter,
     /// A colour map name that is not offered.
-    #[error("--colormap {} is not one of {}", crate::error::escape_controls(name), valid.join(", "))]
+    #[error("--colormap {} is not one of {}", crate::message::escape_controls(name), valid.join(", "))]
     UnknownColormap {
         /// The name given.
         name: String,

@@ -56,7 +56,7 @@ impl FramePattern {
     pub fn parse(path: &Path) -> Result<FramePattern, String> {
         let text = path
             .to_str()
-            .ok_or_else(|| format!("{} is not valid UTF-8", crate::error::shown(path)))?;
+            .ok_or_else(|| format!("{} is not valid UTF-8", crate::message::shown(path)))?;
         let bad = |why: &str| format!("{why} in {text:?}");
         let (mut head, mut tail) = (String::new(), String::new());
         let mut field = None;
@@ -328,7 +328,7 @@ impl Movie {
                 return Err(Error::Usage(format!(
                     "{flag} {} has no %d-style field for the frame number, which --frames {n} \
                      needs (e.g. frames/f%05d.png)",
-                    crate::error::shown(p)
+                    crate::message::shown(p)
                 )));
             }
             Ok(Some(pattern))

@@ -73,7 +73,7 @@ pub fn on_threads(
     if threads <= 1 || rows.len() <= 1 {
         return render(rows, counts, smooth);
     }
-    // On rayon's global pool: its size is set once per process (`spmd::use_threads`).
+    // On rayon's global pool: its size is set once per process (`threads::start`).
     let tasks = rows
         .par_chunks(ROWS_PER_TASK)
         .zip(counts.par_chunks_mut(ROWS_PER_TASK * width));

@@ -234,7 +234,7 @@ impl RunReport<'_> {
         if let Some(path) = &request.counts {
             println!(
                 "Wrote {} (uint32 counts, shape ({}, {}))",
-                crate::error::shown(path),
+                crate::message::shown(path),
                 request.height,
                 request.width
             );
@@ -242,7 +242,7 @@ impl RunReport<'_> {
         if let Some(path) = &request.out {
             println!(
                 "Wrote {} ({}x{} PNG, colour map {})",
-                crate::error::shown(path),
+                crate::message::shown(path),
                 request.width,
                 request.height,
                 request.colormap.name()
@@ -257,7 +257,7 @@ impl RunReport<'_> {
         if let (Some(dir), Some(restored)) = (&request.checkpoint, self.rows_restored) {
             println!(
                 "Checkpoint {}: {restored} rows read back, {} computed; removed",
-                crate::error::shown(dir),
+                crate::message::shown(dir),
                 request.height - restored
             );
         }
@@ -419,7 +419,7 @@ impl MovieReport<'_> {
                 .out
                 .as_ref()
                 .or(f.request.counts.as_ref())
-                .map_or(String::new(), |p| format!(" {}", crate::error::shown(p)));
+                .map_or(String::new(), |p| format!(" {}", crate::message::shown(p)));
             match done_of(f.index) {
                 Some(d) => println!(
                     "Frame {}: scale {}, {} kernel, {:.3} sec{file}",

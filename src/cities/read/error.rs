@@ -36,7 +36,10 @@ impl fmt::Display for Coord {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file cannot be opened or read.
-    #[error("cannot read the city file ({source}), {}", crate::error::shown(path))]
+    #[error(
+        "cannot read the city file ({source}), {}",
+        crate::message::shown(path)
+    )]
     Io {
         /// The file.
         path: PathBuf,
@@ -44,7 +47,7 @@ pub enum ReadError {
         source: std::io::Error,
     },
     /// The file has no content at all.
-    #[error("the city file is empty, {}", crate::error::shown(path))]
+    #[error("the city file is empty, {}", crate::message::shown(path))]
     Empty {
         /// The file.
         path: PathBuf,
@@ -52,7 +55,7 @@ pub enum ReadError {
     /// Bytes that are not UTF-8.
     #[error(
         "the city file is not valid UTF-8, {} line {line}",
-        crate::error::shown(path)
+        crate::message::shown(path)
     )]
     NotUtf8 {
         /// The file.
@@ -63,7 +66,7 @@ pub enum ReadError {
     /// A CSV header without a column the program needs.
     #[error(
         "no {wanted} column (looked for {looked_for}; the header has {found:?}{hint}), {} line 1",
-        crate::error::shown(path)
+        crate::message::shown(path)
     )]
     MissingColumn {
         /// The file.
@@ -80,7 +83,7 @@ pub enum ReadError {
     /// A CSV header naming a column the program uses twice: which one is meant is unclear.
     #[error(
         "{wanted} column {name:?} appears twice in the header (columns {first} and {second}), {} line 1",
-        crate::error::shown(path)
+        crate::message::shown(path)
     )]
     RepeatedColumn {
         /// The file.
@@ -95,7 +98,7 @@ pub enum ReadError {
         second: usize,
     },
     /// A malformed CSV record (e.g. a different number of fields than the header).
-    #[error("{message}, {} line {line}", crate::error::shown(path))]
+    #[error("{message}, {} line {line}", crate::message::shown(path))]
     Csv {
         /// The file.
         path: PathBuf,
@@ -107,7 +110,7 @@ pub enum ReadError {
     /// A line of the whitespace layout with fewer than two fields.
     #[error(
         "expected `latitude longitude [name]`, found {text:?}, {} line {line}",
-        crate::error::shown(path)
+        crate::message::shown(path)
     )]
     ShortLine {
         /// The file.
@@ -118,7 +121,7 @@ pub enum ReadError {
         text: String,
     },
     /// A coordinate that is not a number, not finite, or out of its range.
-    #[error("{coord} {}, {} line {line}", problem.says(value, *coord), crate::error::shown(path))]
+    #[error("{coord} {}, {} line {line}", problem.says(value, *coord), crate::message::shown(path))]
     BadCoordinate {
         /// The file.
         path: PathBuf,
@@ -137,7 +140,7 @@ pub enum ReadError {
     /// A line longer than the reader accepts (e.g. /dev/zero, or a binary file).
     #[error(
         "line {line} is longer than {limit} bytes (is this a city file?), {}",
-        crate::error::shown(path)
+        crate::message::shown(path)
     )]
     LineTooLong {
         /// The file.
@@ -150,7 +153,7 @@ pub enum ReadError {
     /// More cities than the limit (an endless stream, or a file too large for memory).
     #[error(
         "more than {limit} cities (the limit; raise it with --max-cities if the memory allows), {} line {line}",
-        crate::error::shown(path)
+        crate::message::shown(path)
     )]
     TooMany {
         /// The file.
@@ -163,7 +166,7 @@ pub enum ReadError {
     /// Fewer than two cities: there is no pair.
     #[error(
         "need at least two cities, found {found}, {}",
-        crate::error::shown(path)
+        crate::message::shown(path)
     )]
     TooFew {
         /// The file.

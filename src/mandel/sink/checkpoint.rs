@@ -83,7 +83,7 @@ pub struct Restored {
 fn io_error(dir: &Path, what: &str, e: std::io::Error) -> Error {
     Error::Runtime(format!(
         "cannot {what} the checkpoint ({e}), {}",
-        crate::error::shown(dir)
+        crate::message::shown(dir)
     ))
 }
 
@@ -109,14 +109,14 @@ impl Checkpoint {
             Ok(m) if !m.is_dir() => {
                 return Err(Error::Usage(format!(
                     "--checkpoint names a file, not a folder, {}",
-                    crate::error::shown(dir)
+                    crate::message::shown(dir)
                 )))
             }
             Ok(_) => {}
             Err(_) => fs::create_dir(dir).map_err(|e| {
                 Error::Usage(format!(
                     "cannot create the checkpoint folder ({e}), {}",
-                    crate::error::shown(dir)
+                    crate::message::shown(dir)
                 ))
             })?,
         }
@@ -132,7 +132,7 @@ impl Checkpoint {
                     return Err(Error::Usage(format!(
                         "the checkpoint was saved for another request (other size, view, \
                          iterations or kernel); remove it or choose another --checkpoint, {}",
-                        crate::error::shown(dir)
+                        crate::message::shown(dir)
                     )));
                 }
             }
@@ -325,7 +325,7 @@ impl CheckpointSink {
             let mut unsaved = lock(&on_signal);
             unsaved.save();
             let signal = signals::pending_signal_name();
-            let dir = crate::error::shown(&unsaved.checkpoint.dir);
+            let dir = crate::message::shown(&unsaved.checkpoint.dir);
             match &unsaved.error {
                 Some(e) => eprintln!("mandel: stopped by {signal}; the checkpoint was not saved: {e}"),
                 None => eprintln!(

@@ -165,7 +165,7 @@ impl RowSink for Outputs {
 pub(crate) fn incomplete(path: &std::path::Path, got: u64, want: u64) -> std::io::Error {
     std::io::Error::other(format!(
         "only {got} of {want} rows reached {} before the end",
-        crate::error::shown(path)
+        crate::message::shown(path)
     ))
 }
 

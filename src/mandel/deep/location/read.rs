@@ -18,7 +18,7 @@ impl Location {
     /// that are not UTF-8 (KF writes ANSI text) are replaced, which only matters in values
     /// we do not read.
     pub fn read(path: &Path) -> Result<Location, LocationError> {
-        let file = crate::error::shown(path);
+        let file = crate::message::shown(path);
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
