@@ -11,7 +11,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{listing, mpirun_command, mpirun_n, mpirun_n_env, signal, strs, Running};
+use common::{listing, mpirun_command, mpirun_n, mpirun_n_env, signal, slow_image, strs, Running};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mandel");
 
@@ -22,41 +22,8 @@ const HEIGHT: u64 = 300;
 /// smooth flag (1), then the body's CRC-32 (4).
 const BEFORE_BODY: usize = 8 + 8 + 4 + 4 + 4 + 1 + 4;
 
-fn s(p: &Path) -> String {
-    p.display().to_string()
-}
-
 fn bytes(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// One image slow enough to interrupt (about 3 s at 2 ranks on 2 cores), with smooth values so
-/// a chunk's body holds counts and smooth values.
-fn slow_image(png: &Path, npy: &Path, checkpoint: Option<&Path>) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "--center",
-        "-0.1,0.8",
-        "--scale",
-        "0.4",
-        "--width",
-        "400",
-        "--height",
-        "300",
-        "--max-iter",
-        "300000",
-        "--smooth",
-        "--color-scale",
-        "log",
-        "--json",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    args.extend(["--out".into(), s(png), "--counts".into(), s(npy)]);
-    if let Some(c) = checkpoint {
-        args.extend(["--checkpoint".into(), s(c)]);
-    }
-    args
 }
 
 /// The chunk files in a checkpoint folder, `(first, end, path)`, by first row.
@@ -77,7 +44,15 @@ fn chunks(cp: &Path) -> Vec<(u64, u64, PathBuf)> {
 fn a_chunk_with_a_flipped_byte_is_computed_again_and_the_image_is_whole() {
     let dir = tempfile::tempdir().expect("dir");
     let (want_png, want_npy) = (dir.path().join("want.png"), dir.path().join("want.npy"));
-    mpirun_n(BIN, 2, &strs(&slow_image(&want_png, &want_npy, None))).assert_success();
+    mpirun_n(
+        BIN,
+        2,
+        &strs(&slow_image(
+            &[("--out", &want_png), ("--counts", &want_npy)],
+            None,
+        )),
+    )
+    .assert_success();
 
     // Interrupted once two chunks are saved.
     let (png, npy, cp) = (
@@ -85,7 +60,7 @@ fn a_chunk_with_a_flipped_byte_is_computed_again_and_the_image_is_whole() {
         dir.path().join("got.npy"),
         dir.path().join("cp"),
     );
-    let args = slow_image(&png, &npy, Some(&cp));
+    let args = slow_image(&[("--out", &png), ("--counts", &npy)], Some(&cp));
     let env = [("MPI_EXAMPLES_CHECKPOINT_MS", "200")];
     let mut job = Running::spawn(mpirun_command(BIN, 2, &strs(&args), &env));
     let two_saved = || chunks(&cp).len() >= 2;

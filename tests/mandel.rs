@@ -538,8 +538,7 @@ fn counts_larger_than_the_disk_are_refused_up_front() {
 #[test]
 fn thousands_of_threads_are_clamped_to_the_node_in_a_moment() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let one = dir.path().join("one.png");
-    let many = dir.path().join("many.png");
+    let [one, many] = ["one.png", "many.png"].map(|name| dir.path().join(name));
     let size = ["--width", "32", "--height", "24"];
     for ranks in [None, Some(2)] {
         run_ok(

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::{
     alone, assert_refused_at, launcher_may_report_0_for_signalled_ranks, listing, mpirun_command,
-    mpirun_n, mpirun_n_env, procs_with, signal, strs, Outcome, Running,
+    mpirun_n, mpirun_n_env, procs_with, signal, slow_image, strs, Outcome, Running,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_mandel");
@@ -307,34 +307,6 @@ fn a_movie_killed_by_sigterm_and_sigkill_resumes_to_the_same_frames() {
     assert!(temporaries(&got).is_empty());
 }
 
-/// One image slow enough to interrupt: about 3 s at 2 ranks on 2 cores.
-fn slow_image(png: &Path, checkpoint: Option<&Path>) -> Vec<String> {
-    let mut args: Vec<String> = [
-        "--center",
-        "-0.1,0.8",
-        "--scale",
-        "0.4",
-        "--width",
-        "400",
-        "--height",
-        "300",
-        "--max-iter",
-        "300000",
-        "--smooth",
-        "--color-scale",
-        "log",
-        "--json",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    args.extend(["--out".into(), s(png)]);
-    if let Some(c) = checkpoint {
-        args.extend(["--checkpoint".into(), s(c)]);
-    }
-    args
-}
-
 /// Runs an interrupted image's command again (it must succeed) and checks that it wrote the
 /// uninterrupted run's image (`png` against `want`) and removed its checkpoint; its report.
 fn rerun_restores_the_image(
@@ -363,11 +335,11 @@ fn an_image_killed_by_sigterm_is_finished_from_its_checkpoint() {
     let _one = serial();
     let dir = tempfile::tempdir().expect("dir");
     let want = dir.path().join("want.png");
-    let o = mpirun_n(BIN, 2, &strs(&slow_image(&want, None)));
+    let o = mpirun_n(BIN, 2, &strs(&slow_image(&[("--out", &want)], None)));
     o.assert_success();
     let full = o.json()["computing_time_s"].as_f64().expect("time");
     let (png, cp) = (dir.path().join("got.png"), dir.path().join("cp"));
-    let args = slow_image(&png, Some(&cp));
+    let args = slow_image(&[("--out", &png)], Some(&cp));
     let env = [("MPI_EXAMPLES_CHECKPOINT_MS", "200")];
     let mut job = start(2, &args, &env);
     let saved = || listing(&cp).iter().any(|n| n.starts_with("rows-"));
@@ -494,7 +466,7 @@ fn sigterm_saves_the_rows_received_and_every_rank_ends_at_2_and_4_ranks() {
     let _one = serial();
     let dir = tempfile::tempdir().expect("dir");
     let want = dir.path().join("want.png");
-    let mut slow = slow_image(&want, None);
+    let mut slow = slow_image(&[("--out", &want)], None);
     let iters = slow.iter().position(|a| a == "--max-iter").expect("iters") + 1;
     // About 7 s at 2 ranks on 2 cores, so a signal 2.5 s in lands mid-image.
     slow[iters] = "900000".into();

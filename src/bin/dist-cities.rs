@@ -33,14 +33,16 @@ fn run() -> Result<(), Halt> {
     let found = local.gather(&spmd, &request, &share, cities.read_s);
     // Rank 0's report.
     if let (Some(table), Some((answer, figures))) = (&cities.table, found) {
-        report::print(
-            &request,
-            cities.algorithm,
+        let algorithm = cities.algorithm;
+        let ranks = spmd.size();
+        report::print(&report::Run {
+            request: &request,
+            algorithm,
             table,
-            &answer,
-            &figures,
-            spmd.size(),
-        );
+            answer: &answer,
+            figures: &figures,
+            ranks,
+        });
     }
     Ok(())
 }

@@ -104,49 +104,51 @@ struct ReportJson {
     load_balance: f64,
 }
 
-/// Prints the report of a run at `ranks` ranks with `algorithm` (as resolved for the file):
-/// text, or one JSON object with `request.json`.
-pub fn print(
-    request: &Request,
-    algorithm: Algorithm,
-    table: &CityTable,
-    answer: &Answer,
-    figures: &Figures,
-    ranks: i32,
-) {
-    if request.json {
-        print_json(request, algorithm, table, answer, figures, ranks);
+/// What a report tells of: the request, the algorithm it resolved to for the file, the cities,
+/// the answer, the ranks' figures and how many ranks there were.
+pub struct Run<'a> {
+    /// The validated request.
+    pub request: &'a Request,
+    /// The algorithm `auto` resolved to (or the one asked for).
+    pub algorithm: Algorithm,
+    /// The cities, with their names (rank 0's).
+    pub table: &'a CityTable,
+    /// The pair found (and the `--top` list).
+    pub answer: &'a Answer,
+    /// Times and memory, every rank's.
+    pub figures: &'a Figures,
+    /// The number of ranks.
+    pub ranks: i32,
+}
+
+/// Prints the report of a run: text, or one JSON object with `request.json`.
+pub fn print(run: &Run) {
+    if run.request.json {
+        print_json(run);
     } else {
-        print_text(request, algorithm, table, answer, figures, ranks);
+        print_text(run);
     }
 }
 
 /// The report as one pretty-printed JSON object.
-fn print_json(
-    request: &Request,
-    algorithm: Algorithm,
-    table: &CityTable,
-    answer: &Answer,
-    figures: &Figures,
-    ranks: i32,
-) {
-    let n = table.len() as u64;
-    let best = &answer.best;
-    let closest = answer.order == Order::Closest;
+fn print_json(run: &Run) {
+    let n = run.table.len() as u64;
+    let best = &run.answer.best;
+    let closest = run.answer.order == Order::Closest;
     let city = |k: u64| {
         let k_us = k as usize;
         CityJson {
-            name: table.name(k_us).to_owned(),
-            country: table.country(k_us).map(str::to_owned),
-            latitude: table.lat_deg[k_us],
-            longitude: table.lon_deg[k_us],
+            name: run.table.name(k_us).to_owned(),
+            country: run.table.country(k_us).map(str::to_owned),
+            latitude: run.table.lat_deg[k_us],
+            longitude: run.table.lon_deg[k_us],
             index: k,
         }
     };
     let (km, m, dist) = (
         Some(best.distance_km),
         Some((best.distance_km * 1e6).round() / 1e3),
-        Some(request.units.from_km(best.distance_km)),
+        Some(run.request.units.from_km(best.distance_km)),
     );
     let pair = Some([city(best.i), city(best.j)]);
     let none = (None, None, None);
@@ -156,24 +158,24 @@ fn print_json(
         ((km, m, dist), none)
     };
     let json = ReportJson {
-        file: request.path.display().to_string(),
+        file: run.request.path.display().to_string(),
         cities: n,
         pairs: pair_count(n),
-        ranks,
-        threads: request.threads,
-        kernel: request.kernel,
-        algorithm,
-        earth: request.earth,
+        ranks: run.ranks,
+        threads: run.request.threads,
+        kernel: run.request.kernel,
+        algorithm: run.algorithm,
+        earth: run.request.earth,
         max_distance_km: max.0,
         max_distance_m: max.1,
         max_distance: max.2,
         min_distance_km: min.0,
         min_distance_m: min.1,
         min_distance: min.2,
-        units: request.units,
+        units: run.request.units,
         farthest: if closest { None } else { pair.clone() },
         closest: if closest { pair } else { None },
-        top: answer.top.as_ref().map(|top| {
+        top: run.answer.top.as_ref().map(|top| {
             top.iter()
                 .map(|p| PairJson {
                     distance_km: p.distance_km,
@@ -181,11 +183,11 @@ fn print_json(
                 })
                 .collect()
         }),
-        computing_time_s: figures.computing_s,
-        read_s: figures.read_s,
-        rank_compute_s: figures.rank_compute_s.clone(),
-        rank_peak_rss_bytes: figures.rank_peak_rss_bytes.clone(),
-        load_balance: summary::load_balance(&figures.rank_compute_s),
+        computing_time_s: run.figures.computing_s,
+        read_s: run.figures.read_s,
+        rank_compute_s: run.figures.rank_compute_s.clone(),
+        rank_peak_rss_bytes: run.figures.rank_peak_rss_bytes.clone(),
+        load_balance: summary::load_balance(&run.figures.rank_compute_s),
     };
     println!(
         "{}",
@@ -195,20 +197,13 @@ fn print_json(
 
 /// The report as text: the notebook's lines, the pair, the run's shape, the ranks' times and
 /// the `--top` list.
-fn print_text(
-    request: &Request,
-    algorithm: Algorithm,
-    table: &CityTable,
-    answer: &Answer,
-    figures: &Figures,
-    ranks: i32,
-) {
-    let n = table.len() as u64;
-    let best = &answer.best;
-    let rank_times = &figures.rank_compute_s;
-    let units = request.units;
+fn print_text(run: &Run) {
+    let n = run.table.len() as u64;
+    let best = &run.answer.best;
+    let rank_times = &run.figures.rank_compute_s;
+    let units = run.request.units;
     let (distance, unit) = (units.from_km(best.distance_km), units.to_string());
-    let (line, which) = if answer.order == Order::Closest {
+    let (line, which) = if run.answer.order == Order::Closest {
         (summary::min_distance_line(distance, &unit), "Closest")
     } else {
         (summary::max_distance_line(distance, &unit), "Farthest")
@@ -216,20 +211,21 @@ fn print_text(
     println!("{line}");
     println!(
         "{which} pair: {} and {}",
-        table.label(best.i as usize),
-        table.label(best.j as usize)
+        run.table.label(best.i as usize),
+        run.table.label(best.j as usize)
     );
     println!(
-        "Cities: {n}, pairs: {}, ranks: {ranks}, threads per rank: {}, kernel: {}, algorithm: {}",
+        "Cities: {n}, pairs: {}, ranks: {}, threads per rank: {}, kernel: {}, algorithm: {}",
         pair_count(n),
-        request.threads,
-        request.kernel.name(),
-        algorithm.name()
+        run.ranks,
+        run.request.threads,
+        run.request.kernel.name(),
+        run.algorithm.name()
     );
-    println!("{}", summary::computing_time_line(figures.computing_s));
+    println!("{}", summary::computing_time_line(run.figures.computing_s));
     println!("{}", summary::rank_times_line(rank_times));
     println!("{}", summary::balance_line("time", rank_times));
-    if let Some(top) = &answer.top {
+    if let Some(top) = &run.answer.top {
         let s = if top.len() == 1 { "" } else { "s" };
         println!("Top {} {} pair{s}:", top.len(), which.to_lowercase());
         for (r, p) in top.iter().enumerate() {
@@ -237,8 +233,8 @@ fn print_text(
                 "{:>4}. {:.3} {unit}: {} and {}",
                 r + 1,
                 units.from_km(p.distance_km),
-                table.label(p.i as usize),
-                table.label(p.j as usize)
+                run.table.label(p.i as usize),
+                run.table.label(p.j as usize)
             );
         }
     }

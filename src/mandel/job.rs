@@ -8,12 +8,13 @@ use std::sync::atomic::Ordering;
 
 use super::deep::location::{location_from_wire, location_to_wire};
 use super::deep::render::{DeepRenderer, Reference};
+use super::deep::view::DeepView;
 use super::image_outputs::{open_outputs, painter};
 use super::report::{DeepFigures, RunReport};
 use super::request::{Options, Request};
 use super::sink::checkpoint::{Checkpoint, CheckpointSink, Remaining};
 use crate::mandel::{render_image, Rendered, Renderer, RowRenderer, RowSink};
-use crate::progress::Progress;
+use crate::progress::{Progress, ProgressMode};
 use crate::signals;
 use crate::spmd::{Halt, Spmd};
 use crate::summary::peak_rss_bytes;
@@ -38,29 +39,37 @@ pub fn agree_request(spmd: &Spmd, options: &Options) -> Result<Request, Halt> {
 
 /// Progress of `total` `unit`s on rank 0's stderr as the request says; nothing on the other
 /// ranks.
-pub fn progress(spmd: &Spmd, request: &Request, total: u64, unit: &'static str) -> Progress {
+pub fn progress(spmd: &Spmd, mode: ProgressMode, total: u64, unit: &'static str) -> Progress {
     if spmd.is_root() {
-        Progress::new(request.progress, "mandel", total, unit)
+        Progress::new(mode, "mandel", total, unit)
     } else {
         Progress::off()
     }
 }
 
-/// The perturbation kernel's reference and the seconds it took, computed on every rank alike
-/// (integer arithmetic: the same bits everywhere, so nothing needs sending) and timed as part
-/// of the computing; `None` for an f64 view.
+/// A deep view's reference orbit (and BLA table, with `bla` bits), computed on every rank alike
+/// (integer arithmetic: the same bits everywhere, so nothing needs sending), and the seconds it
+/// took, which count as computing.
+pub fn timed_reference(
+    spmd: &Spmd,
+    view: &DeepView,
+    max_iter: u32,
+    bla: Option<u32>,
+    mode: ProgressMode,
+) -> (Reference, f64) {
+    let t0 = spmd.now();
+    let mut p = progress(spmd, mode, u64::from(max_iter), "reference iterations");
+    let r = Reference::compute(view, max_iter, bla, &mut p);
+    (r, spmd.now() - t0)
+}
+
+/// The perturbation kernel's reference and the seconds it took ([`timed_reference`]); `None`
+/// for an f64 view.
 pub fn reference(spmd: &Spmd, request: &Request) -> Option<(Reference, f64)> {
-    request.deep.as_ref().map(|view| {
-        let t0 = spmd.now();
-        let mut p = progress(
-            spmd,
-            request,
-            u64::from(request.max_iter),
-            "reference iterations",
-        );
-        let r = Reference::compute(view, request.max_iter, request.bla, &mut p);
-        (r, spmd.now() - t0)
-    })
+    request
+        .deep
+        .as_ref()
+        .map(|view| timed_reference(spmd, view, request.max_iter, request.bla, request.progress))
 }
 
 /// The kernel of one image on this rank: perturbation from the reference, or an f64 kernel.
@@ -186,7 +195,7 @@ pub fn render(
         request.schedule,
         request.streaming(),
         sink,
-        &mut progress(spmd, request, u64::from(rows), "rows"),
+        &mut progress(spmd, request.progress, u64::from(rows), "rows"),
     )
 }
 

@@ -6,11 +6,11 @@
 
 use super::deep::location::{location_from_wire, location_to_wire};
 use super::deep::render::Reference;
+use super::job::{progress, timed_reference};
 use super::movie::{Movie, MovieRenderer, MovieSink};
 use super::report::MovieReport;
 use super::request::Options;
 use crate::mandel::{render_image, RowSink};
-use crate::progress::Progress;
 use crate::signals;
 use crate::spmd::{Halt, Spmd};
 use crate::summary::peak_rss_bytes;
@@ -34,15 +34,6 @@ pub fn agree_pending(spmd: &Spmd, movie: &Movie, resume: bool) -> Vec<u32> {
     spmd.broadcast_vec(spmd.is_root().then(|| movie.pending(resume)))
 }
 
-/// Progress on rank 0's stderr as `options` say; nothing on the other ranks.
-fn progress(spmd: &Spmd, options: &Options, total: u64, unit: &'static str) -> Progress {
-    if spmd.is_root() {
-        Progress::new(options.progress, "mandel", total, unit)
-    } else {
-        Progress::off()
-    }
-}
-
 /// The reference shared by every deep frame, the seconds it took and its precision: the
 /// deepest frame's, whether or not it is left to render, so a resumed movie's frames are those
 /// of an uninterrupted one; `None` when no frame in `slots` is deep.
@@ -58,15 +49,8 @@ pub fn shared_reference(
     movie.deepest().filter(|_| any_deep).map(|i| {
         let frame = &movie.frames[i].request;
         let view = frame.deep.as_ref().expect("the deepest frame is deep");
-        let t0 = spmd.now();
-        let mut p = progress(
-            spmd,
-            options,
-            u64::from(frame.max_iter),
-            "reference iterations",
-        );
-        let r = Reference::compute(view, frame.max_iter, None, &mut p);
-        (r, spmd.now() - t0, view.precision_bits())
+        let (r, seconds) = timed_reference(spmd, view, frame.max_iter, None, options.progress);
+        (r, seconds, view.precision_bits())
     })
 }
 
@@ -95,7 +79,7 @@ pub fn render_and_report(
     let _linger = (!root && streaming).then(signals::linger_on_stop);
     let already = (movie.frames.len() - slots.len()) as u64;
     let height = movie.frames[0].request.height;
-    let mut p = progress(spmd, options, u64::from(renderer.rows()), "rows").with_frames(
+    let mut p = progress(spmd, options.progress, u64::from(renderer.rows()), "rows").with_frames(
         u64::from(height),
         movie.frames.len() as u64,
         already,

@@ -825,3 +825,35 @@ pub fn signal(pid: u32, sig: libc::c_int, what: &str) {
         );
     }
 }
+
+/// One mandel image slow enough to interrupt (about 3 s at 2 ranks on 2 cores), with smooth
+/// values (so a checkpoint chunk holds counts and smooth values) and a JSON report, writing each
+/// of `outputs` (a flag and its file, e.g. `("--out", png)`), saving rows in `checkpoint` if given.
+pub fn slow_image(outputs: &[(&str, &Path)], checkpoint: Option<&Path>) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "--center",
+        "-0.1,0.8",
+        "--scale",
+        "0.4",
+        "--width",
+        "400",
+        "--height",
+        "300",
+        "--max-iter",
+        "300000",
+        "--smooth",
+        "--color-scale",
+        "log",
+        "--json",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    for (flag, path) in outputs {
+        args.extend([flag.to_string(), path.to_string_lossy().into_owned()]);
+    }
+    if let Some(c) = checkpoint {
+        args.extend(["--checkpoint".into(), c.to_string_lossy().into_owned()]);
+    }
+    args
+}

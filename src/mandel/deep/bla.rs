@@ -302,6 +302,16 @@ pub(super) mod tests {
         out
     }
 
+    /// The reference orbit of `c`: [`orbit`] up to its first `|Z|^2 > 4`, where a reference
+    /// ends.
+    pub(in crate::mandel::deep) fn reference_orbit(c: Complex<f64>, n: u32) -> Vec<Complex<f64>> {
+        let mut z = orbit(c, n as usize);
+        if let Some(k) = z.iter().position(|z| z.norm_sqr() > 4.0) {
+            z.truncate(k + 1);
+        }
+        z
+    }
+
     #[test]
     fn a_merged_step_is_the_composition_of_its_single_steps() {
         let c = Complex::new(-0.1, 0.65);

@@ -250,18 +250,8 @@ pub(super) struct LaneStep {
 
 #[cfg(test)]
 mod tests {
-    use super::super::bla::tests::orbit as full_orbit;
+    use super::super::bla::tests::reference_orbit as orbit;
     use super::*;
-
-    /// The reference orbit of `c`: [`full_orbit`] up to its first `|Z|^2 > 4`, where a
-    /// reference ends.
-    fn orbit(c: Complex<f64>, n: u32) -> Vec<Complex<f64>> {
-        let mut z = full_orbit(c, n as usize);
-        if let Some(k) = z.iter().position(|z| z.norm_sqr() > 4.0) {
-            z.truncate(k + 1);
-        }
-        z
-    }
 
     /// Every vector variant of the lane step this CPU has gives the portable code's bits,
     /// through escapes, rebases, the end of the orbit and idle lanes.

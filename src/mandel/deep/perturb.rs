@@ -630,19 +630,9 @@ impl Perturbation<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::bla::tests::orbit as full_orbit;
+    use super::super::bla::tests::reference_orbit as orbit;
     use super::*;
     use crate::mandel::escape_count;
-
-    /// The reference orbit of `c`: [`full_orbit`] up to its first `|Z|^2 > 4`, where a
-    /// reference ends.
-    fn orbit(c: Complex<f64>, n: u32) -> Vec<Complex<f64>> {
-        let mut z = full_orbit(c, n as usize);
-        if let Some(k) = z.iter().position(|z| z.norm_sqr() > 4.0) {
-            z.truncate(k + 1);
-        }
-        z
-    }
 
     /// Counts over a small grid around `centre` against the direct scalar kernel.
     fn agreement(centre: Complex<f64>, width: f64, max_iter: u32, bla: bool, fe: bool) -> f64 {
