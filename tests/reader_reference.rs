@@ -461,3 +461,68 @@ fn tricky_inputs_agree() {
         check(bytes, &ReadOptions::default(), vec![3]).unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+/// The csv crate's reading speed against this reader's on a big file, both from memory, best of
+/// 3 (the reason the reader is hand-written, in `cities::read`'s module doc):
+/// `CITIES_BENCH=big.csv cargo test --release --test reader_reference reader_speeds -- --ignored
+/// --nocapture` (make one with `scripts/gen-cities 1000000 1 big.csv`). The csv side is the
+/// crate's own record loop with the same work per row (trimmed fields, the two coordinates
+/// parsed, name and country kept), not [`reference`], whose line numbers are counted from the
+/// start for every record (fine for small inputs, quadratic on a big one).
+#[test]
+#[ignore = "a benchmark; needs CITIES_BENCH naming a big city file"]
+fn reader_speeds() {
+    let Some(path) = std::env::var_os("CITIES_BENCH") else {
+        eprintln!("set CITIES_BENCH to a city file");
+        return;
+    };
+    let bytes = std::fs::read(&path).expect("the bench file");
+    let megabytes = bytes.len() as f64 / 1e6;
+    let best_of_3 = |read: &dyn Fn() -> usize| {
+        let mut best = f64::INFINITY;
+        let mut cities = 0;
+        for _ in 0..3 {
+            let start = std::time::Instant::now();
+            cities = read();
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        (best, cities)
+    };
+    let ours = || {
+        parse_cities(Path::new("big.csv"), &bytes[..], &ReadOptions::default())
+            .expect("a valid file")
+            .len()
+    };
+    let with_csv = || {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(&bytes[..]);
+        let header = reader.headers().expect("a header").clone();
+        let col = |name: &str| header.iter().position(|h| h == name).expect("a column");
+        let (lat, lon, name, country) = (
+            col("latitude"),
+            col("longitude"),
+            col("name"),
+            col("country"),
+        );
+        let (mut lats, mut lons, mut labels) = (Vec::new(), Vec::new(), String::new());
+        let mut record = csv::StringRecord::new();
+        while reader.read_record(&mut record).expect("a valid record") {
+            lats.push(record[lat].parse::<f64>().expect("a latitude"));
+            lons.push(record[lon].parse::<f64>().expect("a longitude"));
+            labels.push_str(&record[name]);
+            labels.push_str(&record[country]);
+        }
+        lats.len()
+    };
+    let (ours_s, a) = best_of_3(&ours);
+    let (csv_s, b) = best_of_3(&with_csv);
+    assert_eq!(a, b, "the two readers count different cities");
+    println!(
+        "{a} cities, {megabytes:.1} MB, best of 3: this reader {ours_s:.3} s ({:.0} MB/s), the \
+         csv crate {csv_s:.3} s ({:.0} MB/s): {:.1}x",
+        megabytes / ours_s,
+        megabytes / csv_s,
+        csv_s / ours_s
+    );
+}
