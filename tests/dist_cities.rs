@@ -6,6 +6,8 @@ mod common;
 use common::{data, json_report, launch_with, mpirun_n, Outcome, LAUNCHES};
 use std::path::Path;
 
+use mpi_examples::threads::node_cpus;
+
 const BIN: &str = env!("CARGO_BIN_EXE_dist-cities");
 
 /// The plainest haversine over every pair of `(lat, lon)` in degrees: the independent reference.
@@ -404,10 +406,9 @@ fn kernels_threads_and_ranks_agree() {
                 ],
             );
             assert_eq!(v["kernel"], kernel);
-            assert_eq!(
-                v["threads"].as_u64(),
-                Some(threads.parse().expect("number"))
-            );
+            // More threads than the node has CPUs are clamped to them (mpi_examples::threads).
+            let want = threads.parse::<usize>().expect("number").min(node_cpus());
+            assert_eq!(v["threads"].as_u64(), Some(want as u64));
             answers.push(answer(&v));
         }
         assert!(
@@ -535,5 +536,38 @@ fn every_rank_reports_its_peak_memory() {
                 .all(|p| p.as_u64().is_some_and(|b| (1 << 20..1 << 30).contains(&b))),
             "{v}"
         );
+    }
+}
+
+/// `--threads` far above the node's CPUs is clamped to them with one note from rank 0, at once,
+/// and finds the same pair (brute force and the tree).
+#[test]
+fn thousands_of_threads_are_clamped_to_the_node_in_a_moment() {
+    for algorithm in ["brute", "tree"] {
+        let file = data("cities.csv");
+        let want = answer(&run_json(Some(2), &[&file, "--algorithm", algorithm]));
+        let args = [
+            &file,
+            "--algorithm",
+            algorithm,
+            "--threads",
+            "4096",
+            "--json",
+        ];
+        let out = launch_with(BIN, Some(2), &args);
+        out.assert_success();
+        assert!(
+            out.elapsed.as_secs_f64() < 5.0,
+            "{algorithm}: {:?}",
+            out.elapsed
+        );
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+        assert_eq!(answer(&v), want, "{algorithm}");
+        assert_eq!(v["threads"].as_u64(), Some(node_cpus().min(4096) as u64));
+        let notes = out
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("note: --threads 4096"));
+        assert_eq!(notes.count(), 1, "{algorithm}: {}", out.stderr);
     }
 }
