@@ -9,8 +9,8 @@
 //! | [`partition`] | pure work splits: block and cyclic rows, balanced ranges of the triangular pair index |
 //! | [`summary`]   | the lines both reports share: the seed-style lines, per-rank times, load balance, peak memory |
 //! | [`cities`]    | reading and validating city files, sphere geometry, the pair searches (brute force, tree, top K, WGS84) |
-//! | [`mandel`]    | viewport and pixel mapping, escape-count kernels, colour maps, PNG and `.npy` output |
-//! | [`cli`]       | both programs' command-line arguments, parsed by clap, turned into the library's plain requests |
+//! | [`mandel`]    | the request, viewport and pixel mapping, escape-count kernels (f64 and deep), colour, the schedules, PNG, `.npy` and checkpoints, movies |
+//! | [`cli`]       | both programs' flags and value tables (clap: known only here and in `src/bin/`), turned into the library's plain requests |
 //! | [`names`]     | [`names::OptionName`]: a choice's name as the flags spell it and the reports print it |
 //! | [`output`]    | output files that appear whole or not at all, and the checks on their paths first |
 //! | [`message`]   | how messages show paths, user text and byte counts (one line, controls escaped) |
