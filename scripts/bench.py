@@ -13,6 +13,11 @@ Then the Benchmarks Game problem (16000x16000, 50 iterations, x in [-1.5, 0.5], 
 start-up included; a 1x1 render's wall time is measured beside it and subtracted in the ratios),
 and rank 0's peak memory.
 
+`--only reference` (run only so): the reference orbit's cost per iteration, ours
+(`reference_orbit_s / reference_iterations`) against the same z^2 + c in MPFR at the same
+precision (scripts/mpfr-orbit.c, compiled here with `cc -O2 ... -lmpfr -lgmp`; Debian's
+libmpfr-dev is installed when missing and we may), from 320 to 132,992 bits.
+
 Beside the CSV it writes a Markdown record (--record, default bench.md): a header naming the
 command line, the commit, the date and the machine (CPU, cores, the instruction set the fast
 kernels chose, memory, OS, MPI, rustc), then each part's tables as the Markdown files show them, one
@@ -35,7 +40,7 @@ import tempfile
 import time
 
 
-PARTS = ["kernels", "game", "deep", "cities", "reading", "big"]
+PARTS = ["kernels", "game", "deep", "reference", "cities", "reading", "big"]
 
 
 class Record:
@@ -185,8 +190,9 @@ def machine(isas):
 RECORD = None
 
 
-def launch(args, root, ranks, threads, program, prog_args, unbound=False):
-    """One run; returns (report dict, list of peak RSS in MB per rank or [], wall seconds)."""
+def launch(args, root, ranks, threads, program, prog_args, unbound=False, check=True):
+    """One run; returns (report dict, list of peak RSS in MB per rank or [], wall seconds). A
+    failed run exits with its stderr, or with check=False returns (None, its stderr, wall)."""
     cmd = [os.environ.get("MPIRUN", "mpirun"), "-n", str(ranks)]
     if (threads > 1 or unbound) and os.environ.get("MPI_FLAVOUR") == "openmpi":
         cmd += ["--bind-to", "none"]  # Open MPI binds each rank to one core otherwise
@@ -196,6 +202,8 @@ def launch(args, root, ranks, threads, program, prog_args, unbound=False):
     done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=args.timeout)
     wall = time.perf_counter() - start
     if done.returncode != 0:
+        if not check:
+            return None, done.stderr, wall
         sys.exit(f"bench: {' '.join(cmd)} failed:\n{done.stderr}")
     report = json.loads(done.stdout)
     for key in ("isa", "simd", "kernel_isa"):
@@ -241,7 +249,8 @@ def main():
     p.add_argument("--quick", action="store_true", help="smaller workloads, 3 runs (a smoke test)")
     p.add_argument("--only", choices=PARTS,
                    help="run only the kernel table, the Benchmarks Game rows, the deep-zoom rows, the "
-                        "dist-cities rows at scale (tree against brute force, 10M points, reading, wgs84), "
+                        "reference orbit's cost per iteration against MPFR (run only so), the dist-cities "
+                        "rows at scale (tree against brute force, 10M points, reading, wgs84), "
                         "just the reading speed against pandas, or 'big' (never run otherwise: the "
                         "48000x48000 image at 2 ranks, checked with scripts/check-png)")
     args = p.parse_args()
@@ -266,8 +275,8 @@ def run_parts(args, root):
         reading_vs_pandas(args, root, tmp, "uniform 1,000,000", path, "reading")
         shutil.rmtree(tmp, ignore_errors=True)
         return
-    if args.only in ("game", "deep", "cities", "big"):
-        {"game": benchmarks_game, "deep": deep_zoom, "cities": cities_at_scale,
+    if args.only in ("game", "deep", "reference", "cities", "big"):
+        {"game": benchmarks_game, "deep": deep_zoom, "reference": reference_cost, "cities": cities_at_scale,
          "big": big_image}[args.only](args, root, runs, tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         return
@@ -424,6 +433,129 @@ def deep_zoom(args, root, runs, tmp):
     RECORD.note("deep", f"The acceptance row, 1e50 at 512x512, one process, one thread, wall time with MPI start-up, "
                         f"the two run alternately, median of 3: **mandel {ours:.2f} s, rust-fractal-core {t:.2f} s: "
                         f"{t / ours:.2f}x as fast**.")
+
+
+# The reference-cost views: --scale 1e-K for these K give the precisions of issue 21's table (read
+# back from the JSON's precision_bits; 132,992 bits is past today's limit, and the row says so).
+REFERENCE_SCALES = [50, 227, 1000, 3000, 10000, 40000]
+REFERENCE_CENTRE = ("-0.75", "0.0001")
+# -0.75 + 1e-4 i escapes after about pi / 1e-4 iterations (31,417 at every one of these depths), so
+# a larger --max-iter changes nothing and every precision runs the same orbit.
+REFERENCE_MAX_ITER = 100_000
+
+
+def build_mpfr_orbit(args, root, tmp):
+    """Compiles scripts/mpfr-orbit.c into the bench's temp folder; MPFR's and GMP's headers are
+    installed with apt-get when they are missing and we may (root, or sudo without a password),
+    else the bench stops with one line saying what to install."""
+    exe = os.path.join(tmp, "mpfr-orbit")
+    cmd = [os.environ.get("CC", "cc"), "-O2", os.path.join(root, "scripts", "mpfr-orbit.c"), "-o", exe,
+           "-lmpfr", "-lgmp"]
+
+    def compile_it():
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+        except OSError as e:
+            return str(e)
+        if done.returncode == 0:
+            return None
+        errors = [l for l in done.stderr.splitlines() if "error" in l]
+        return (errors or done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[0]
+
+    def may_install():
+        if os.geteuid() == 0:
+            return True
+        return bool(shutil.which("sudo")) and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0
+
+    error = compile_it()
+    if error and re.search(r"mpfr|gmp", error) and shutil.which("apt-get") and may_install():
+        print("bench: MPFR's headers are missing: installing libmpfr-dev and libgmp-dev with apt-get", flush=True)
+        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        install = sudo + ["apt-get", "install", "-y", "-qq", "libmpfr-dev", "libgmp-dev"]
+        if subprocess.run(install, capture_output=True, env=env).returncode != 0:
+            subprocess.run(sudo + ["apt-get", "update", "-qq"], capture_output=True, env=env)
+            subprocess.run(install, capture_output=True, env=env)
+        error = compile_it()
+    if error:
+        sys.exit("bench: the reference part needs a C compiler and MPFR with its headers (Debian: apt-get install "
+                 f"libmpfr-dev libgmp-dev; Fedora: dnf install mpfr-devel): {' '.join(cmd)} failed: {error}")
+    return exe
+
+
+def reference_cost(args, root, runs, tmp):
+    """The reference orbit's cost per iteration against MPFR (run only with --only reference):
+    mandel at one rank and one thread on --center -0.75,0.0001 at --scale 1e-K (16x12, --max-iter
+    100000, perturbation), for precisions from 320 to 33,344 bits (and 132,992 without --quick),
+    our `reference_orbit_s / reference_iterations` beside scripts/mpfr-orbit.c, the same z^2 + c
+    with three squarings in MPFR at the same precision, from the same centre, for the same number
+    of iterations; the two run alternately, best of 3 each."""
+    exe = build_mpfr_orbit(args, root, tmp)
+    scales = REFERENCE_SCALES[:-1] if args.quick else REFERENCE_SCALES
+    tries = 3
+    print(f"\nreference cost: --center {','.join(REFERENCE_CENTRE)} --scale 1e-K, --max-iter {REFERENCE_MAX_ITER}, "
+          f"one thread; ns per iteration, best of {tries}, ours and MPFR alternately")
+    print(f"{'K':>6} {'bits':>7} {'iterations':>10} {'ours ns/it':>11} {'MPFR wall':>10} {'MPFR CPU':>10} "
+          f"{'ours/wall':>9} {'ours/CPU':>9}")
+    md, versions, acceptance = [], None, {}
+    for k in scales:
+        view = ["--center", ",".join(REFERENCE_CENTRE), "--scale", f"1e-{k}", "--width", "16", "--height", "12",
+                "--max-iter", str(REFERENCE_MAX_ITER), "--kernel", "perturbation"]
+        ours, walls, cpus, refused, bits, n, mpfr_n = [], [], [], None, None, None, None
+        for _ in range(tries):
+            if refused is None:
+                rep, err, _ = launch(args, root, 1, 1, "mandel", view, check=False)
+                if rep is None:
+                    need = re.search(r"needs (\d+) bits of precision, past the limit of (\d+)", err)
+                    if not need:
+                        sys.exit(f"bench: mandel failed at --scale 1e-{k}:\n{err}")
+                    # What our rule would take (whole 64-bit limbs), for MPFR to run at.
+                    refused = (int(need.group(1)), int(need.group(2)))
+                    bits, n = 64 * -(-refused[0] // 64), REFERENCE_MAX_ITER
+                else:
+                    bits, n = rep["precision_bits"], rep["reference_iterations"]
+                    ours.append(rep["reference_orbit_s"] / n * 1e9)
+            done = subprocess.run([exe, str(bits), *REFERENCE_CENTRE, str(n)], capture_output=True, text=True,
+                                  timeout=args.timeout)
+            if done.returncode != 0:
+                sys.exit(f"bench: {exe} {bits} {' '.join(REFERENCE_CENTRE)} {n} failed:\n{done.stderr}")
+            theirs = json.loads(done.stdout)
+            walls.append(theirs["wall_ns_per_iteration"])
+            cpus.append(theirs["cpu_ns_per_iteration"])
+            mpfr_n, versions = theirs["iterations"], (theirs["mpfr"], theirs["gmp"])
+        wall, cpu = min(walls), min(cpus)
+        its = f"{mpfr_n:,}" if refused or mpfr_n == n else f"{n:,} (MPFR {mpfr_n:,})"
+        if refused:
+            print(f"{k:>6} {bits:>7} {mpfr_n:>10} {'refused':>11} {wall:>10.0f} {cpu:>10.0f}", flush=True)
+            md.append([f"1e-{k}", f"{bits:,}", its,
+                       f"refused (needs {refused[0]:,} bits, past the limit of {refused[1]:,})",
+                       f"{wall:,.0f} ({cpu:,.0f})", "", ""])
+            continue
+        best = min(ours)
+        print(f"{k:>6} {bits:>7} {n:>10} {best:>11.0f} {wall:>10.0f} {cpu:>10.0f} {best / wall:>8.2f}x "
+              f"{best / cpu:>8.2f}x", flush=True)
+        md.append([f"1e-{k}", f"{bits:,}", its, f"{best:,.0f}", f"{wall:,.0f} ({cpu:,.0f})",
+                   f"**{best / wall:.2f}x**", f"{best / cpu:.2f}x"])
+        acceptance[k] = best / wall
+    RECORD.add("reference", f"`mandel --center {','.join(REFERENCE_CENTRE)} --scale 1e-K --width 16 --height 12 "
+                            f"--max-iter {REFERENCE_MAX_ITER} --kernel perturbation --threads 1 --json` at one rank "
+                            "(the centre escapes at the same iteration at every depth), ours "
+                            "`reference_orbit_s / reference_iterations` (wall time around the orbit, one thread), "
+                            f"beside `scripts/mpfr-orbit.c` (MPFR {versions[0]} on GMP {versions[1]}, `cc -O2`): the "
+                            "same z² + c with three squarings from the same decimal centre, for the same number of "
+                            "iterations, timed around its loop (wall, and the thread's CPU time). Best of "
+                            f"{tries} each, the two run alternately; nanoseconds per iteration. Bits: our "
+                            "`precision_bits` are the fixed point's fraction bits (64 a limb; each squaring also "
+                            "carries the integer limb and truncates), given to MPFR as its mantissa's bits (as many "
+                            "limbs, a floating exponent, rounded to nearest): where a component is between 1/2 and 2 "
+                            "both keep about that many significant bits, and below that MPFR keeps more.")
+    RECORD.table("reference", ["scale", "bits", "iterations", "ours ns/it", "MPFR ns/it wall (CPU)",
+                               "ours / MPFR wall", "ours / MPFR CPU"], md)
+    if 10000 in acceptance:
+        RECORD.note("reference", f"Issue 21's acceptance asks ours / MPFR wall at most 1.2x at 33,344 bits "
+                                 f"(here {acceptance[10000]:.2f}x) and at most 1.5x at about 133,000 bits (1e-40000"
+                                 + (f": here {acceptance[40000]:.2f}x)." if 40000 in acceptance else
+                                    ": not measured here)." if args.quick else ": refused here)."))
 
 
 def cities_at_scale(args, root, runs, tmp):
