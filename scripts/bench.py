@@ -18,6 +18,10 @@ and rank 0's peak memory.
 precision (scripts/mpfr-orbit.c, compiled here with `cc -O2 ... -lmpfr -lgmp`; Debian's
 libmpfr-dev is installed when missing and we may), from 320 to 132,992 bits.
 
+`--only serial` (run only so): the serial share of the deep locations 1e50, 5e227 and 1e1086 at
+1024x1024, one thread a rank: `reference_s` at 2 ranks over `computing_time_s` at 1 rank (best
+of 3 each), and the speed-up Amdahl's law then allows at 16, 64 and 256 ranks.
+
 Beside the CSV it writes a Markdown record (--record, default bench.md): a header naming the
 command line, the commit, the date and the machine (CPU, cores, the instruction set the fast
 kernels chose, memory, OS, MPI, rustc), then each part's tables as the Markdown files show them, one
@@ -40,7 +44,7 @@ import tempfile
 import time
 
 
-PARTS = ["kernels", "game", "deep", "reference", "cities", "reading", "big"]
+PARTS = ["kernels", "game", "deep", "reference", "serial", "cities", "reading", "big"]
 
 
 class Record:
@@ -249,7 +253,8 @@ def main():
     p.add_argument("--quick", action="store_true", help="smaller workloads, 3 runs (a smoke test)")
     p.add_argument("--only", choices=PARTS,
                    help="run only the kernel table, the Benchmarks Game rows, the deep-zoom rows, the "
-                        "reference orbit's cost per iteration against MPFR (run only so), the dist-cities "
+                        "reference orbit's cost per iteration against MPFR (run only so), the deep locations' "
+                        "serial share and what Amdahl's law allows at 16-256 ranks (run only so), the dist-cities "
                         "rows at scale (tree against brute force, 10M points, reading, wgs84), "
                         "just the reading speed against pandas, or 'big' (never run otherwise: the "
                         "48000x48000 image at 2 ranks, checked with scripts/check-png)")
@@ -275,9 +280,9 @@ def run_parts(args, root):
         reading_vs_pandas(args, root, tmp, "uniform 1,000,000", path, "reading")
         shutil.rmtree(tmp, ignore_errors=True)
         return
-    if args.only in ("game", "deep", "reference", "cities", "big"):
-        {"game": benchmarks_game, "deep": deep_zoom, "reference": reference_cost, "cities": cities_at_scale,
-         "big": big_image}[args.only](args, root, runs, tmp)
+    if args.only in ("game", "deep", "reference", "serial", "cities", "big"):
+        {"game": benchmarks_game, "deep": deep_zoom, "reference": reference_cost, "serial": serial_share,
+         "cities": cities_at_scale, "big": big_image}[args.only](args, root, runs, tmp)
         shutil.rmtree(tmp, ignore_errors=True)
         return
     # The haversine reference runs on a prefix of the full file (scaled by rate).
@@ -556,6 +561,89 @@ def reference_cost(args, root, runs, tmp):
                                  f"(here {acceptance[10000]:.2f}x) and at most 1.5x at about 133,000 bits (1e-40000"
                                  + (f": here {acceptance[40000]:.2f}x)." if 40000 in acceptance else
                                     ": not measured here)." if args.quick else ": refused here)."))
+
+
+# The serial share's locations (data/locations/) and the rank counts Amdahl's law is applied to.
+SERIAL_LOCATIONS = ["1e50", "5e227", "1e1086"]
+SERIAL_RANKS = [16, 64, 256]
+# Issue 21's acceptance: the share's ceiling, and the reference's length's, by location.
+SERIAL_SHARE_MAX = {"5e227": 0.03, "1e1086": 0.08}
+SERIAL_ITERATIONS_MAX = {"1e50": 100_000, "5e227": 600_000}
+
+
+def amdahl(s, p):
+    """The speed-up over one rank that a serial share `s` allows at `p` ranks: 1 / (s + (1 - s) / p)."""
+    return 1.0 / (s + (1.0 - s) / p)
+
+
+def serial_share(args, root, runs, tmp):
+    """The serial share of a deep render (run only with --only serial): the deep locations at
+    1024x1024 (256x256 with --quick), one thread a rank, each at 1 rank and at 2 ranks, best of
+    3 runs (1 with --quick). The share s is `reference_s` at 2 ranks (the reference orbit and its
+    BLA table: the part that does not shrink with the ranks) over `computing_time_s` at 1 rank
+    (the whole render, reference included), and Amdahl's law gives the speed-up over one rank
+    that s allows at 16, 64 and 256 ranks, 1 / (s + (1 - s) / p)."""
+    side = 256 if args.quick else 1024
+    tries = 1 if args.quick else 3
+    print(f"\nserial share: {side}x{side}, one thread a rank, best of {tries}; s = reference_s at 2 ranks / "
+          "computing_time_s at 1 rank; Amdahl's speed-up 1 / (s + (1 - s) / p)")
+    print(f"{'location':9} {'bits':>5} {'ref it':>9} {'1 rank s':>9} {'2 ranks s':>10} {'ref s (2)':>10} "
+          f"{'orbit s':>8} {'BLA s':>7} {'share':>7} " + " ".join(f"{'x' + str(p):>6}" for p in SERIAL_RANKS))
+    rows, md, verdicts = [], [], []
+    for loc in SERIAL_LOCATIONS:
+        view = ["--location", os.path.join(root, "data", "locations", f"{loc}.toml"),
+                "--width", str(side), "--height", str(side)]
+        one = [launch(args, root, 1, 1, "mandel", view)[0] for _ in range(tries)]
+        two = [launch(args, root, 2, 1, "mandel", view)[0] for _ in range(tries)]
+        computing_1 = min(r["computing_time_s"] for r in one)
+        computing_2 = min(r["computing_time_s"] for r in two)
+        ref = min(two, key=lambda r: r["reference_s"])  # its orbit and table times go with it
+        s = ref["reference_s"] / computing_1
+        speedups = [amdahl(s, p) for p in SERIAL_RANKS]
+        its, bits = ref["reference_iterations"], ref["precision_bits"]
+        print(f"{loc:9} {bits:>5} {its:>9} {computing_1:>9.3f} {computing_2:>10.3f} {ref['reference_s']:>10.3f} "
+              f"{ref['reference_orbit_s']:>8.3f} {ref['reference_bla_s']:>7.3f} {100 * s:>6.2f}% "
+              + " ".join(f"{x:>6.1f}" for x in speedups), flush=True)
+        rows.append({"location": loc, "side": side, "precision_bits": bits, "reference_iterations": its,
+                     "computing_time_s_1_rank": f"{computing_1:.4f}", "computing_time_s_2_ranks": f"{computing_2:.4f}",
+                     "reference_s_2_ranks": f"{ref['reference_s']:.4f}",
+                     "reference_orbit_s_2_ranks": f"{ref['reference_orbit_s']:.4f}",
+                     "reference_bla_s_2_ranks": f"{ref['reference_bla_s']:.4f}", "serial_share": f"{s:.5f}",
+                     **{f"amdahl_{p}": f"{x:.2f}" for p, x in zip(SERIAL_RANKS, speedups)}})
+        md.append([loc, f"{its:,}, {bits:,}", three_digits(computing_1), three_digits(computing_2),
+                   f"{ref['reference_s']:.3f} ({ref['reference_orbit_s']:.3f} + {ref['reference_bla_s']:.3f})",
+                   f"**{100 * s:.1f}%**"] + [f"{x:.1f}x" for x in speedups])
+        if loc in SERIAL_SHARE_MAX:
+            limit = SERIAL_SHARE_MAX[loc]
+            verdicts.append(f"{loc}'s share at most {100 * limit:.0f}%: {100 * s:.1f}%, "
+                            + ("met" if s <= limit else "not met"))
+        if loc in SERIAL_ITERATIONS_MAX:
+            limit = SERIAL_ITERATIONS_MAX[loc]
+            verdicts.append(f"{loc}'s `reference_iterations` at most {limit:,}: {its:,}, "
+                            + ("met" if its <= limit else "not met"))
+    with open(args.out, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    print(f"bench: {len(rows)} locations written to {args.out}")
+    for v in verdicts:
+        print(f"acceptance (issue 21): {v}")
+    size_note = "" if side == 1024 else f" (not the issue's 1024x1024: {side}x{side})"
+    RECORD.add("serial", f"`mandel --location data/locations/LOC.toml --width {side} --height {side} --threads 1 "
+                         f"--json`{size_note}, one thread a rank, at 1 rank and at 2 ranks, best of {tries} "
+                         f"run{'s' if tries > 1 else ''} each (the least of each time). The serial share s is "
+                         "`reference_s` at 2 ranks (rank 0's time from the start of the reference until it holds "
+                         "the orbit and its BLA table, `reference_orbit_s` + `reference_bla_s`, of the run with the "
+                         "least `reference_s`; every rank computes the same reference at once, so it does not shrink "
+                         "with the ranks) over `computing_time_s` at 1 rank (the whole render, reference included). "
+                         "Amdahl's law then bounds the speed-up over one rank at p ranks by 1 / (s + (1 - s) / p); "
+                         "the bound assumes the rest divides perfectly, so real runs land below it.")
+    RECORD.table("serial", ["location", "reference iterations, bits", "computing s, 1 rank", "computing s, 2 ranks",
+                            "reference s at 2 ranks (orbit + BLA)", "serial share s"]
+                 + [f"Amdahl at {p} ranks" for p in SERIAL_RANKS], md)
+    RECORD.note("serial", "Issue 21's acceptance (1024x1024): `reference_s` at 2 ranks over `computing_time_s` at 1 "
+                          "rank at most 3% for 5e227 and at most 8% for 1e1086; `reference_iterations` at most "
+                          "600,000 at 5e227 and 100,000 at 1e50. Here: " + "; ".join(verdicts) + ".")
 
 
 def cities_at_scale(args, root, runs, tmp):
