@@ -36,18 +36,21 @@ pub fn clamp_note(requested: usize, used: usize) -> Option<String> {
     })
 }
 
-/// Starts the pool for `requested` threads, clamped to [`node_cpus`]; with `say` (rank 0) prints
-/// the [`clamp_note`] on stderr. Returns the threads used, which the reports show.
-pub fn start(requested: u16, say: bool) -> u16 {
+/// Starts the pool for `requested` threads, clamped to [`node_cpus`]. Returns the threads used,
+/// which the reports show.
+pub fn start(requested: u16) -> u16 {
     let used = usable_threads(usize::from(requested));
-    if say {
-        if let Some(note) = clamp_note(usize::from(requested), used) {
-            eprintln!("{note}");
-        }
-    }
     use_threads(used);
     // At most `requested`, so it fits.
     u16::try_from(used).unwrap_or(requested)
+}
+
+/// Rank 0 (`say`) prints the [`clamp_note`] on stderr if [`start`] clamped `requested` to `used`:
+/// called once the request is accepted, so a refused one gets its one `error:` line alone.
+pub fn note_clamp(say: bool, requested: u16, used: u16) {
+    if let Some(note) = clamp_note(usize::from(requested), usize::from(used)).filter(|_| say) {
+        eprintln!("{note}");
+    }
 }
 
 /// Sets the number of threads each rank computes with (rayon's global pool), once, at start-up.

@@ -579,4 +579,9 @@ fn thousands_of_threads_are_clamped_to_the_node_in_a_moment() {
             std::fs::read(&many).expect("png")
         );
     }
+    // A refused request says only its one error: the note waits for an accepted one.
+    let bad = ["--threads", "4096", "--width", "0"];
+    for (ranks, o) in assert_refused_at(BIN, &[1, 4], &bad, 2, "width") {
+        assert!(!o.stderr.contains("note:"), "{ranks} ranks: {}", o.stderr);
+    }
 }

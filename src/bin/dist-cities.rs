@@ -21,10 +21,12 @@ fn run() -> Result<(), Halt> {
     // MPI init, rank and size; every rank turns the same flags into the same request.
     let spmd = Spmd::init()?;
     let mut request = cli::parse_args::<Args>(&spmd)?.request();
-    // The threads of each rank: at most the node's CPUs (rank 0 notes a clamp).
-    request.threads = threads::start(request.threads, spmd.is_root());
+    // The threads of each rank: at most the node's CPUs (rank 0 notes a clamp once agreed).
+    let asked = request.threads;
+    request.threads = threads::start(asked);
     // Rank 0 validates the request and reads the cities; everyone learns the outcome.
     let cities = Cities::read(&spmd, &request)?;
+    threads::note_clamp(spmd.is_root(), asked, request.threads);
     // The scatter: every rank gets the coordinates, then its own range of pair indices.
     let share = Share::scatter(&spmd, &cities);
     // The local compute: this rank's farthest pair, or its K best in the order asked for.

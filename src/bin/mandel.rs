@@ -23,8 +23,9 @@ fn run() -> Result<(), Halt> {
     // MPI init; every rank parses the same flags into the library's plain options.
     let spmd = Spmd::init()?;
     let mut options = cli::parse_args::<Args>(&spmd)?.options();
-    // The threads of each rank: at most the node's CPUs (rank 0 notes a clamp).
-    options.threads = threads::start(options.threads, spmd.is_root());
+    // The threads of each rank: at most the node's CPUs (rank 0 notes a clamp once agreed).
+    let asked = options.threads;
+    options.threads = threads::start(asked);
     if options.colormap.eq_ignore_ascii_case("list") {
         if spmd.is_root() {
             println!("{}", Colormap::names().join("\n"));
@@ -32,10 +33,11 @@ fn run() -> Result<(), Halt> {
         return Ok(());
     }
     if options.frames.is_some() {
-        return run_movie(&spmd, &options);
+        return run_movie(&spmd, &options, asked);
     }
     // Rank 0 reads the location file and validates the request; everyone learns the outcome.
     let request = job::agree_request(&spmd, &options)?;
+    threads::note_clamp(spmd.is_root(), asked, options.threads);
     // Every rank sets up the kernel: a deep view's reference orbit, the same bits on each.
     let reference = job::reference(&spmd, &request);
     let kernel = ImageKernel::new(&request, reference.as_ref());
@@ -55,9 +57,10 @@ fn run() -> Result<(), Halt> {
 }
 
 /// A zoom movie: the same steps, its frames rendered as one tall image.
-fn run_movie(spmd: &Spmd, options: &Options) -> Result<(), Halt> {
+fn run_movie(spmd: &Spmd, options: &Options, asked_threads: u16) -> Result<(), Halt> {
     // Rank 0 reads the location file and validates every frame; everyone learns the outcome.
     let movie = movie_job::agree_movie(spmd, options)?;
+    threads::note_clamp(spmd.is_root(), asked_threads, options.threads);
     // Rank 0 looks at the files; everyone learns which frames are left to render.
     let slots = movie_job::agree_pending(spmd, &movie, options.resume);
     // Every rank computes the deepest frame's reference orbit, shared by every deep frame.
